@@ -1,0 +1,243 @@
+//! The one seam between front-ends and the engine (ARCHITECTURE.md rule 3).
+//!
+//! Front-ends (REPL, stdin script, tests) send [`Command`]s and read [`Event`]s. A call is
+//! named by a [`CallHandle`], a small integer shown to the user, never by its SIP Call-ID.
+//! The vocabulary follows SIP.js: an incoming INVITE is a server context that can be
+//! `progress`ed, `accept`ed or `reject`ed; an outgoing one is a client context that can be
+//! `cancel`ed; an established session can be ended with `hangup` (SIP.js `terminate`).
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+/// Engine-assigned call number, monotonic from 1. Not the SIP `Call-ID` header.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct CallHandle(pub u32);
+
+impl fmt::Display for CallHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which side created the call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// We sent the INVITE (SIP.js Inviter / client context).
+    Outgoing,
+    /// We received the INVITE (SIP.js Invitation / server context).
+    Incoming,
+}
+
+/// Who ended a call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    /// We did (hangup, cancel, reject, shutdown).
+    Local,
+    /// The peer did (BYE, CANCEL, final non-2xx).
+    Remote,
+}
+
+/// Why a call failed without a final response from the peer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureCause {
+    /// Timer B/F fired: no final response in 64*T1 (RFC 3261 §17.1.1.2).
+    Timeout,
+    /// The transport reported an error (RFC 3261 §8.1.3.1).
+    Transport,
+    /// The peer's SDP answer could not be used.
+    Media,
+    /// The target could not be resolved or parsed.
+    BadTarget,
+}
+
+impl FailureCause {
+    /// Lower-case name as printed and used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCause::Timeout => "timeout",
+            FailureCause::Transport => "transport",
+            FailureCause::Media => "media",
+            FailureCause::BadTarget => "bad-target",
+        }
+    }
+}
+
+/// A user request. The only way a front-end changes the engine.
+///
+/// `call: None` means "the one call this command fits"; the engine answers with
+/// [`Event::CommandError`] when none or several fit.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum Command {
+    /// Place a call: INVITE with an SDP offer (SIP.js `Inviter.invite`).
+    Invite {
+        /// `sip:` URI of the callee.
+        target: String,
+    },
+    /// Send a provisional response to an incoming INVITE (SIP.js `progress`, default 180).
+    Progress {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// 101..=199.
+        code: u16,
+        /// Reason phrase; the standard one when None.
+        reason: Option<String>,
+    },
+    /// Answer an incoming INVITE (SIP.js `accept`, default 200).
+    Accept {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
+    /// Refuse an incoming INVITE (SIP.js `reject`, default 480).
+    Reject {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// 300..=699.
+        code: u16,
+        /// Reason phrase; the standard one when None.
+        reason: Option<String>,
+    },
+    /// CANCEL an outgoing INVITE before its final response (SIP.js `cancel`).
+    Cancel {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
+    /// End a call whatever its state (SIP.js `terminate`): CANCEL, reject, or BYE.
+    Hangup {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
+    /// End every call and stop.
+    Shutdown,
+}
+
+/// Something that happened, in the order it happened. The only thing front-ends read.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Event {
+    // ===== outgoing calls (client context) =====
+    /// An INVITE was sent for a `Command::Invite`; the call now has this number.
+    Calling {
+        /// The new call.
+        call: CallHandle,
+        /// Request-URI.
+        to: String,
+        /// Our From.
+        from: String,
+    },
+    /// A provisional response arrived (or, for incoming calls, we sent one).
+    Progress {
+        /// The call.
+        call: CallHandle,
+        /// 101..=199.
+        code: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// The call was answered with a 2xx (sent or received).
+    Accepted {
+        /// The call.
+        call: CallHandle,
+        /// 200..=299.
+        code: u16,
+    },
+    /// A final non-2xx response ended the call attempt (sent or received).
+    Rejected {
+        /// The call.
+        call: CallHandle,
+        /// 300..=699.
+        code: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// The call attempt failed without a usable final response.
+    Failed {
+        /// The call.
+        call: CallHandle,
+        /// Why.
+        cause: FailureCause,
+    },
+    /// The INVITE was canceled (by us, or by the caller for incoming calls).
+    Canceled {
+        /// The call.
+        call: CallHandle,
+        /// Who canceled.
+        by: Party,
+    },
+    // ===== incoming calls (server context) =====
+    /// A new INVITE arrived and waits for `accept`, `reject` or `progress`.
+    Incoming {
+        /// The new call.
+        call: CallHandle,
+        /// The From header's name-addr.
+        from: String,
+        /// The To header's name-addr.
+        to: String,
+    },
+    // ===== both =====
+    /// Media negotiated by offer/answer is flowing (or about to).
+    Media {
+        /// The call.
+        call: CallHandle,
+        /// Codec name as in SDP, e.g. `opus/48000/2`, `PCMU/8000`.
+        codec: String,
+        /// Peer's RTP address.
+        remote: SocketAddr,
+    },
+    /// A confirmed call ended (BYE sent or received, or a failure after answer).
+    Terminated {
+        /// The call.
+        call: CallHandle,
+        /// Who ended it.
+        by: Party,
+        /// Short cause: `bye`, `timeout`, `transport`, `shutdown`.
+        cause: String,
+    },
+    // ===== the front-end's own mistakes =====
+    /// A command could not be carried out; nothing was sent. One line for the user.
+    CommandError {
+        /// What went wrong and what is expected.
+        message: String,
+    },
+}
+
+impl Event {
+    /// The event's kebab-case name, as used by `wait <event>` and the JSON `event` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Calling { .. } => "calling",
+            Event::Progress { .. } => "progress",
+            Event::Accepted { .. } => "accepted",
+            Event::Rejected { .. } => "rejected",
+            Event::Failed { .. } => "failed",
+            Event::Canceled { .. } => "canceled",
+            Event::Incoming { .. } => "incoming",
+            Event::Media { .. } => "media",
+            Event::Terminated { .. } => "terminated",
+            Event::CommandError { .. } => "command-error",
+        }
+    }
+
+    /// The call the event belongs to, if any.
+    pub fn call(&self) -> Option<CallHandle> {
+        match self {
+            Event::Calling { call, .. }
+            | Event::Progress { call, .. }
+            | Event::Accepted { call, .. }
+            | Event::Rejected { call, .. }
+            | Event::Failed { call, .. }
+            | Event::Canceled { call, .. }
+            | Event::Incoming { call, .. }
+            | Event::Media { call, .. }
+            | Event::Terminated { call, .. } => Some(*call),
+            Event::CommandError { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Front-ends: the interactive REPL, the stdin script runner, and event rendering.

@@ -1,0 +1,1 @@
+//! Command-line flags → driver and media configuration.

@@ -1,0 +1,1 @@
+//! Signal analysis: Goertzel tone detection and levels (for tests and `expect-audio`).

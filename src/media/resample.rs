@@ -1,0 +1,1 @@
+//! Sample-rate conversion between audio ends and codecs.

@@ -1,0 +1,1 @@
+//! RTP packetisation and parsing (RFC 3550 §5) on top of rtp-rs.
