@@ -55,7 +55,8 @@ impl FromStr for AudioInSpec {
                     }
                 } else if s.is_empty() {
                     Err(BadAudioSpec(
-                        "empty audio input: expected default, a WAV file, tone:HZ or silence".into(),
+                        "empty audio input: expected default, a WAV file, tone:HZ or silence"
+                            .into(),
                     ))
                 } else {
                     Ok(AudioInSpec::Wav(PathBuf::from(s)))

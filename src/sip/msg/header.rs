@@ -58,7 +58,11 @@ impl Via {
     }
     /// Set or replace a parameter.
     pub fn set_param(&mut self, name: &str, value: Option<String>) {
-        match self.params.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        match self
+            .params
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
             Some(p) => p.value = value,
             None => self.params.push(Param {
                 name: name.to_string(),
@@ -106,7 +110,11 @@ impl NameAddr {
     }
     /// Set or replace the `tag` parameter.
     pub fn set_tag(&mut self, tag: &str) {
-        match self.params.iter_mut().find(|p| p.name.eq_ignore_ascii_case("tag")) {
+        match self
+            .params
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case("tag"))
+        {
             Some(p) => p.value = Some(tag.to_string()),
             None => self.params.push(Param {
                 name: "tag".into(),
