@@ -152,7 +152,11 @@ impl Headers {
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let canon = header::canonical_name(name);
         let value = value.into();
-        match self.0.iter().position(|h| h.name.eq_ignore_ascii_case(&canon)) {
+        match self
+            .0
+            .iter()
+            .position(|h| h.name.eq_ignore_ascii_case(&canon))
+        {
             Some(i) => {
                 self.0[i].value = value;
                 let mut j = 0;
@@ -314,6 +318,7 @@ pub trait SipMessage {
         Via::parse(first)
     }
     /// The From header (§8.1.1.3).
+    #[allow(clippy::wrong_self_convention)] // `from` is the header's name, not a conversion
     fn from_hdr(&self) -> Result<NameAddr, ParseError> {
         NameAddr::parse(
             self.headers()
