@@ -259,12 +259,8 @@ pub(super) fn parse(body: &[u8]) -> Result<Description, SdpError> {
         sections.push(section);
     }
 
-    if fed_sections == 0 {
-        // Nothing for the crate to read that we would use; the caller answers with port 0
-        // everywhere or reports that no audio was offered.
-        return Ok(Description { sections });
-    }
-
+    // Even with no usable section the crate checks the session part (v=, o=, s=, t=), so
+    // that garbage is a parse error rather than "no audio".
     let session = parse_with_crate(fed)?;
     if session.media.len() != fed_sections {
         return Err(SdpError::Parse(format!(
@@ -377,4 +373,187 @@ fn direction_of(attrs: &[SdpAttribute]) -> Option<MediaDirection> {
 /// Whether an address means "do not send to me" (RFC 3264 §8.4: `c=IN IP4 0.0.0.0`).
 pub(super) fn is_unspecified(host: &RemoteHost) -> bool {
     matches!(host, RemoteHost::Ip(ip) if ip.is_unspecified())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn ip(s: &str) -> RemoteHost {
+        RemoteHost::Ip(s.parse().expect("test address"))
+    }
+
+    fn audio(desc: &Description, i: usize) -> &RtpSection {
+        desc.sections[i].rtp.as_ref().expect("usable audio section")
+    }
+
+    const BASIC: &str = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+                         m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+    #[test]
+    fn basic_audio_section() {
+        let d = parse(BASIC.as_bytes()).expect("parses");
+        assert_eq!(d.sections.len(), 1);
+        let a = audio(&d, 0);
+        assert_eq!(a.payload_types, vec![0, 8, 101]);
+        assert_eq!(a.connection, ip("10.0.0.1"));
+        assert_eq!(a.direction, None);
+        assert_eq!(
+            a.rtpmaps,
+            vec![Rtpmap {
+                pt: 101,
+                name: "telephone-event".into(),
+                rate: 8000,
+                channels: None
+            }]
+        );
+    }
+
+    #[test]
+    fn lf_only_and_cr_only_line_endings() {
+        let lf = BASIC.replace("\r\n", "\n");
+        let cr = BASIC.replace("\r\n", "\r");
+        let want = parse(BASIC.as_bytes()).expect("crlf");
+        assert_eq!(parse(lf.as_bytes()).expect("lf"), want);
+        assert_eq!(parse(cr.as_bytes()).expect("cr"), want);
+    }
+
+    #[test]
+    fn session_level_ptime_is_moved_into_the_audio_section() {
+        let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+                   a=ptime:30\r\nm=audio 4000 RTP/AVP 0\r\nm=audio 4002 RTP/AVP 8\r\na=ptime:40\r\n";
+        let d = parse(sdp.as_bytes()).expect("parses despite session-level ptime");
+        assert_eq!(audio(&d, 0).ptime, Some(30));
+        assert_eq!(audio(&d, 1).ptime, Some(40), "media level wins");
+    }
+
+    #[test]
+    fn image_section_attributes_are_not_folded_into_audio() {
+        let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+                   m=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n\
+                   m=image 4002 udptl t38\r\na=T38FaxVersion:0\r\na=recvonly\r\n";
+        let d = parse(sdp.as_bytes()).expect("parses");
+        assert_eq!(d.sections.len(), 2);
+        assert_eq!(audio(&d, 0).direction, Some(MediaDirection::SendRecv));
+        let image = &d.sections[1];
+        assert_eq!(
+            (
+                image.media.as_str(),
+                image.port,
+                image.proto.as_str(),
+                image.formats.as_str()
+            ),
+            ("image", 4002, "udptl", "t38")
+        );
+        assert!(image.rtp.is_none());
+    }
+
+    #[test]
+    fn unreadable_known_attributes_are_dropped_not_fatal() {
+        // webrtc-sdp fails the whole parse on this fingerprint; we never feed it.
+        let sdp = format!("{BASIC}a=fingerprint:sha-256 XX:YY\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc\r\n");
+        let d = parse(sdp.as_bytes()).expect("parses");
+        assert_eq!(audio(&d, 0).payload_types, vec![0, 8, 101]);
+    }
+
+    #[test]
+    fn malformed_rtpmap_is_dropped_by_the_retry_loop() {
+        let sdp = format!("{BASIC}a=rtpmap:0 PCMU\r\na=rtpmap:8 PCMA/eight\r\na=ptime:20\r\n");
+        let d = parse(sdp.as_bytes()).expect("parses");
+        let a = audio(&d, 0);
+        assert_eq!(
+            a.rtpmaps.len(),
+            1,
+            "only the telephone-event rtpmap survives"
+        );
+        assert_eq!(a.ptime, Some(20));
+    }
+
+    #[test]
+    fn unreadable_origin_is_neutralised() {
+        let sdp = BASIC.replace("o=- 1 1 IN IP4 10.0.0.1", "o=- x y IN IP4 10.0.0.1");
+        let d = parse(sdp.as_bytes()).expect("origin is not needed");
+        assert_eq!(audio(&d, 0).connection, ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn media_connection_overrides_session_connection() {
+        let sdp = format!("{BASIC}c=IN IP6 2001:db8::7\r\n");
+        let d = parse(sdp.as_bytes()).expect("parses");
+        assert_eq!(audio(&d, 0).connection, ip("2001:db8::7"));
+    }
+
+    #[test]
+    fn fqdn_connection_is_kept_as_a_name() {
+        let sdp = BASIC.replace("c=IN IP4 10.0.0.1", "c=IN IP4 host.example.com");
+        let d = parse(sdp.as_bytes()).expect("parses");
+        assert_eq!(
+            audio(&d, 0).connection,
+            RemoteHost::Name("host.example.com".into())
+        );
+    }
+
+    #[test]
+    fn unspecified_address_is_detected() {
+        assert!(is_unspecified(&RemoteHost::Ip(IpAddr::V4(
+            Ipv4Addr::UNSPECIFIED
+        ))));
+        assert!(is_unspecified(&ip("::")));
+        assert!(!is_unspecified(&ip("10.0.0.1")));
+        assert!(!is_unspecified(&RemoteHost::Name("0.0.0.0.example".into())));
+    }
+
+    #[test]
+    fn session_direction_applies_when_media_has_none() {
+        let sdp = BASIC.replace("t=0 0\r\n", "t=0 0\r\na=sendonly\r\n");
+        let d = parse(sdp.as_bytes()).expect("parses");
+        assert_eq!(audio(&d, 0).direction, Some(MediaDirection::SendOnly));
+    }
+
+    #[test]
+    fn port_zero_and_other_profiles_are_not_usable() {
+        let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+                   m=audio 0 RTP/AVP 0\r\nm=audio 4000 RTP/SAVP 0\r\nm=audio 4002/2 RTP/AVPF 8\r\n";
+        let d = parse(sdp.as_bytes()).expect("parses");
+        assert!(d.sections[0].rtp.is_none());
+        assert!(d.sections[1].rtp.is_none());
+        assert_eq!(d.sections[2].port, 4002);
+        assert_eq!(audio(&d, 2).payload_types, vec![8]);
+    }
+
+    #[test]
+    fn missing_connection_is_reported() {
+        let sdp = BASIC.replace("c=IN IP4 10.0.0.1\r\n", "");
+        assert_eq!(parse(sdp.as_bytes()), Err(SdpError::NoConnection));
+    }
+
+    #[test]
+    fn garbage_is_a_parse_error() {
+        for body in [
+            &b""[..],
+            b"hello",
+            b"v=0",
+            b"\xff\xfe\x00garbage",
+            b"v=0\r\nm=audio x RTP/AVP 0\r\n",
+            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 not an address\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\n",
+            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 1 RTP/AVP zero\r\n",
+            b"v=0\r\nthis is not sdp\r\n",
+        ] {
+            assert!(
+                matches!(parse(body), Err(SdpError::Parse(_))),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_body_is_refused() {
+        let mut sdp = BASIC.to_string();
+        while sdp.len() <= MAX_SDP_LEN {
+            sdp.push_str("a=x-filler:0123456789012345678901234567890123456789\r\n");
+        }
+        assert!(matches!(parse(sdp.as_bytes()), Err(SdpError::Parse(_))));
+    }
 }

@@ -319,3 +319,186 @@ pub(super) fn read_answer(
         audio_index: index,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::sdp::facade::Rtpmap;
+    use crate::media::sdp::RemoteHost;
+    use MediaDirection::{Inactive, RecvOnly, SendOnly, SendRecv};
+
+    fn local(codecs: &[CodecKind], te: bool, addr: &str) -> LocalMedia {
+        LocalMedia {
+            rtp: addr.parse().expect("test address"),
+            codecs: codecs.to_vec(),
+            telephone_event: te,
+            session_id: 42,
+            session_version: 7,
+            direction: SendRecv,
+        }
+    }
+
+    fn section(pts: &[PayloadType], maps: &[(PayloadType, &str, u32, Option<u32>)]) -> RtpSection {
+        RtpSection {
+            payload_types: pts.to_vec(),
+            rtpmaps: maps
+                .iter()
+                .map(|&(pt, name, rate, channels)| Rtpmap {
+                    pt,
+                    name: name.into(),
+                    rate,
+                    channels,
+                })
+                .collect(),
+            ptime: None,
+            direction: None,
+            connection: RemoteHost::Ip("10.0.0.1".parse().expect("ip")),
+        }
+    }
+
+    #[test]
+    fn offer_text_is_exact() {
+        let l = local(&CodecKind::ALL, true, "192.0.2.1:5004");
+        assert_eq!(
+            offer(&l),
+            "v=0\r\no=sipline 42 7 IN IP4 192.0.2.1\r\ns=sipline\r\nc=IN IP4 192.0.2.1\r\n\
+             t=0 0\r\nm=audio 5004 RTP/AVP 111 0 8 101\r\na=rtpmap:111 opus/48000/2\r\n\
+             a=fmtp:111 useinbandfec=1\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+             a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n\
+             a=sendrecv\r\n"
+        );
+    }
+
+    #[test]
+    fn offer_follows_codec_order_and_ipv6() {
+        let mut l = local(
+            &[CodecKind::Pcma, CodecKind::Opus, CodecKind::Pcma],
+            false,
+            "[2001:db8::1]:6000",
+        );
+        l.direction = SendOnly;
+        let o = offer(&l);
+        assert!(o.contains("o=sipline 42 7 IN IP6 2001:db8::1\r\n"), "{o}");
+        assert!(o.contains("c=IN IP6 2001:db8::1\r\n"), "{o}");
+        assert!(
+            o.contains("m=audio 6000 RTP/AVP 8 111\r\n"),
+            "duplicates removed: {o}"
+        );
+        assert!(!o.contains("telephone-event"), "{o}");
+        assert!(o.ends_with("a=sendonly\r\n"), "{o}");
+    }
+
+    #[test]
+    fn empty_codec_list_offers_all() {
+        let o = offer(&local(&[], false, "192.0.2.1:5004"));
+        assert!(o.contains("m=audio 5004 RTP/AVP 111 0 8\r\n"), "{o}");
+    }
+
+    #[test]
+    fn direction_table_rfc3264_6_1() {
+        // (offered, what we want, what we end up with)
+        let table = [
+            (SendRecv, SendRecv, SendRecv),
+            (SendOnly, SendRecv, RecvOnly),
+            (RecvOnly, SendRecv, SendOnly),
+            (Inactive, SendRecv, Inactive),
+            (SendRecv, SendOnly, SendOnly),
+            (SendRecv, RecvOnly, RecvOnly),
+            (SendRecv, Inactive, Inactive),
+            (SendOnly, SendOnly, Inactive),
+            (RecvOnly, RecvOnly, Inactive),
+        ];
+        for (offered, want, got) in table {
+            assert_eq!(
+                our_direction(offered, want, false),
+                got,
+                "{offered:?} {want:?}"
+            );
+        }
+        // RFC 3264 §8.4: nothing is sent to 0.0.0.0.
+        assert_eq!(our_direction(SendRecv, SendRecv, true), RecvOnly);
+        assert_eq!(our_direction(RecvOnly, SendRecv, true), Inactive);
+    }
+
+    #[test]
+    fn codec_matching_by_rtpmap_and_static_type() {
+        let s = section(
+            &[0, 8, 96, 97, 98, 99, 100],
+            &[
+                (96, "OPUS", 48000, Some(2)),
+                (97, "opus", 48000, Some(1)),
+                (98, "opus", 16000, Some(2)),
+                (99, "pcmu", 8000, None),
+                (100, "opus", 48000, None),
+            ],
+        );
+        assert_eq!(
+            codec_of(&s, 0),
+            Some(CodecKind::Pcmu),
+            "static without rtpmap"
+        );
+        assert_eq!(
+            codec_of(&s, 8),
+            Some(CodecKind::Pcma),
+            "static without rtpmap"
+        );
+        assert_eq!(
+            codec_of(&s, 96),
+            Some(CodecKind::Opus),
+            "name is case-insensitive"
+        );
+        assert_eq!(codec_of(&s, 97), None, "opus must be /2");
+        assert_eq!(codec_of(&s, 98), None, "opus is always 48000");
+        assert_eq!(
+            codec_of(&s, 99),
+            Some(CodecKind::Pcmu),
+            "dynamic PT for PCMU"
+        );
+        assert_eq!(
+            codec_of(&s, 100),
+            Some(CodecKind::Opus),
+            "missing channels tolerated"
+        );
+        // An rtpmap overrides the static table.
+        let odd = section(&[0], &[(0, "GSM", 8000, None)]);
+        assert_eq!(codec_of(&odd, 0), None);
+    }
+
+    #[test]
+    fn offer_order_decides_not_ours() {
+        let s = section(&[8, 111, 0], &[(111, "opus", 48000, Some(2))]);
+        let got = pick_codec(&s, &CodecKind::ALL).expect("common codec");
+        assert_eq!(
+            (got.kind, got.pt, got.clock_rate),
+            (CodecKind::Pcma, 8, 8000)
+        );
+        let got = pick_codec(&s, &[CodecKind::Opus]).expect("opus");
+        assert_eq!(
+            (got.kind, got.pt, got.clock_rate),
+            (CodecKind::Opus, 111, 48000)
+        );
+        assert_eq!(pick_codec(&s, &[]), None);
+    }
+
+    #[test]
+    fn telephone_event_prefers_the_audio_clock_rate() {
+        let s = section(
+            &[111, 0, 110, 126],
+            &[
+                (111, "opus", 48000, Some(2)),
+                (110, "telephone-event", 48000, None),
+                (126, "telephone-event", 8000, None),
+            ],
+        );
+        assert_eq!(pick_telephone_event(&s, 48000), Some((110, 48000)));
+        assert_eq!(pick_telephone_event(&s, 8000), Some((126, 8000)));
+        assert_eq!(
+            pick_telephone_event(&s, 16000),
+            Some((110, 48000)),
+            "else first"
+        );
+        // An rtpmap for a type not on the m= line does not count.
+        let stray = section(&[0], &[(101, "telephone-event", 8000, None)]);
+        assert_eq!(pick_telephone_event(&stray, 8000), None);
+    }
+}
