@@ -329,13 +329,23 @@ fn garbage_is_an_error() {
         b"INVITE sip:bob@example.com SIP/2.0\r\n\r\n",
         b"v=0\r\n",
         b"m=audio 1 RTP/AVP 0\r\nv=0\r\n",
-        b"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 99999 RTP/AVP 0\r\n",
-        b"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP7 1.2.3.4\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\n",
+        b"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n\
+          m=audio 99999 RTP/AVP 0\r\n",
+        b"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP7 1.2.3.4\r\nt=0 0\r\n\
+          m=audio 1 RTP/AVP 0\r\n",
         "v=0\r\no=é 1 1 IN IP4 1.2.3.4\r\ns=ü\r\nc=IN IP4 ::1\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\n"
             .as_bytes(),
     ] {
-        assert!(answer_offer(body, &b).is_err(), "{:?}", String::from_utf8_lossy(body));
-        assert!(process_answer(body, &b).is_err(), "{:?}", String::from_utf8_lossy(body));
+        assert!(
+            answer_offer(body, &b).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+        assert!(
+            process_answer(body, &b).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
     }
 }
 
@@ -349,7 +359,8 @@ fn mutated_offers_never_panic() {
     let mut seeds: Vec<Vec<u8>> = vec![create_offer(&alice(&CodecKind::ALL)).into_bytes()];
     seeds.push(
         format!(
-            "{PEER_HEAD}a=ptime:20\r\nm=audio 30000 RTP/AVP 96 0 101\r\na=rtpmap:96 opus/48000/2\r\n\
+            "{PEER_HEAD}a=ptime:20\r\nm=audio 30000 RTP/AVP 96 0 101\r\n\
+             a=rtpmap:96 opus/48000/2\r\n\
              a=rtpmap:101 telephone-event/8000\r\nm=video 30002 RTP/AVP 31\r\n\
              m=image 30004 udptl t38\r\na=T38FaxVersion:0\r\n"
         )

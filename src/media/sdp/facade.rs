@@ -33,7 +33,7 @@
 //!    we use none).
 //! 6. We call `parse_sdp(text, false)` (warnings do not fail). If the crate still rejects a
 //!    line, it names the line: a rejected `a=` line is dropped and the parse retried
-//!    (bounded by the number of lines); a rejected `o=` line is replaced by a neutral one
+//!    (at most 64 times, over at most 512 lines); a rejected `o=` line is replaced by a neutral one
 //!    (we never use the origin of a remote description); a rejected `v=`, `c=`, `m=` or
 //!    `t=` line makes the whole body unreadable ([`SdpError::Parse`]).
 //!
@@ -51,9 +51,13 @@ use webrtc_sdp::{parse_sdp, SdpConnection};
 use super::{RemoteHost, SdpError};
 use crate::media::{MediaDirection, PayloadType};
 
-/// Bodies larger than this are refused outright (a SIP body over UDP is far smaller; this
-/// bounds the work of the retry loop).
+/// Bodies larger than this are refused outright (a SIP body over UDP is far smaller).
 pub(super) const MAX_SDP_LEN: usize = 64 * 1024;
+/// At most this many lines are handed to the crate (its parser is quadratic in the line
+/// count); real audio sections need a few dozen.
+const MAX_FED_LINES: usize = 512;
+/// At most this many unreadable lines are dropped before the body counts as unreadable.
+const MAX_RETRIES: usize = 64;
 
 /// A remote session description, reduced to what offer/answer needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -233,6 +237,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Description, SdpError> {
                         has_c = true;
                         fed.push((line.to_string(), Fed::Essential));
                     }
+                    None => return Err(SdpError::Parse(format!("not an SDP line: {line}"))),
                     Some(('a', v)) => {
                         let name = attr_name(v);
                         if name.eq_ignore_ascii_case("ptime") {
@@ -261,6 +266,9 @@ pub(super) fn parse(body: &[u8]) -> Result<Description, SdpError> {
 
     // Even with no usable section the crate checks the session part (v=, o=, s=, t=), so
     // that garbage is a parse error rather than "no audio".
+    if fed.len() > MAX_FED_LINES {
+        return Err(SdpError::Parse(format!("{} audio lines", fed.len())));
+    }
     let session = parse_with_crate(fed)?;
     if session.media.len() != fed_sections {
         return Err(SdpError::Parse(format!(
@@ -321,9 +329,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Description, SdpError> {
 /// Run `parse_sdp(text, false)` on the fed lines, dropping `a=` lines (and neutralising the
 /// `o=` line) that the crate names as unreadable.
 fn parse_with_crate(mut fed: Vec<(String, Fed)>) -> Result<webrtc_sdp::SdpSession, SdpError> {
-    // Each retry removes or replaces one line, so this bounds the loop.
-    let max_attempts = fed.len() + 2;
-    for _ in 0..max_attempts {
+    for _ in 0..=MAX_RETRIES {
         let mut text = String::new();
         for (line, _) in &fed {
             text.push_str(line);
@@ -422,7 +428,8 @@ mod tests {
     #[test]
     fn session_level_ptime_is_moved_into_the_audio_section() {
         let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
-                   a=ptime:30\r\nm=audio 4000 RTP/AVP 0\r\nm=audio 4002 RTP/AVP 8\r\na=ptime:40\r\n";
+                   a=ptime:30\r\nm=audio 4000 RTP/AVP 0\r\n\
+                   m=audio 4002 RTP/AVP 8\r\na=ptime:40\r\n";
         let d = parse(sdp.as_bytes()).expect("parses despite session-level ptime");
         assert_eq!(audio(&d, 0).ptime, Some(30));
         assert_eq!(audio(&d, 1).ptime, Some(40), "media level wins");
@@ -452,7 +459,10 @@ mod tests {
     #[test]
     fn unreadable_known_attributes_are_dropped_not_fatal() {
         // webrtc-sdp fails the whole parse on this fingerprint; we never feed it.
-        let sdp = format!("{BASIC}a=fingerprint:sha-256 XX:YY\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc\r\n");
+        let sdp = format!(
+            "{BASIC}a=fingerprint:sha-256 XX:YY\r\n\
+             a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc\r\n"
+        );
         let d = parse(sdp.as_bytes()).expect("parses");
         assert_eq!(audio(&d, 0).payload_types, vec![0, 8, 101]);
     }
@@ -536,8 +546,10 @@ mod tests {
             b"v=0",
             b"\xff\xfe\x00garbage",
             b"v=0\r\nm=audio x RTP/AVP 0\r\n",
-            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 not an address\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\n",
-            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 1 RTP/AVP zero\r\n",
+            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 not an address\r\nt=0 0\r\n\
+              m=audio 1 RTP/AVP 0\r\n",
+            b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+              m=audio 1 RTP/AVP zero\r\n",
             b"v=0\r\nthis is not sdp\r\n",
         ] {
             assert!(
@@ -546,6 +558,26 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
+    }
+
+    #[test]
+    fn too_many_audio_lines_or_unreadable_lines_are_refused() {
+        let mut many = BASIC.to_string();
+        for _ in 0..MAX_FED_LINES {
+            many.push_str("a=sendrecv\r\n");
+        }
+        assert!(matches!(parse(many.as_bytes()), Err(SdpError::Parse(_))));
+        let mut bad = BASIC.to_string();
+        for pt in 0..=MAX_RETRIES {
+            bad.push_str(&format!("a=rtpmap:{pt} broken\r\n"));
+        }
+        assert!(matches!(parse(bad.as_bytes()), Err(SdpError::Parse(_))));
+        // One fewer unreadable line is still fine.
+        let mut ok = BASIC.to_string();
+        for pt in 0..MAX_RETRIES {
+            ok.push_str(&format!("a=rtpmap:{pt} broken\r\n"));
+        }
+        assert!(parse(ok.as_bytes()).is_ok());
     }
 
     #[test]
