@@ -41,8 +41,7 @@ pub struct Via {
 impl Via {
     /// Parse one Via element (`SIP/2.0/UDP host:port;branch=...`).
     pub fn parse(s: &str) -> Result<Via, ParseError> {
-        let _ = s;
-        todo!("sip::msg::header::Via::parse")
+        parse_via(s).ok_or_else(|| ParseError::bad_header("Via"))
     }
     /// The `branch` parameter (§8.1.1.7).
     pub fn branch(&self) -> Option<&str> {
@@ -74,8 +73,14 @@ impl Via {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let _ = f;
-        todo!("sip::msg::header::Via Display")
+        f.write_str("SIP/2.0/")?;
+        f.write_str(&self.transport)?;
+        f.write_str(" ")?;
+        f.write_str(&self.host)?;
+        if let Some(port) = self.port {
+            write!(f, ":{port}")?;
+        }
+        write_params(f, &self.params)
     }
 }
 
@@ -92,9 +97,14 @@ pub struct NameAddr {
 
 impl NameAddr {
     /// Parse a From/To/Contact/Route value (one element).
+    ///
+    /// A quoted display name may contain `\"` escapes; an unquoted one is taken liberally
+    /// (any text without quotes or control characters before `<`, RFC 4475 §3.1.2.15). In
+    /// the bare addr-spec form the URI ends at the first `;` or whitespace, and what follows
+    /// are header parameters (§20.10). LWS just inside `<` `>` is tolerated (RFC 4475
+    /// §3.1.2.14).
     pub fn parse(s: &str) -> Result<NameAddr, ParseError> {
-        let _ = s;
-        todo!("sip::msg::header::NameAddr::parse")
+        parse_name_addr(s)
     }
     /// A name-addr with just a URI.
     pub fn new(uri: Uri) -> NameAddr {
@@ -127,8 +137,18 @@ impl NameAddr {
 impl fmt::Display for NameAddr {
     /// Always prints the `<uri>` form, quoting the display name when present.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let _ = f;
-        todo!("sip::msg::header::NameAddr Display")
+        if let Some(display) = &self.display {
+            f.write_str("\"")?;
+            for ch in display.chars() {
+                if ch == '"' || ch == '\\' {
+                    f.write_str("\\")?;
+                }
+                write!(f, "{ch}")?;
+            }
+            f.write_str("\" ")?;
+        }
+        write!(f, "<{}>", self.uri)?;
+        write_params(f, &self.params)
     }
 }
 
@@ -143,9 +163,10 @@ pub struct CSeq {
 
 impl CSeq {
     /// Parse `4711 INVITE`.
+    ///
+    /// The number must fit in 32 bits (RFC 4475 §3.1.2.4); leading zeros are fine.
     pub fn parse(s: &str) -> Result<CSeq, ParseError> {
-        let _ = s;
-        todo!("sip::msg::header::CSeq::parse")
+        parse_cseq(s).ok_or_else(|| ParseError::bad_header("CSeq"))
     }
 }
 
@@ -158,12 +179,495 @@ impl fmt::Display for CSeq {
 /// Canonical long name for a header name: compact forms expanded (§7.3.3), known names in
 /// their registered case (`call-id` → `Call-ID`, `v` → `Via`), unknown names kept as given.
 pub(crate) fn canonical_name(name: &str) -> String {
-    let _ = name;
-    todo!("sip::msg::header::canonical_name")
+    match known_name(name) {
+        Some(canon) => canon.to_string(),
+        None => name.to_string(),
+    }
+}
+
+/// The registered spelling of a well-known header name (compact forms expanded), or None
+/// for names we do not know. Case-insensitive; no allocation.
+pub(crate) fn known_name(name: &str) -> Option<&'static str> {
+    let b = name.as_bytes();
+    if b.len() == 1 {
+        // RFC 3261 §7.3.3 and the IANA compact-form registry.
+        return Some(match b[0].to_ascii_lowercase() {
+            b'i' => "Call-ID",
+            b'm' => "Contact",
+            b'e' => "Content-Encoding",
+            b'l' => "Content-Length",
+            b'c' => "Content-Type",
+            b'f' => "From",
+            b's' => "Subject",
+            b'k' => "Supported",
+            b't' => "To",
+            b'v' => "Via",
+            b'o' => "Event",
+            b'r' => "Refer-To",
+            b'b' => "Referred-By",
+            b'x' => "Session-Expires",
+            b'u' => "Allow-Events",
+            b'a' => "Accept-Contact",
+            b'j' => "Reject-Contact",
+            b'd' => "Request-Disposition",
+            b'y' => "Identity",
+            b'n' => "Identity-Info",
+            _ => return None,
+        });
+    }
+    const MAX: usize = 32;
+    if b.is_empty() || b.len() > MAX {
+        return None;
+    }
+    let mut buf = [0u8; MAX];
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(buf.get(..b.len())?).ok()?;
+    Some(match lower {
+        "via" => "Via",
+        "from" => "From",
+        "to" => "To",
+        "call-id" => "Call-ID",
+        "cseq" => "CSeq",
+        "contact" => "Contact",
+        "max-forwards" => "Max-Forwards",
+        "content-length" => "Content-Length",
+        "content-type" => "Content-Type",
+        "route" => "Route",
+        "record-route" => "Record-Route",
+        "accept" => "Accept",
+        "accept-encoding" => "Accept-Encoding",
+        "accept-language" => "Accept-Language",
+        "alert-info" => "Alert-Info",
+        "allow" => "Allow",
+        "authentication-info" => "Authentication-Info",
+        "authorization" => "Authorization",
+        "call-info" => "Call-Info",
+        "content-disposition" => "Content-Disposition",
+        "content-encoding" => "Content-Encoding",
+        "content-language" => "Content-Language",
+        "date" => "Date",
+        "error-info" => "Error-Info",
+        "expires" => "Expires",
+        "in-reply-to" => "In-Reply-To",
+        "mime-version" => "MIME-Version",
+        "min-expires" => "Min-Expires",
+        "organization" => "Organization",
+        "priority" => "Priority",
+        "proxy-authenticate" => "Proxy-Authenticate",
+        "proxy-authorization" => "Proxy-Authorization",
+        "proxy-require" => "Proxy-Require",
+        "reply-to" => "Reply-To",
+        "require" => "Require",
+        "retry-after" => "Retry-After",
+        "server" => "Server",
+        "subject" => "Subject",
+        "supported" => "Supported",
+        "timestamp" => "Timestamp",
+        "unsupported" => "Unsupported",
+        "user-agent" => "User-Agent",
+        "warning" => "Warning",
+        "www-authenticate" => "WWW-Authenticate",
+        "rseq" => "RSeq",
+        "rack" => "RAck",
+        "event" => "Event",
+        "allow-events" => "Allow-Events",
+        "subscription-state" => "Subscription-State",
+        "refer-to" => "Refer-To",
+        "referred-by" => "Referred-By",
+        "refer-sub" => "Refer-Sub",
+        "replaces" => "Replaces",
+        "session-expires" => "Session-Expires",
+        "min-se" => "Min-SE",
+        "identity" => "Identity",
+        "identity-info" => "Identity-Info",
+        "accept-contact" => "Accept-Contact",
+        "reject-contact" => "Reject-Contact",
+        "request-disposition" => "Request-Disposition",
+        "path" => "Path",
+        "service-route" => "Service-Route",
+        "privacy" => "Privacy",
+        "reason" => "Reason",
+        "p-asserted-identity" => "P-Asserted-Identity",
+        "p-preferred-identity" => "P-Preferred-Identity",
+        "sip-etag" => "SIP-ETag",
+        "sip-if-match" => "SIP-If-Match",
+        "target-dialog" => "Target-Dialog",
+        "history-info" => "History-Info",
+        "diversion" => "Diversion",
+        "security-client" => "Security-Client",
+        "security-server" => "Security-Server",
+        "security-verify" => "Security-Verify",
+        "user-to-user" => "User-to-User",
+        "recv-info" => "Recv-Info",
+        "info-package" => "Info-Package",
+        _ => return None,
+    })
 }
 
 /// Split a header value at top-level commas (not inside quotes or `<>`), trimmed (§7.3.1).
+/// Empty elements (`a,,b`) are dropped.
 pub(crate) fn split_comma_list(value: &str) -> Vec<&str> {
-    let _ = value;
-    todo!("sip::msg::header::split_comma_list")
+    let mut out = Vec::new();
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    let mut in_quote = false;
+    let mut escaped = false;
+    let mut in_angle = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_quote {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_quote = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_quote = true,
+            b'<' => in_angle = true,
+            b'>' => in_angle = false,
+            b',' if !in_angle => {
+                push_trimmed(&mut out, value.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    push_trimmed(&mut out, value.get(start..).unwrap_or(""));
+    out
+}
+
+fn push_trimmed<'a>(out: &mut Vec<&'a str>, s: &'a str) {
+    let s = trim_lws(s);
+    if !s.is_empty() {
+        out.push(s);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Lexical helpers shared by the header, URI and message parsers (§25.1).
+
+/// `token` characters (§25.1): alphanum and `-.!%*_+`'~`.
+pub(crate) fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// A non-empty token.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_char)
+}
+
+/// Linear white space inside a value (after unfolding, CR and LF only appear in values set
+/// through the API; they are treated as white space too).
+pub(crate) fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Trim LWS at both ends.
+pub(crate) fn trim_lws(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+}
+
+/// Characters of a host name or IPv4 address (underscore tolerated, as seen in the wild).
+pub(crate) fn is_host_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')
+}
+
+/// Characters of a generic parameter value that is not quoted: token, plus what a host or
+/// IPv6 address needs (gen-value = token / host / quoted-string, §25.1).
+fn is_value_char(b: u8) -> bool {
+    is_token_char(b) || matches!(b, b':' | b'[' | b']')
+}
+
+/// A byte cursor over a `&str`. Every position it stops at is either the end or just before
+/// an ASCII byte it matched on, so slices are always on char boundaries; slicing still goes
+/// through `get` so no input can make it panic.
+pub(crate) struct Cursor<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(s: &'a str) -> Self {
+        Cursor { s, pos: 0 }
+    }
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.pos).copied()
+    }
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+    pub(crate) fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    /// Skip LWS; true when something was skipped.
+    pub(crate) fn skip_ws(&mut self) -> bool {
+        let start = self.pos;
+        while self.peek().is_some_and(is_lws) {
+            self.pos += 1;
+        }
+        self.pos > start
+    }
+    /// The longest run of ASCII bytes matching `f` (which must reject non-ASCII bytes).
+    pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii() && f(b)) {
+            self.pos += 1;
+        }
+        self.s.get(start..self.pos).unwrap_or("")
+    }
+    /// Everything not consumed yet.
+    pub(crate) fn rest(&self) -> &'a str {
+        self.s.get(self.pos..).unwrap_or("")
+    }
+    /// A quoted-string at the cursor, returned with its quotes and escapes as on the wire;
+    /// None (cursor unchanged) when there is none or it is unterminated.
+    pub(crate) fn quoted(&mut self) -> Option<&'a str> {
+        let bytes = self.s.as_bytes();
+        if bytes.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let mut i = self.pos + 1;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'\\' => i += 2,
+                b'"' => {
+                    let raw = self.s.get(self.pos..=i)?;
+                    self.pos = i + 1;
+                    return Some(raw);
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+    /// host = hostname / IPv4address / IPv6reference (§25.1); brackets kept.
+    pub(crate) fn host(&mut self) -> Option<&'a str> {
+        if self.peek() == Some(b'[') {
+            let start = self.pos;
+            self.pos += 1;
+            let inner = self.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            if inner.is_empty() || !self.eat(b']') {
+                self.pos = start;
+                return None;
+            }
+            self.s.get(start..self.pos)
+        } else {
+            let h = self.take_while(is_host_char);
+            (!h.is_empty()).then_some(h)
+        }
+    }
+    /// port = 1*DIGIT, at most 65535.
+    pub(crate) fn port(&mut self) -> Option<u16> {
+        let digits = self.take_while(|b| b.is_ascii_digit());
+        parse_u32(digits).and_then(|p| u16::try_from(p).ok())
+    }
+}
+
+/// 1*DIGIT as u32 (leading zeros allowed); None when empty, non-digit or too large.
+pub(crate) fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+    }
+    Some(v)
+}
+
+/// Remove quoted-pair escapes from the inside of a quoted-string (§25.1).
+fn unescape_quoted(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `*( SEMI generic-param )` with LWS around `;` and `=` (§25.1), up to the end of the
+/// cursor. Empty names and empty values are errors (RFC 4475 §3.1.2.1).
+pub(crate) fn parse_params(c: &mut Cursor<'_>) -> Option<Vec<Param>> {
+    let mut params = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            return Some(params);
+        }
+        if !c.eat(b';') {
+            return None;
+        }
+        c.skip_ws();
+        let name = c.take_while(is_token_char);
+        if name.is_empty() {
+            return None;
+        }
+        c.skip_ws();
+        let value = if c.eat(b'=') {
+            c.skip_ws();
+            let v = match c.quoted() {
+                Some(q) => q,
+                None => c.take_while(is_value_char),
+            };
+            if v.is_empty() {
+                return None;
+            }
+            Some(v.to_string())
+        } else {
+            None
+        };
+        params.push(Param {
+            name: name.to_string(),
+            value,
+        });
+    }
+}
+
+/// Write `;name[=value]` for each parameter.
+pub(crate) fn write_params(f: &mut fmt::Formatter<'_>, params: &[Param]) -> fmt::Result {
+    for p in params {
+        f.write_str(";")?;
+        f.write_str(&p.name)?;
+        if let Some(v) = &p.value {
+            f.write_str("=")?;
+            f.write_str(v)?;
+        }
+    }
+    Ok(())
+}
+
+/// via-parm = sent-protocol LWS sent-by *( SEMI via-params ) (§20.42, §25.1), with
+/// SWS around `/` and `:` as the grammar allows (RFC 4475 §3.1.1.1).
+fn parse_via(s: &str) -> Option<Via> {
+    let mut c = Cursor::new(s);
+    c.skip_ws();
+    if !c.take_while(is_token_char).eq_ignore_ascii_case("SIP") {
+        return None;
+    }
+    c.skip_ws();
+    if !c.eat(b'/') {
+        return None;
+    }
+    c.skip_ws();
+    if c.take_while(is_token_char) != "2.0" {
+        return None;
+    }
+    c.skip_ws();
+    if !c.eat(b'/') {
+        return None;
+    }
+    c.skip_ws();
+    let transport = c.take_while(is_token_char);
+    if transport.is_empty() || !c.skip_ws() {
+        return None;
+    }
+    let host = c.host()?;
+    c.skip_ws();
+    let port = if c.eat(b':') {
+        c.skip_ws();
+        Some(c.port()?)
+    } else {
+        None
+    };
+    let params = parse_params(&mut c)?;
+    Some(Via {
+        transport: transport.to_ascii_uppercase(),
+        host: host.to_string(),
+        port,
+        params,
+    })
+}
+
+fn parse_name_addr(s: &str) -> Result<NameAddr, ParseError> {
+    let bad = || ParseError::bad_header("name-addr");
+    let s = trim_lws(s);
+    let mut c = Cursor::new(s);
+    let display;
+    let uri_str;
+    if let Some(raw) = c.quoted() {
+        // quoted-string display name, then LAQUOT.
+        let inner = raw.get(1..raw.len() - 1).unwrap_or("");
+        display = Some(unescape_quoted(inner));
+        c.skip_ws();
+        if !c.eat(b'<') {
+            return Err(bad());
+        }
+        uri_str = angle_uri(&mut c).ok_or_else(bad)?;
+    } else if let Some(lt) = s.find('<') {
+        // Unquoted display name, taken liberally (RFC 4475 §3.1.1.6, §3.1.2.15).
+        let dn = trim_lws(s.get(..lt).unwrap_or(""));
+        if dn
+            .bytes()
+            .any(|b| b == b'"' || (b.is_ascii_control() && b != b'\t'))
+        {
+            return Err(bad());
+        }
+        display = (!dn.is_empty()).then(|| dn.to_string());
+        c = Cursor::new(s.get(lt + 1..).unwrap_or(""));
+        uri_str = angle_uri(&mut c).ok_or_else(bad)?;
+    } else {
+        // addr-spec: the URI ends at the first `;` or LWS; what follows are header params.
+        display = None;
+        uri_str = c.take_while(|b| b != b';' && !is_lws(b));
+        if uri_str.is_empty() {
+            return Err(bad());
+        }
+    }
+    let uri = Uri::parse(uri_str)?;
+    let params = parse_params(&mut c).ok_or_else(bad)?;
+    Ok(NameAddr {
+        display,
+        uri,
+        params,
+    })
+}
+
+/// The URI between `<` (already consumed) and `>`, LWS inside trimmed (RFC 4475 §3.1.2.14).
+fn angle_uri<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
+    let rest = c.rest();
+    let end = rest.find('>')?;
+    let uri = trim_lws(rest.get(..end)?);
+    c.pos += end + 1;
+    Some(uri)
+}
+
+fn parse_cseq(s: &str) -> Option<CSeq> {
+    let mut c = Cursor::new(s);
+    c.skip_ws();
+    let seq = parse_u32(c.take_while(|b| b.is_ascii_digit()))?;
+    if !c.skip_ws() {
+        return None;
+    }
+    let method = c.take_while(is_token_char);
+    c.skip_ws();
+    if method.is_empty() || !c.at_end() {
+        return None;
+    }
+    Some(CSeq {
+        seq,
+        method: Method::from_token(method),
+    })
 }

@@ -1,8 +1,10 @@
 //! Parsing one SIP message from bytes (RFC 3261 §7, §25). Never panics on any input.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use super::{Message, Request};
+use super::header::{is_lws, is_token, known_name, parse_u32, trim_lws};
+use super::{CSeq, Header, Headers, Message, Method, NameAddr, Request, Response, Uri, Via};
 
 /// What was wrong with the bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -34,6 +36,10 @@ pub struct ParseError {
     /// When the start line was a valid Request-Line: the request as far as it could be read
     /// (headers that split cleanly), so a UAS can still answer 400 (or 505) per §8.2 when it
     /// has Via, From, To, Call-ID and CSeq.
+    ///
+    /// With [`ParseErrorKind::BadUri`] from the Request-URI, the partial request's `uri` is a
+    /// placeholder: `Scheme::Other("")` with the raw text in `opaque`. Its body is empty
+    /// unless the body could be framed.
     pub partial: Option<Box<Request>>,
 }
 
@@ -84,7 +90,362 @@ impl std::error::Error for ParseError {}
 /// that Via, From, To, Call-ID and CSeq are present and parse (the CSeq method must match a
 /// request's method, §8.2). A request that fails after its start line parsed carries
 /// `partial` so the caller can answer 400.
+///
+/// Leniency, deliberately: CRLFs before the start line are skipped (§7.5); bare LF line ends
+/// are accepted; extra SP between and after start-line elements is ignored (RFC 4475
+/// §3.1.2.9, §3.1.2.10); a message whose last header line ends with CRLF but lacks the empty
+/// line is taken as having no body. Octets beyond Content-Length are ignored (§18.3); with no
+/// Content-Length the body is the rest of the bytes. A head that is not UTF-8 is read lossily.
+///
+/// Normalisation: the parsed message carries exactly one `Content-Length`, equal to the body
+/// length (at the place of the first one received, or appended when none was), so printing
+/// and parsing again gives an equal message.
 pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
-    let _ = bytes;
-    todo!("sip::msg::parse::parse_message")
+    // §7.5: ignore CRLFs before the start line.
+    let start = bytes
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .ok_or_else(|| ParseError::new(ParseErrorKind::Truncated))?;
+    let frame = find_head_end(bytes, start);
+    let head_bytes = bytes.get(start..frame.head_end).unwrap_or(&[]);
+    let head: Cow<'_, str> = match std::str::from_utf8(head_bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(head_bytes).into_owned()),
+    };
+    let rest = bytes.get(frame.body_start..).unwrap_or(&[]);
+
+    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let first = lines.next().unwrap_or("");
+    let start_line = parse_start_line(first)?;
+
+    // Header lines: every line that splits cleanly is kept, in order.
+    let mut headers: Vec<Header> = Vec::with_capacity(16);
+    let mut header_line_err = false;
+    let mut can_continue = false;
+    for line in lines {
+        if line.is_empty() {
+            continue; // only the trailing piece after the last LF
+        }
+        if line.starts_with([' ', '\t']) {
+            // §7.3.1 folding: the continuation joins the previous value with one SP.
+            match headers.last_mut() {
+                Some(h) if can_continue => {
+                    let cont = trim_lws(line);
+                    if !cont.is_empty() {
+                        if !h.value.is_empty() {
+                            h.value.push(' ');
+                        }
+                        h.value.push_str(cont);
+                    }
+                }
+                _ => header_line_err = true,
+            }
+            continue;
+        }
+        can_continue = false;
+        let Some((name, value)) = line.split_once(':') else {
+            header_line_err = true;
+            continue;
+        };
+        let name = name.trim_end_matches([' ', '\t']);
+        if !is_token(name) {
+            header_line_err = true;
+            continue;
+        }
+        headers.push(Header {
+            name: match known_name(name) {
+                Some(canon) => canon.to_string(),
+                None => name.to_string(),
+            },
+            value: trim_lws(value).to_string(),
+        });
+        can_continue = true;
+    }
+    let mut headers = Headers(headers);
+
+    // Body framing by Content-Length (§18.3, §20.14).
+    let mut first_err: Option<ParseErrorKind> = match &start_line {
+        StartLine::Request { error, .. } => error.clone(),
+        StartLine::Response { .. } => None,
+    };
+    if first_err.is_none() && frame.truncated {
+        first_err = Some(ParseErrorKind::Truncated);
+    }
+    if first_err.is_none() && header_line_err {
+        first_err = Some(ParseErrorKind::HeaderLine);
+    }
+    let mut body: &[u8] = &[];
+    match content_length(&headers) {
+        Ok(Some(n)) if n <= rest.len() => {
+            body = rest.get(..n).unwrap_or(&[]);
+            normalise_content_length(&mut headers, n);
+        }
+        Ok(None) => {
+            body = rest;
+            normalise_content_length(&mut headers, rest.len());
+        }
+        Ok(Some(_)) | Err(()) => {
+            if first_err.is_none() {
+                first_err = Some(ParseErrorKind::ContentLength);
+            }
+        }
+    }
+
+    let method = match &start_line {
+        StartLine::Request { method, .. } => Some(method),
+        StartLine::Response { .. } => None,
+    };
+    if first_err.is_none() {
+        if let Err(kind) = validate(&headers, method) {
+            first_err = Some(kind);
+        }
+    }
+
+    match start_line {
+        StartLine::Request { method, uri, .. } => {
+            let req = Request {
+                method,
+                uri,
+                headers,
+                body: body.to_vec(),
+            };
+            match first_err {
+                None => Ok(Message::Request(req)),
+                Some(kind) => Err(ParseError {
+                    kind,
+                    partial: Some(Box::new(req)),
+                }),
+            }
+        }
+        StartLine::Response { code, reason } => match first_err {
+            None => Ok(Message::Response(Response {
+                code,
+                reason,
+                headers,
+                body: body.to_vec(),
+            })),
+            Some(kind) => Err(ParseError::new(kind)),
+        },
+    }
+}
+
+/// Where the head ends and the body starts.
+struct Frame {
+    /// End of the head (exclusive; the last header line's LF included).
+    head_end: usize,
+    /// First body byte.
+    body_start: usize,
+    /// The input ended in the middle of a line, before the empty line.
+    truncated: bool,
+}
+
+/// Find the empty line (CRLF CRLF, or bare LFs) that ends the head, starting at `start`
+/// (the first byte of the start line).
+fn find_head_end(bytes: &[u8], start: usize) -> Frame {
+    let mut line_start = start;
+    while let Some(off) = bytes
+        .get(line_start..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+    {
+        let lf = line_start + off;
+        let line = bytes.get(line_start..lf).unwrap_or(&[]);
+        if (line.is_empty() || line == b"\r") && line_start > start {
+            return Frame {
+                head_end: line_start,
+                body_start: lf + 1,
+                truncated: false,
+            };
+        }
+        line_start = lf + 1;
+    }
+    // No empty line: lenient when the last line is complete, truncated otherwise.
+    Frame {
+        head_end: bytes.len(),
+        body_start: bytes.len(),
+        truncated: line_start < bytes.len(),
+    }
+}
+
+enum StartLine {
+    Request {
+        method: Method,
+        uri: Uri,
+        /// A Version or BadUri error found on an otherwise usable Request-Line.
+        error: Option<ParseErrorKind>,
+    },
+    Response {
+        code: u16,
+        reason: String,
+    },
+}
+
+fn is_sp(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn is_sip_version_prefix(s: &str) -> bool {
+    s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("SIP/"))
+}
+
+/// Request-Line (§7.1, §25.1) or Status-Line (§7.2).
+fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
+    let start_err = || ParseError::new(ParseErrorKind::StartLine);
+    let line = line.trim_matches(is_sp);
+    if is_sip_version_prefix(line) {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+        let (version, rest) = line.split_once(is_sp).ok_or_else(start_err)?;
+        let rest = rest.trim_start_matches(is_sp);
+        let (code, reason) = rest.split_once(is_sp).unwrap_or((rest, ""));
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(start_err());
+        }
+        let code: u16 = code.parse().map_err(|_| start_err())?;
+        if !(100..=699).contains(&code) {
+            return Err(start_err());
+        }
+        if !version.eq_ignore_ascii_case("SIP/2.0") {
+            return Err(ParseError::new(ParseErrorKind::Version));
+        }
+        return Ok(StartLine::Response {
+            code,
+            reason: reason.trim_matches(is_sp).to_string(),
+        });
+    }
+    // Request-Line = Method SP Request-URI SP SIP-Version
+    let (method, rest) = line.split_once(is_sp).ok_or_else(start_err)?;
+    let (uri, version) = rest.rsplit_once(is_sp).ok_or_else(start_err)?;
+    let uri = uri.trim_matches(is_sp);
+    if !is_token(method) || uri.is_empty() {
+        return Err(start_err());
+    }
+    let mut error = None;
+    if !version.eq_ignore_ascii_case("SIP/2.0") {
+        if !is_sip_version_prefix(version) {
+            return Err(start_err());
+        }
+        error = Some(ParseErrorKind::Version);
+    }
+    let uri = match Uri::parse(uri) {
+        Ok(u) => u,
+        Err(_) => {
+            error.get_or_insert(ParseErrorKind::BadUri);
+            Uri {
+                scheme: super::Scheme::Other(String::new()),
+                user: None,
+                password: None,
+                host: String::new(),
+                port: None,
+                params: Vec::new(),
+                headers: Vec::new(),
+                opaque: Some(uri.to_string()),
+            }
+        }
+    };
+    Ok(StartLine::Request {
+        method: Method::from_token(method),
+        uri,
+        error,
+    })
+}
+
+/// The Content-Length, if any: every line must be 1*DIGIT and all must agree (RFC 4475
+/// §3.1.2.3, §3.3.9).
+fn content_length(headers: &Headers) -> Result<Option<usize>, ()> {
+    let mut found: Option<usize> = None;
+    for v in headers.0.iter().filter(|h| h.name == "Content-Length") {
+        let n = parse_u32(&v.value).ok_or(())? as usize;
+        if found.is_some_and(|f| f != n) {
+            return Err(());
+        }
+        found = Some(n);
+    }
+    Ok(found)
+}
+
+/// Leave exactly one Content-Length, equal to `len`, at the first one's place (or at the end).
+fn normalise_content_length(headers: &mut Headers, len: usize) {
+    let mut seen = false;
+    headers.0.retain_mut(|h| {
+        if h.name != "Content-Length" {
+            return true;
+        }
+        if seen {
+            return false;
+        }
+        seen = true;
+        let want = len.to_string();
+        if h.value != want {
+            h.value = want;
+        }
+        true
+    });
+    if !seen {
+        headers.0.push(Header {
+            name: "Content-Length".to_string(),
+            value: len.to_string(),
+        });
+    }
+}
+
+/// §8.1.1 / §8.2: the headers every request and response must carry, each single-valued
+/// one exactly once, each parsing; a request's CSeq method equals its method; Max-Forwards
+/// is 1*DIGIT when present.
+fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseErrorKind> {
+    let mut from = None;
+    let mut to = None;
+    let mut call_id = None;
+    let mut cseq = None;
+    let mut max_forwards = None;
+    let mut via_seen = false;
+    fn once<'a>(
+        slot: &mut Option<&'a str>,
+        v: &'a str,
+        name: &'static str,
+    ) -> Result<(), ParseErrorKind> {
+        if slot.replace(v).is_some() {
+            return Err(ParseErrorKind::BadHeader(name));
+        }
+        Ok(())
+    }
+    for h in &headers.0 {
+        let v = h.value.as_str();
+        match h.name.as_str() {
+            "Via" => {
+                let elements = super::header::split_comma_list(v);
+                if elements.is_empty() {
+                    return Err(ParseErrorKind::BadHeader("Via"));
+                }
+                for element in elements {
+                    Via::parse(element).map_err(|_| ParseErrorKind::BadHeader("Via"))?;
+                }
+                via_seen = true;
+            }
+            "From" => once(&mut from, v, "From")?,
+            "To" => once(&mut to, v, "To")?,
+            "Call-ID" => once(&mut call_id, v, "Call-ID")?,
+            "CSeq" => once(&mut cseq, v, "CSeq")?,
+            "Max-Forwards" => once(&mut max_forwards, v, "Max-Forwards")?,
+            _ => {}
+        }
+    }
+    if !via_seen {
+        return Err(ParseErrorKind::MissingHeader("Via"));
+    }
+    let from = from.ok_or(ParseErrorKind::MissingHeader("From"))?;
+    NameAddr::parse(from).map_err(|_| ParseErrorKind::BadHeader("From"))?;
+    let to = to.ok_or(ParseErrorKind::MissingHeader("To"))?;
+    NameAddr::parse(to).map_err(|_| ParseErrorKind::BadHeader("To"))?;
+    let call_id = call_id.ok_or(ParseErrorKind::MissingHeader("Call-ID"))?;
+    if call_id.is_empty() || call_id.bytes().any(is_lws) {
+        return Err(ParseErrorKind::BadHeader("Call-ID"));
+    }
+    let cseq = cseq.ok_or(ParseErrorKind::MissingHeader("CSeq"))?;
+    let cseq = CSeq::parse(cseq).map_err(|_| ParseErrorKind::BadHeader("CSeq"))?;
+    if method.is_some_and(|m| *m != cseq.method) {
+        return Err(ParseErrorKind::BadHeader("CSeq"));
+    }
+    if let Some(mf) = max_forwards {
+        parse_u32(mf).ok_or(ParseErrorKind::BadHeader("Max-Forwards"))?;
+    }
+    Ok(())
 }

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::header::{find_param, Param};
-use super::parse::ParseError;
+use super::header::{find_param, Cursor, Param};
+use super::parse::{ParseError, ParseErrorKind};
 
 /// URI scheme.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -44,9 +44,13 @@ pub struct Uri {
 
 impl Uri {
     /// Parse a URI (no surrounding `<>`).
+    ///
+    /// Only visible ASCII is accepted (no LWS, `<`, `>` or `"`). For `sip`/`sips` the
+    /// userinfo ends at the first `@` (so the user part may hold `;`, `?`, `/`, RFC 4475
+    /// §3.1.1.2, §3.1.1.9); parameter and header values and %-escapes are kept as on the
+    /// wire; empty parameter names or values, an empty host or a bad port are errors.
     pub fn parse(s: &str) -> Result<Uri, ParseError> {
-        let _ = s;
-        todo!("sip::msg::uri::Uri::parse")
+        parse_uri(s).ok_or_else(|| ParseError::new(ParseErrorKind::BadUri))
     }
     /// A `sip:` URI with the given user and host[:port].
     pub fn sip(user: Option<&str>, host: &str, port: Option<u16>) -> Uri {
@@ -76,7 +80,193 @@ impl FromStr for Uri {
 
 impl fmt::Display for Uri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let _ = f;
-        todo!("sip::msg::uri::Uri Display")
+        let scheme = match &self.scheme {
+            Scheme::Sip => "sip",
+            Scheme::Sips => "sips",
+            Scheme::Tel => "tel",
+            Scheme::Other(s) => {
+                f.write_str(s)?;
+                f.write_str(":")?;
+                return f.write_str(self.opaque.as_deref().unwrap_or(""));
+            }
+        };
+        f.write_str(scheme)?;
+        f.write_str(":")?;
+        if self.scheme == Scheme::Tel {
+            f.write_str(self.user.as_deref().unwrap_or(""))?;
+        } else {
+            if let Some(user) = &self.user {
+                f.write_str(user)?;
+                if let Some(pw) = &self.password {
+                    f.write_str(":")?;
+                    f.write_str(pw)?;
+                }
+                f.write_str("@")?;
+            }
+            f.write_str(&self.host)?;
+            if let Some(port) = self.port {
+                write!(f, ":{port}")?;
+            }
+        }
+        for p in &self.params {
+            f.write_str(";")?;
+            f.write_str(&p.name)?;
+            if let Some(v) = &p.value {
+                f.write_str("=")?;
+                f.write_str(v)?;
+            }
+        }
+        for (i, (name, value)) in self.headers.iter().enumerate() {
+            f.write_str(if i == 0 { "?" } else { "&" })?;
+            f.write_str(name)?;
+            f.write_str("=")?;
+            f.write_str(value)?;
+        }
+        Ok(())
     }
+}
+
+/// Characters allowed anywhere in a URI we accept: visible ASCII except `<`, `>`, `"`.
+fn is_uri_char(b: u8) -> bool {
+    (0x21..0x7f).contains(&b) && !matches!(b, b'<' | b'>' | b'"')
+}
+
+fn parse_uri(s: &str) -> Option<Uri> {
+    if s.is_empty() || !s.bytes().all(is_uri_char) {
+        return None;
+    }
+    let (scheme, rest) = s.split_once(':')?;
+    let mut sb = scheme.bytes();
+    if !sb.next()?.is_ascii_alphabetic()
+        || !sb.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return None;
+    }
+    if scheme.eq_ignore_ascii_case("sip") {
+        parse_sip(Scheme::Sip, rest)
+    } else if scheme.eq_ignore_ascii_case("sips") {
+        parse_sip(Scheme::Sips, rest)
+    } else if scheme.eq_ignore_ascii_case("tel") {
+        parse_tel(rest)
+    } else if rest.is_empty() {
+        None
+    } else {
+        Some(Uri {
+            scheme: Scheme::Other(scheme.to_string()),
+            user: None,
+            password: None,
+            host: String::new(),
+            port: None,
+            params: Vec::new(),
+            headers: Vec::new(),
+            opaque: Some(rest.to_string()),
+        })
+    }
+}
+
+/// SIP-URI / SIPS-URI after the colon (§19.1.1, §25.1).
+fn parse_sip(scheme: Scheme, rest: &str) -> Option<Uri> {
+    let (userinfo, hostpart) = match rest.split_once('@') {
+        Some((ui, hp)) => (Some(ui), hp),
+        None => (None, rest),
+    };
+    let (user, password) = match userinfo {
+        Some(ui) => {
+            let (u, p) = match ui.split_once(':') {
+                Some((u, p)) => (u, Some(p.to_string())),
+                None => (ui, None),
+            };
+            if u.is_empty() {
+                return None;
+            }
+            (Some(u.to_string()), p)
+        }
+        None => (None, None),
+    };
+    let (hp, headers) = match hostpart.split_once('?') {
+        Some((hp, h)) => (hp, Some(h)),
+        None => (hostpart, None),
+    };
+    let (hostport, params) = match hp.split_once(';') {
+        Some((hp, p)) => (hp, Some(p)),
+        None => (hp, None),
+    };
+    let mut c = Cursor::new(hostport);
+    let host = c.host()?;
+    let port = if c.eat(b':') { Some(c.port()?) } else { None };
+    if !c.at_end() {
+        return None;
+    }
+    Some(Uri {
+        scheme,
+        user,
+        password,
+        host: host.to_string(),
+        port,
+        params: match params {
+            Some(p) => uri_params(p)?,
+            None => Vec::new(),
+        },
+        headers: match headers {
+            Some(h) => uri_headers(h)?,
+            None => Vec::new(),
+        },
+        opaque: None,
+    })
+}
+
+/// telephone-subscriber (RFC 3966): the number in `user`, then `;params`.
+fn parse_tel(rest: &str) -> Option<Uri> {
+    let (number, params) = match rest.split_once(';') {
+        Some((n, p)) => (n, Some(p)),
+        None => (rest, None),
+    };
+    if number.is_empty() || number.contains(['?', '@']) {
+        return None;
+    }
+    Some(Uri {
+        scheme: Scheme::Tel,
+        user: Some(number.to_string()),
+        password: None,
+        host: String::new(),
+        port: None,
+        params: match params {
+            Some(p) => uri_params(p)?,
+            None => Vec::new(),
+        },
+        headers: Vec::new(),
+        opaque: None,
+    })
+}
+
+/// `name[=value]` pieces separated by `;` (after the first `;`).
+fn uri_params(s: &str) -> Option<Vec<Param>> {
+    s.split(';')
+        .map(|piece| {
+            let (name, value) = match piece.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (piece, None),
+            };
+            if name.is_empty() || value.is_some_and(str::is_empty) {
+                return None;
+            }
+            Some(Param {
+                name: name.to_string(),
+                value: value.map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// `hname=hvalue` pieces separated by `&` (after the `?`); hvalue may be empty.
+fn uri_headers(s: &str) -> Option<Vec<(String, String)>> {
+    s.split('&')
+        .map(|piece| {
+            let (name, value) = piece.split_once('=')?;
+            if name.is_empty() {
+                return None;
+            }
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect()
 }
