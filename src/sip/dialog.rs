@@ -113,12 +113,14 @@ impl Dialog {
         let remote = invite.from_hdr()?;
         let mut local = invite.to_hdr()?;
         local.set_tag(local_tag);
+        // §8.1.1.8 makes Contact mandatory in INVITE; an RFC 2543 client may omit it, and
+        // then the From URI is the only address we have (RFC 4475 §3.4).
         let remote_target = invite
             .contacts()?
             .into_iter()
             .next()
             .map(|c| c.uri)
-            .ok_or(DialogError::MissingContact)?;
+            .unwrap_or_else(|| remote.uri.clone());
         Ok(Dialog {
             id: DialogId {
                 call_id: invite.call_id()?.to_string(),

@@ -281,9 +281,14 @@ impl Engine {
         if req.method == Method::Options && code == 200 {
             resp.headers.push("Accept", "application/sdp");
         }
-        // §8.2.6.2: a To-tag on every final response to a request that has none.
+        self.respond_with_tag(key, resp);
+    }
+
+    /// Send a final response, adding a To-tag when the request had none (§8.2.6.2) and our
+    /// User-Agent.
+    pub(crate) fn respond_with_tag(&mut self, key: &TxnKey, mut resp: Response) {
         if let Ok(mut to) = resp.to_hdr() {
-            if to.tag().is_none() && code >= 200 {
+            if to.tag().is_none() && resp.code >= 200 {
                 let tag = self.new_tag();
                 to.set_tag(&tag);
                 resp.headers.set("To", to.to_string());
@@ -431,6 +436,28 @@ impl Engine {
             self.respond_simple(&key, &req, 416);
             return;
         }
+        if req.method != Method::Cancel {
+            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported.
+            let unsupported: Vec<&str> = req
+                .headers
+                .get_split("Require")
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect();
+            if !unsupported.is_empty() {
+                let mut resp = req.make_response(420, None);
+                resp.headers.push("Unsupported", unsupported.join(", "));
+                self.respond_with_tag(&key, resp);
+                return;
+            }
+        }
+        if req.method == Method::Invite && !accepts_sdp(&req) {
+            // §8.2.3 / RFC 4475 §3.3.15: our answer would be SDP, which the caller refuses.
+            let mut resp = req.make_response(406, None);
+            resp.headers.push("Accept", "application/sdp");
+            self.respond_with_tag(&key, resp);
+            return;
+        }
         let in_dialog = req.to_hdr().ok().and_then(|t| t.tag().map(str::to_string));
         match (&req.method, in_dialog) {
             (Method::Invite, None) => self.on_incoming_invite(key, req, source),
@@ -464,4 +491,21 @@ impl Engine {
             ResponseMatch::Unmatched => self.on_stray_response(resp),
         }
     }
+}
+
+/// True unless the request has an Accept header that rules out `application/sdp`.
+fn accepts_sdp(req: &Request) -> bool {
+    let accept = req.headers.get_split("Accept");
+    if req.headers.get("Accept").is_none() {
+        return true;
+    }
+    accept.iter().any(|a| {
+        let media = a
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        media == "application/sdp" || media == "application/*" || media == "*/*"
+    }) || accept.iter().all(|a| a.trim().is_empty())
 }

@@ -21,10 +21,8 @@ impl Engine {
             self.respond_simple(&key, &req, 400);
             return;
         };
-        if req.contacts().map(|c| c.is_empty()).unwrap_or(true) {
-            let mut resp = req.make_response(400, Some("Missing Contact"));
-            resp.headers.push("User-Agent", USER_AGENT);
-            self.respond(&key, &resp);
+        if req.contacts().is_err() {
+            self.respond_simple(&key, &req, 400);
             return;
         }
         if !req.body.is_empty() {
@@ -35,7 +33,7 @@ impl Engine {
             if !is_sdp {
                 let mut resp = req.make_response(415, None);
                 resp.headers.push("Accept", "application/sdp");
-                self.respond(&key, &resp);
+                self.respond_with_tag(&key, resp);
                 return;
             }
         }
