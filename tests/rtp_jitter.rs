@@ -253,6 +253,11 @@ fn reordering_duplicates_loss_and_late_packets() {
     ];
     for (k, arr) in sched.iter().enumerate() {
         let (o, p) = tick(&mut jb, t0, k as u32, arr);
+        if p == "lost14" {
+            // The packet after the lost one is there for FEC recovery, and stays buffered.
+            assert_eq!(jb.peek(15), Some(&payload_of(15)[..]));
+            assert_eq!(jb.peek(14), None);
+        }
         outs.extend(o);
         pops.push(p);
     }

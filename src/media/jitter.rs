@@ -347,6 +347,14 @@ impl JitterBuffer {
         }
     }
 
+    /// The buffered payload with sequence number `seq`, if any, without removing it. After
+    /// [`Pop::Lost`] for `n`, `peek(n + 1)` gives the packet whose in-band FEC can rebuild
+    /// the lost one (Opus, RFC 6716 §2.1.7).
+    pub fn peek(&self, seq: u16) -> Option<&[u8]> {
+        let s = &self.slots[seq as usize & MASK];
+        (s.full && s.seq == seq).then_some(&s.data[..])
+    }
+
     /// Once per tick: the next frame to play.
     pub fn pop(&mut self, now: Instant) -> Pop<'_> {
         let Some(mut next) = self.next_seq else {
