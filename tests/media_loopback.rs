@@ -203,15 +203,51 @@ async fn restart_with_recvonly_stops_sending() {
     a.shutdown().await;
     b.shutdown().await;
     let (samples, rate) = read_wav(&wav_b.0).expect("recording readable");
-    let half = samples.len() / 2;
-    let first = tone_fraction(&samples[..half], rate, 440.0);
-    let second = tone_fraction(&samples[half..], rate, 440.0);
+    // The switch is about half way; leave 200 ms either side of it for jitter buffering
+    // and concealment.
+    let n = samples.len();
+    let first = tone_fraction(&samples[..n * 4 / 10], rate, 440.0);
+    let second = tone_fraction(&samples[n * 6 / 10..], rate, 440.0);
     // A still hears B throughout.
     let (_, _, frac_a) = analyse(&wav_a, 1000.0);
     eprintln!(
         "hold: B heard 440 Hz in {first:.3} then {second:.3}; A heard 1000 Hz in {frac_a:.3}"
     );
     assert!(first > 0.8, "{first:.3}");
-    assert!(second < 0.3, "{second:.3}");
+    assert!(second < 0.05, "{second:.3}");
     assert!(frac_a > 0.8, "{frac_a:.3}");
+}
+
+/// Open is answered at once: even ports, distinct per call, the same address when asked
+/// twice, ports in use skipped, and OpenFailed when the range is exhausted.
+#[tokio::test]
+async fn open_binds_even_ports_and_fails_when_the_range_is_full() {
+    let wav = TempWav::new("open");
+    let mut m = manager(440.0, &wav, (41_801, 41_806));
+    // Someone else holds 41802; the only even ports left are 41804 and 41806.
+    let _squatter = std::net::UdpSocket::bind((LOCALHOST, 41_802)).expect("bind 41802");
+    let a = open(&mut m, CallHandle(1));
+    let b = open(&mut m, CallHandle(2));
+    assert_ne!(a, b);
+    for p in [a.port(), b.port()] {
+        assert!(p == 41_804 || p == 41_806, "port {p}");
+    }
+    assert_eq!(open(&mut m, CallHandle(1)), a);
+    assert_eq!(m.local_addr(CallHandle(2)), Some(b));
+    assert_eq!(
+        m.handle(MediaCtl::Open {
+            call: CallHandle(3)
+        }),
+        Some(MediaReport::OpenFailed {
+            call: CallHandle(3)
+        })
+    );
+    // Stopping a call that never started frees its port for the next Open.
+    assert!(m
+        .handle(MediaCtl::Stop {
+            call: CallHandle(1)
+        })
+        .is_none());
+    assert_eq!(open(&mut m, CallHandle(3)), a);
+    m.shutdown().await;
 }

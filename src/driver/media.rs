@@ -521,6 +521,12 @@ impl CallMedia {
         self.receiver.set_payload_types(&payload_types(&p));
         if p.direction != self.params.direction {
             debug!(call = %self.call, direction = ?p.direction, "media: direction changed");
+            if receives(p.direction) && !receives(self.params.direction) {
+                // Whatever is buffered is from before the hold: start afresh.
+                self.jitter.reset();
+                self.receiver.reset_source();
+                self.heard = false;
+            }
         }
         self.params = p;
     }
@@ -563,7 +569,12 @@ impl CallMedia {
     fn send_frame(&mut self, sock: &UdpSocket) {
         // The source is read on every tick so files and tones keep time while on hold.
         self.source.read_frame(&mut self.src_pcm);
-        if !sends(self.params.direction) {
+        // An unspecified address (c=0.0.0.0, RFC 3264 §8.4 legacy hold) or port 0 means
+        // "do not send" until symmetric RTP gives us an address.
+        if !sends(self.params.direction)
+            || self.send_to.ip().is_unspecified()
+            || self.send_to.port() == 0
+        {
             self.sender.skip();
             return;
         }
