@@ -309,6 +309,9 @@ pub fn help_text(topic: Option<&str>, mode: Mode) -> String {
                     " ".repeat(pad),
                     s.summary
                 ));
+                if !s.aliases.is_empty() {
+                    out.push_str(&format!(" (also: {})", s.aliases.join(", ")));
+                }
             }
             out
         }
@@ -904,6 +907,7 @@ mod tests {
         }
         let repl = help_text(None, Mode::Repl);
         assert!(!repl.contains("wait <EVENT>"));
+        assert!(repl.contains("(also: call, dial)"), "{repl}");
         let one = help_text(Some("dial"), Mode::Repl);
         assert!(one.starts_with("usage: invite <URI>"), "{one}");
         assert!(one.contains("aliases: call, dial"), "{one}");
