@@ -101,6 +101,24 @@ async fn loopback(kind: CodecKind, base_port: u16) {
         })
         .is_none());
     tokio::time::sleep(Duration::from_millis(2000)).await;
+    let sa = a.stats(call).expect("A running");
+    let sb = b.stats(call).expect("B running");
+    eprintln!("{kind:?}: A {sa:?}\n{kind:?}: B {sb:?}");
+    for (s, peer) in [(sa, addr_b), (sb, addr_a)] {
+        // Snapshots are taken once a second: at least the one at 1 s is in.
+        assert!(s.sent_packets >= 45, "{s:?}");
+        assert!(s.rtp.accepted >= 45, "{s:?}");
+        assert_eq!(s.remote, Some(peer));
+        assert_eq!(
+            (s.rtp.malformed, s.rtp.unknown_pt, s.send_errors),
+            (0, 0, 0)
+        );
+        // Loopback loses nothing and reorders nothing.
+        assert_eq!(
+            (s.jitter.lost, s.jitter.late, s.jitter.duplicates),
+            (0, 0, 0)
+        );
+    }
     assert!(a.handle(MediaCtl::Stop { call }).is_none());
     assert!(b.handle(MediaCtl::Stop { call }).is_none());
     a.shutdown().await;
@@ -167,9 +185,10 @@ async fn symmetric_rtp_latches_onto_the_source_address() {
         params: params(CodecKind::Pcmu, addr_a, MediaDirection::SendRecv),
     });
     tokio::time::sleep(Duration::from_millis(1000)).await;
+    // A now sends where B's packets come from.
+    assert_eq!(a.stats(call).and_then(|s| s.remote), Some(addr_b));
     a.shutdown().await;
     b.shutdown().await;
-    let _ = addr_b;
     let (_, _, frac_b) = analyse(&wav_b, 440.0);
     eprintln!("latch: B heard A's tone in {frac_b:.3}");
     assert!(frac_b > 0.8, "B's recording holds A's tone in {frac_b:.3}");
