@@ -270,3 +270,46 @@ async fn open_binds_even_ports_and_fails_when_the_range_is_full() {
     assert_eq!(open(&mut m, CallHandle(3)), a);
     m.shutdown().await;
 }
+
+/// A re-INVITE switches both sides from PCMU to Opus mid-call: the tasks rebuild their
+/// codecs in place (the WAV sinks stay at 8 kHz, so Opus's 48 kHz output is resampled),
+/// and each recording holds the peer's tone before and after the switch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_with_another_codec_switches_in_place() {
+    let wav_a = TempWav::new("switch-a");
+    let wav_b = TempWav::new("switch-b");
+    let mut a = manager(440.0, &wav_a, (41_900, 41_949));
+    let mut b = manager(1000.0, &wav_b, (41_950, 41_999));
+    let call = CallHandle(9);
+    let addr_a = open(&mut a, call);
+    let addr_b = open(&mut b, call);
+    for (m, peer) in [(&mut a, addr_b), (&mut b, addr_a)] {
+        m.handle(MediaCtl::Start {
+            call,
+            params: params(CodecKind::Pcmu, peer, MediaDirection::SendRecv),
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    for (m, peer) in [(&mut a, addr_b), (&mut b, addr_a)] {
+        m.handle(MediaCtl::Start {
+            call,
+            params: params(CodecKind::Opus, peer, MediaDirection::SendRecv),
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let sa = a.stats(call).expect("running");
+    a.shutdown().await;
+    b.shutdown().await;
+    eprintln!("switch: A {sa:?}");
+    // Counters survive the switch (the snapshot may be from the switch itself).
+    assert!(sa.rtp.accepted >= 45 && sa.jitter.received >= 45, "{sa:?}");
+    for (wav, hz) in [(&wav_a, 1000.0), (&wav_b, 440.0)] {
+        let (samples, rate) = read_wav(&wav.0).expect("recording readable");
+        assert_eq!(rate, 8000, "the sink keeps the rate it was opened with");
+        let n = samples.len();
+        let before = tone_fraction(&samples[..n * 45 / 100], rate, hz);
+        let after = tone_fraction(&samples[n * 55 / 100..], rate, hz);
+        eprintln!("switch: {hz} Hz in {before:.3} before, {after:.3} after");
+        assert!(before > 0.8 && after > 0.8, "{before:.3} / {after:.3}");
+    }
+}

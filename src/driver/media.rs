@@ -146,7 +146,8 @@ impl MediaManager {
         self.calls.get(&call).map(|c| c.local)
     }
 
-    /// The latest counters of a started call (refreshed about once a second).
+    /// The latest counters of a started call. Refreshed about once a second (and on a
+    /// symmetric-RTP latch or new source), so up to a second old.
     pub fn stats(&self, call: CallHandle) -> Option<CallStats> {
         match &self.calls.get(&call)?.state {
             CallState::Running { stats, .. } => Some(*stats.borrow()),
@@ -562,10 +563,7 @@ impl CallMedia {
                     debug!(call = %self.call, codec = %p.codec.kind, "media: codec changed");
                     self.codec = c;
                     self.sender.set_format(p.codec.pt, p.codec.clock_rate / 50);
-                    self.jitter = JitterBuffer::new(JitterConfig {
-                        clock_rate: p.codec.clock_rate,
-                        ..JitterConfig::default()
-                    });
+                    self.jitter.reset_for_clock(p.codec.clock_rate);
                     self.receiver.reset_source();
                     self.heard = false;
                 }
