@@ -28,7 +28,12 @@
 //! SDP named, we send there from then on.
 //!
 //! Buffers are allocated once per task (or per codec change); the per-packet and per-tick
-//! paths reuse them. Logging is `tracing` at debug level, never per packet.
+//! paths reuse them. Logging is `tracing` at debug level, never per packet. Counters are
+//! published as [`CallStats`] through a `watch` channel ([`MediaManager::stats`]).
+//!
+//! Not done here yet: RTCP reports (the odd port is only held), sending RFC 4733 events
+//! (see [`RtpSender::packetise_with`]), and playing peers that pack more than 20 ms per
+//! packet (cut to 20 ms).
 
 use std::collections::HashMap;
 use std::io;
