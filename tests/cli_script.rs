@@ -146,3 +146,22 @@ fn help_and_version_exit_0() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("sipline "));
 }
+
+#[test]
+fn unreadable_audio_file_is_a_usage_error() {
+    let out = sipline(&[
+        "--audio-in",
+        "/nonexistent/sipline/in.wav",
+        "--audio-out",
+        "null",
+        "-e",
+        "quit",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("sipline: cannot read audio file '/nonexistent/sipline/in.wav': "),
+        "{lines:?}"
+    );
+}
