@@ -50,13 +50,11 @@ fn main() -> ExitCode {
     };
 
     // Audio ends must be usable before we listen (exit 2 otherwise).
-    // TODO(h/codec): enable once `media::audio::check_ends` lands on this branch:
-    // if let Err(e) = sipline::media::audio::check_ends(
-    //     &cfg.driver.media.audio_in,
-    //     &cfg.driver.media.audio_out,
-    // ) {
-    //     return usage_error(&e.to_string());
-    // }
+    if let Err(e) =
+        sipline::media::audio::check_ends(&cfg.driver.media.audio_in, &cfg.driver.media.audio_out)
+    {
+        return usage_error(&e.to_string());
+    }
 
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -177,5 +177,21 @@ fn comments_and_blank_lines_on_stdin_do_not_end_the_script() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "after the comments"
+
+fn unreadable_audio_file_is_a_usage_error() {
+    let out = sipline(&[
+        "--audio-in",
+        "/nonexistent/sipline/in.wav",
+        "--audio-out",
+        "null",
+        "-e",
+        "quit",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("sipline: cannot read audio file '/nonexistent/sipline/in.wav': "),
+        "{lines:?}"
     );
 }

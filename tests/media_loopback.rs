@@ -101,6 +101,24 @@ async fn loopback(kind: CodecKind, base_port: u16) {
         })
         .is_none());
     tokio::time::sleep(Duration::from_millis(2000)).await;
+    let sa = a.stats(call).expect("A running");
+    let sb = b.stats(call).expect("B running");
+    eprintln!("{kind:?}: A {sa:?}\n{kind:?}: B {sb:?}");
+    for (s, peer) in [(sa, addr_b), (sb, addr_a)] {
+        // Snapshots are taken once a second: at least the one at 1 s is in.
+        assert!(s.sent_packets >= 45, "{s:?}");
+        assert!(s.rtp.accepted >= 45, "{s:?}");
+        assert_eq!(s.remote, Some(peer));
+        assert_eq!(
+            (s.rtp.malformed, s.rtp.unknown_pt, s.send_errors),
+            (0, 0, 0)
+        );
+        // Loopback loses nothing and reorders nothing.
+        assert_eq!(
+            (s.jitter.lost, s.jitter.late, s.jitter.duplicates),
+            (0, 0, 0)
+        );
+    }
     assert!(a.handle(MediaCtl::Stop { call }).is_none());
     assert!(b.handle(MediaCtl::Stop { call }).is_none());
     a.shutdown().await;
@@ -167,9 +185,10 @@ async fn symmetric_rtp_latches_onto_the_source_address() {
         params: params(CodecKind::Pcmu, addr_a, MediaDirection::SendRecv),
     });
     tokio::time::sleep(Duration::from_millis(1000)).await;
+    // A now sends where B's packets come from.
+    assert_eq!(a.stats(call).and_then(|s| s.remote), Some(addr_b));
     a.shutdown().await;
     b.shutdown().await;
-    let _ = addr_b;
     let (_, _, frac_b) = analyse(&wav_b, 440.0);
     eprintln!("latch: B heard A's tone in {frac_b:.3}");
     assert!(frac_b > 0.8, "B's recording holds A's tone in {frac_b:.3}");
@@ -250,4 +269,134 @@ async fn open_binds_even_ports_and_fails_when_the_range_is_full() {
         .is_none());
     assert_eq!(open(&mut m, CallHandle(3)), a);
     m.shutdown().await;
+}
+
+/// A re-INVITE switches both sides from PCMU to Opus mid-call: the tasks rebuild their
+/// codecs in place (the WAV sinks stay at 8 kHz, so Opus's 48 kHz output is resampled),
+/// and each recording holds the peer's tone before and after the switch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_with_another_codec_switches_in_place() {
+    let wav_a = TempWav::new("switch-a");
+    let wav_b = TempWav::new("switch-b");
+    let mut a = manager(440.0, &wav_a, (41_900, 41_949));
+    let mut b = manager(1000.0, &wav_b, (41_950, 41_999));
+    let call = CallHandle(9);
+    let addr_a = open(&mut a, call);
+    let addr_b = open(&mut b, call);
+    for (m, peer) in [(&mut a, addr_b), (&mut b, addr_a)] {
+        m.handle(MediaCtl::Start {
+            call,
+            params: params(CodecKind::Pcmu, peer, MediaDirection::SendRecv),
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    for (m, peer) in [(&mut a, addr_b), (&mut b, addr_a)] {
+        m.handle(MediaCtl::Start {
+            call,
+            params: params(CodecKind::Opus, peer, MediaDirection::SendRecv),
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let sa = a.stats(call).expect("running");
+    a.shutdown().await;
+    b.shutdown().await;
+    eprintln!("switch: A {sa:?}");
+    // Counters survive the switch (the snapshot may be from the switch itself).
+    assert!(sa.rtp.accepted >= 45 && sa.jitter.received >= 45, "{sa:?}");
+    for (wav, hz) in [(&wav_a, 1000.0), (&wav_b, 440.0)] {
+        let (samples, rate) = read_wav(&wav.0).expect("recording readable");
+        assert_eq!(rate, 8000, "the sink keeps the rate it was opened with");
+        let n = samples.len();
+        let before = tone_fraction(&samples[..n * 45 / 100], rate, hz);
+        let after = tone_fraction(&samples[n * 55 / 100..], rate, hz);
+        eprintln!("switch: {hz} Hz in {before:.3} before, {after:.3} after");
+        assert!(before > 0.8 && after > 0.8, "{before:.3} / {after:.3}");
+    }
+}
+
+/// Forward RTP between A and B through two sockets of our own, dropping every
+/// `drop_every`-th packet and delaying each by a pseudo-random 0–`max_delay_ms` ms (so
+/// some arrive out of order). Returns the addresses A and B must send to.
+async fn lossy_proxy(
+    a: SocketAddr,
+    b: SocketAddr,
+    drop_every: u64,
+    max_delay_ms: u64,
+) -> (SocketAddr, SocketAddr, tokio::task::JoinHandle<()>) {
+    use std::sync::Arc;
+    use tokio::net::UdpSocket;
+    let pa = Arc::new(UdpSocket::bind((LOCALHOST, 0)).await.expect("bind"));
+    let pb = Arc::new(UdpSocket::bind((LOCALHOST, 0)).await.expect("bind"));
+    let (to_a, to_b) = (pa.local_addr().unwrap(), pb.local_addr().unwrap());
+    let join = tokio::spawn(async move {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut n = 0u64;
+        let (mut ba, mut bb) = (vec![0u8; 2048], vec![0u8; 2048]);
+        loop {
+            // A packet from A (arriving at pa) leaves from pb towards B, and back.
+            let (data, out, dest) = tokio::select! {
+                r = pa.recv_from(&mut ba) => match r {
+                    Ok((len, _)) => (ba[..len].to_vec(), pb.clone(), b),
+                    Err(_) => return,
+                },
+                r = pb.recv_from(&mut bb) => match r {
+                    Ok((len, _)) => (bb[..len].to_vec(), pa.clone(), a),
+                    Err(_) => return,
+                },
+            };
+            n += 1;
+            if n % drop_every == 0 {
+                continue;
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let delay = Duration::from_millis(x % (max_delay_ms + 1));
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = out.send_to(&data, dest).await;
+            });
+        }
+    });
+    (to_a, to_b, join)
+}
+
+/// Through a network that loses 1 packet in 17 and delays by 0–40 ms, the jitter buffer
+/// reorders, the decoder conceals (Opus: FEC or PLC), and the tone still comes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lossy_jittery_network_is_concealed() {
+    for (kind, base) in [(CodecKind::Pcmu, 42_000), (CodecKind::Opus, 42_100)] {
+        let wav_a = TempWav::new(&format!("lossy-{kind:?}-a"));
+        let wav_b = TempWav::new(&format!("lossy-{kind:?}-b"));
+        let mut a = manager(440.0, &wav_a, (base, base + 49));
+        let mut b = manager(1000.0, &wav_b, (base + 50, base + 99));
+        let call = CallHandle(4);
+        let addr_a = open(&mut a, call);
+        let addr_b = open(&mut b, call);
+        let (via_a, via_b, proxy) = lossy_proxy(addr_a, addr_b, 17, 40).await;
+        a.handle(MediaCtl::Start {
+            call,
+            params: params(kind, via_a, MediaDirection::SendRecv),
+        });
+        b.handle(MediaCtl::Start {
+            call,
+            params: params(kind, via_b, MediaDirection::SendRecv),
+        });
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let sa = a.stats(call).expect("running");
+        a.shutdown().await;
+        b.shutdown().await;
+        proxy.abort();
+        let (_, _, frac_a) = analyse(&wav_a, 1000.0);
+        let (_, _, frac_b) = analyse(&wav_b, 440.0);
+        eprintln!(
+            "lossy {kind:?}: A heard 1000 Hz in {frac_a:.3}, B heard 440 Hz in {frac_b:.3}; A {sa:?}"
+        );
+        // The snapshot at 2 s: about 100 packets sent by B, 1 in 17 dropped (both
+        // directions share the proxy's counter, so roughly 3 lost per second each way).
+        assert!(sa.jitter.lost >= 2, "{sa:?}");
+        assert!(sa.concealed_frames >= sa.jitter.lost, "{sa:?}");
+        assert!(frac_a > 0.8, "{kind:?}: {frac_a:.3}");
+        assert!(frac_b > 0.8, "{kind:?}: {frac_b:.3}");
+    }
 }

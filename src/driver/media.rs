@@ -28,7 +28,12 @@
 //! SDP named, we send there from then on.
 //!
 //! Buffers are allocated once per task (or per codec change); the per-packet and per-tick
-//! paths reuse them. Logging is `tracing` at debug level, never per packet.
+//! paths reuse them. Logging is `tracing` at debug level, never per packet. Counters are
+//! published as [`CallStats`] through a `watch` channel ([`MediaManager::stats`]).
+//!
+//! Not done here yet: RTCP reports (the odd port is only held), sending RFC 4733 events
+//! (see [`RtpSender::packetise_with`]), and playing peers that pack more than 20 ms per
+//! packet (cut to 20 ms).
 
 use std::collections::HashMap;
 use std::io;
@@ -36,7 +41,7 @@ use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use tracing::debug;
@@ -44,9 +49,9 @@ use tracing::debug;
 use crate::api::CallHandle;
 use crate::media::audio::{self, AudioInSpec, AudioOutSpec, AudioSink, AudioSource};
 use crate::media::codec::{self, Decoder, Encoder};
-use crate::media::jitter::{JitterBuffer, JitterConfig, Pop};
+use crate::media::jitter::{JitterBuffer, JitterConfig, JitterStats, Pop};
 use crate::media::resample::Resampler;
-use crate::media::rtp::{Ignored, RtpReceiver, RtpSender};
+use crate::media::rtp::{Ignored, RtpReceiver, RtpRecvStats, RtpSender};
 use crate::media::{MediaCtl, MediaDirection, MediaParams, MediaReport, PayloadType};
 
 /// The media clock: one frame per tick.
@@ -55,6 +60,32 @@ const TICK: Duration = Duration::from_millis(20);
 const RECV_BUF: usize = 2048;
 /// Frames of concealment after the stream stops before we play plain silence (100 ms).
 const MAX_CONCEAL: u32 = 5;
+/// Ticks between statistics snapshots (1 s).
+const STATS_EVERY: u32 = 50;
+
+/// A snapshot of one call's media counters, refreshed about once a second and when the
+/// task ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CallStats {
+    /// Where we send RTP now (after any symmetric-RTP latch); None before the task runs.
+    pub remote: Option<SocketAddr>,
+    /// RTP packets sent.
+    pub sent_packets: u64,
+    /// Payload octets sent.
+    pub sent_octets: u64,
+    /// Frames that could not be encoded or sent.
+    pub send_errors: u64,
+    /// Validation of incoming datagrams.
+    pub rtp: RtpRecvStats,
+    /// Playout.
+    pub jitter: JitterStats,
+    /// Frames the decoder concealed (losses, and up to 100 ms after the stream stops).
+    pub concealed_frames: u64,
+    /// Frames of silence written because there was nothing to play.
+    pub silent_frames: u64,
+    /// telephone-event packets received (not played).
+    pub dtmf_packets: u64,
+}
 
 /// Audio ends used for every call.
 #[derive(Clone, Debug)]
@@ -84,6 +115,7 @@ enum CallState {
     Running {
         ctl: mpsc::UnboundedSender<TaskCtl>,
         join: JoinHandle<()>,
+        stats: watch::Receiver<CallStats>,
     },
 }
 
@@ -117,6 +149,15 @@ impl MediaManager {
     /// The local RTP address of a call, once opened.
     pub fn local_addr(&self, call: CallHandle) -> Option<SocketAddr> {
         self.calls.get(&call).map(|c| c.local)
+    }
+
+    /// The latest counters of a started call. Refreshed about once a second (and on a
+    /// symmetric-RTP latch or new source), so up to a second old.
+    pub fn stats(&self, call: CallHandle) -> Option<CallStats> {
+        match &self.calls.get(&call)?.state {
+            CallState::Running { stats, .. } => Some(*stats.borrow()),
+            CallState::Bound { .. } => None,
+        }
     }
 
     /// Carry out one instruction from the engine. `Open` binds at once and returns the
@@ -210,19 +251,24 @@ impl MediaManager {
             return;
         };
         let state = match entry.state {
-            CallState::Running { ctl, join } => {
+            CallState::Running { ctl, join, stats } => {
                 debug!(%call, ?params, "media: updating");
                 if ctl.send(TaskCtl::Update(params)).is_err() {
                     debug!(%call, "media: task had already ended");
                 }
-                CallState::Running { ctl, join }
+                CallState::Running { ctl, join, stats }
             }
             CallState::Bound { rtp, rtcp } => {
                 debug!(%call, ?params, "media: starting");
                 let (tx, rx) = mpsc::unbounded_channel();
+                let (stats_tx, stats) = watch::channel(CallStats::default());
                 let cfg = self.cfg.clone();
-                let join = tokio::spawn(run_task(call, rtp, rtcp, cfg, params, rx));
-                CallState::Running { ctl: tx, join }
+                let join = tokio::spawn(run_task(call, rtp, rtcp, cfg, params, rx, stats_tx));
+                CallState::Running {
+                    ctl: tx,
+                    join,
+                    stats,
+                }
             }
         };
         self.calls.insert(
@@ -238,7 +284,7 @@ impl MediaManager {
         match self.calls.remove(&call).map(|e| e.state) {
             None => debug!(%call, "media: Stop for an unknown call; ignored"),
             Some(CallState::Bound { .. }) => debug!(%call, "media: closed before start"),
-            Some(CallState::Running { ctl, join }) => {
+            Some(CallState::Running { ctl, join, .. }) => {
                 debug!(%call, "media: stopping");
                 let _ = ctl.send(TaskCtl::Stop);
                 self.stopping.push(join);
@@ -361,6 +407,10 @@ struct CallMedia {
     silence: Vec<i16>,
     send_errors: u64,
     dtmf_packets: u64,
+    concealed_frames: u64,
+    silent_frames: u64,
+    /// Something worth a fresh statistics snapshot happened (latch, new source).
+    publish: bool,
 }
 
 async fn run_task(
@@ -370,6 +420,7 @@ async fn run_task(
     cfg: MediaConfig,
     params: MediaParams,
     mut ctl: mpsc::UnboundedReceiver<TaskCtl>,
+    stats: watch::Sender<CallStats>,
 ) {
     let sock = match rtp
         .set_nonblocking(true)
@@ -421,6 +472,8 @@ async fn run_task(
     let mut buf = vec![0u8; RECV_BUF];
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut ticks = 0u32;
+    stats.send_replace(media.snapshot());
     loop {
         tokio::select! {
             biased;
@@ -428,7 +481,13 @@ async fn run_task(
                 Some(TaskCtl::Update(p)) => media.update(p),
                 Some(TaskCtl::Stop) | None => break,
             },
-            _ = tick.tick() => media.on_tick(&sock, Instant::now()),
+            _ = tick.tick() => {
+                media.on_tick(&sock, Instant::now());
+                ticks += 1;
+                if ticks % STATS_EVERY == 0 || std::mem::take(&mut media.publish) {
+                    stats.send_replace(media.snapshot());
+                }
+            }
             r = sock.recv_from(&mut buf) => match r {
                 Ok((n, from)) => media.on_datagram(Instant::now(), &buf[..n], from),
                 // ICMP errors and the like; UDP carries on.
@@ -437,6 +496,7 @@ async fn run_task(
         }
     }
     media.log_stats();
+    stats.send_replace(media.snapshot());
     let mut sink = media.sink;
     let finished = tokio::task::spawn_blocking(move || sink.finish()).await;
     match finished {
@@ -489,6 +549,9 @@ impl CallMedia {
             silence: vec![0; sink_frame],
             send_errors: 0,
             dtmf_packets: 0,
+            concealed_frames: 0,
+            silent_frames: 0,
+            publish: false,
         })
     }
 
@@ -505,10 +568,7 @@ impl CallMedia {
                     debug!(call = %self.call, codec = %p.codec.kind, "media: codec changed");
                     self.codec = c;
                     self.sender.set_format(p.codec.pt, p.codec.clock_rate / 50);
-                    self.jitter = JitterBuffer::new(JitterConfig {
-                        clock_rate: p.codec.clock_rate,
-                        ..JitterConfig::default()
-                    });
+                    self.jitter.reset_for_clock(p.codec.clock_rate);
                     self.receiver.reset_source();
                     self.heard = false;
                 }
@@ -546,10 +606,12 @@ impl CallMedia {
                 debug!(call = %self.call, sdp = %self.send_to, actual = %from, "media: symmetric RTP, sending to the source address");
                 self.send_to = from;
             }
+            self.publish = true;
         }
         if p.new_source {
             self.jitter.reset();
             self.heard = false;
+            self.publish = true;
         }
         if Some(p.pt) == self.params.dtmf.map(|d| d.0) {
             // RFC 4733 events are handled elsewhere (media::dtmf); not played as audio.
@@ -599,6 +661,7 @@ impl CallMedia {
 
     fn play_frame(&mut self, now: Instant) {
         if !receives(self.params.direction) {
+            self.silent_frames += 1;
             self.sink.write_frame(&self.silence);
             return;
         }
@@ -612,6 +675,7 @@ impl CallMedia {
             }
             Pop::Lost { seq } => {
                 self.conceal_run = 0;
+                self.concealed_frames += 1;
                 match self.jitter.peek(seq.wrapping_add(1)) {
                     Some(next) => dec.recover(next, out),
                     None => dec.conceal(out),
@@ -619,9 +683,11 @@ impl CallMedia {
             }
             Pop::Empty if self.heard && self.conceal_run < MAX_CONCEAL => {
                 self.conceal_run += 1;
+                self.concealed_frames += 1;
                 dec.conceal(out)
             }
             Pop::Empty => {
+                self.silent_frames += 1;
                 self.sink.write_frame(&self.silence);
                 return;
             }
@@ -633,6 +699,21 @@ impl CallMedia {
         out.resize(self.codec.frame, 0);
         self.codec.down.process(out, &mut self.out_pcm);
         self.sink.write_frame(&self.out_pcm);
+    }
+
+    fn snapshot(&self) -> CallStats {
+        let (sent_packets, sent_octets) = self.sender.counts();
+        CallStats {
+            remote: Some(self.send_to),
+            sent_packets,
+            sent_octets,
+            send_errors: self.send_errors,
+            rtp: self.receiver.stats(),
+            jitter: self.jitter.stats(),
+            concealed_frames: self.concealed_frames,
+            silent_frames: self.silent_frames,
+            dtmf_packets: self.dtmf_packets,
+        }
     }
 
     fn log_stats(&self) {

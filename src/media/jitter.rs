@@ -230,6 +230,15 @@ impl JitterBuffer {
         self.last_transit = None;
     }
 
+    /// A new codec on the same stream (re-negotiation): [`reset`](Self::reset), and take
+    /// the new RTP clock rate for the jitter estimate. Counters and target are kept.
+    pub fn reset_for_clock(&mut self, clock_rate: u32) {
+        self.reset();
+        self.cfg.clock_rate = clock_rate;
+        self.jitter = 0.0;
+        self.epoch = None;
+    }
+
     fn flush(&mut self) {
         for s in &mut self.slots {
             if s.full {

@@ -114,6 +114,31 @@ impl RtpSender {
         self.sent_octets += payload.len() as u64;
     }
 
+    /// Write a packet with its own payload type, marker and timestamp in this source's
+    /// sequence space, for telephone-events (RFC 4733 §2.3: an event keeps the timestamp of
+    /// its start across its packets; the marker starts a new event). Advances only the
+    /// sequence number; the audio timestamp and talkspurt state are untouched.
+    pub fn packetise_with(
+        &mut self,
+        pt: PayloadType,
+        marker: bool,
+        ts: u32,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) {
+        let (saved_pt, saved_marker, saved_ts) = (self.pt, self.marker_next, self.ts);
+        let saved_ticks = self.ticks_per_frame;
+        self.pt = pt & 0x7f;
+        self.marker_next = marker;
+        self.ts = ts;
+        self.ticks_per_frame = 0;
+        self.packetise(payload, out);
+        self.pt = saved_pt;
+        self.marker_next = saved_marker;
+        self.ts = saved_ts;
+        self.ticks_per_frame = saved_ticks;
+    }
+
     /// Let one frame of time pass without sending (silence, hold, `recvonly`): the
     /// timestamp advances, the sequence number does not, and the next packet is marked.
     pub fn skip(&mut self) {
