@@ -177,7 +177,10 @@ fn comments_and_blank_lines_on_stdin_do_not_end_the_script() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "after the comments"
+    );
+}
 
+#[test]
 fn unreadable_audio_file_is_a_usage_error() {
     let out = sipline(&[
         "--audio-in",

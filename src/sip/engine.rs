@@ -26,6 +26,9 @@ pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
 /// Our User-Agent header value.
 pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
 
+/// Requests larger than this get 513 (a full INVITE with a rich SDP is a few KiB).
+pub const MAX_REQUEST_BYTES: usize = 32 * 1024;
+
 /// How long shutdown waits for BYE/CANCEL transactions before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -373,6 +376,10 @@ impl Engine {
             return;
         }
         match Message::parse(bytes) {
+            Ok(Message::Request(req)) if bytes.len() > MAX_REQUEST_BYTES => {
+                // §21.5.11: far larger than any request a call needs; refuse it whole.
+                self.reply_stateless(&req, source, 513, "Message Too Large");
+            }
             Ok(Message::Request(req)) => self.on_request(req, source),
             Ok(Message::Response(resp)) => self.on_response(resp),
             Err(e) => {
