@@ -351,40 +351,114 @@ fn push_trimmed<'a>(out: &mut Vec<&'a str>, s: &'a str) {
 // ---------------------------------------------------------------------------------------
 // Lexical helpers shared by the header, URI and message parsers (§25.1).
 
+const C_TOKEN: u8 = 1;
+const C_HOST: u8 = 2;
+const C_VALUE: u8 = 4;
+const C_URI: u8 = 8;
+const C_LWS: u8 = 16;
+
+/// Character classes of every byte, computed at compile time (one lookup per byte, which
+/// also keeps debug builds fast).
+static CLASS: [u8; 256] = build_classes();
+
+const fn build_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        // token (§25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            )
+        {
+            c |= C_TOKEN | C_VALUE;
+        }
+        // hostname / IPv4address characters (underscore tolerated, as seen in the wild).
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
+            c |= C_HOST;
+        }
+        // gen-value = token / host / quoted-string: host adds IPv6 characters.
+        if matches!(b, b':' | b'[' | b']') {
+            c |= C_VALUE;
+        }
+        // Visible ASCII except `<`, `>`, `"`: anything a URI may hold.
+        if b >= 0x21 && b < 0x7f && !matches!(b, b'<' | b'>' | b'"') {
+            c |= C_URI;
+        }
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            c |= C_LWS;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
 /// `token` characters (§25.1): alphanum and `-.!%*_+`'~`.
+#[inline(always)]
 pub(crate) fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+    CLASS[b as usize] & C_TOKEN != 0
 }
 
 /// A non-empty token.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_token_char)
+    !s.is_empty() && all_bytes(s, C_TOKEN)
+}
+
+/// Every byte of `s` is in class `class`.
+fn all_bytes(s: &str, class: u8) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if CLASS[b[i] as usize] & class == 0 {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Every byte may appear in a URI: visible ASCII except `<`, `>`, `"`.
+pub(crate) fn is_uri_text(s: &str) -> bool {
+    all_bytes(s, C_URI)
 }
 
 /// Linear white space inside a value (after unfolding, CR and LF only appear in values set
 /// through the API; they are treated as white space too).
+#[inline(always)]
 pub(crate) fn is_lws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+    CLASS[b as usize] & C_LWS != 0
 }
 
 /// Trim LWS at both ends.
 pub(crate) fn trim_lws(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut end = b.len();
+    while start < end && is_lws(b[start]) {
+        start += 1;
+    }
+    while end > start && is_lws(b[end - 1]) {
+        end -= 1;
+    }
+    // LWS bytes are ASCII, so both ends are char boundaries.
+    s.get(start..end).unwrap_or("")
 }
 
 /// Characters of a host name or IPv4 address (underscore tolerated, as seen in the wild).
+#[inline(always)]
 pub(crate) fn is_host_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')
+    CLASS[b as usize] & C_HOST != 0
 }
 
 /// Characters of a generic parameter value that is not quoted: token, plus what a host or
 /// IPv6 address needs (gen-value = token / host / quoted-string, §25.1).
+#[inline(always)]
 fn is_value_char(b: u8) -> bool {
-    is_token_char(b) || matches!(b, b':' | b'[' | b']')
+    CLASS[b as usize] & C_VALUE != 0
 }
 
 /// A byte cursor over a `&str`. Every position it stops at is either the end or just before
@@ -416,7 +490,8 @@ impl<'a> Cursor<'a> {
     /// Skip LWS; true when something was skipped.
     pub(crate) fn skip_ws(&mut self) -> bool {
         let start = self.pos;
-        while self.peek().is_some_and(is_lws) {
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && is_lws(b[self.pos]) {
             self.pos += 1;
         }
         self.pos > start
@@ -424,7 +499,8 @@ impl<'a> Cursor<'a> {
     /// The longest run of ASCII bytes matching `f` (which must reject non-ASCII bytes).
     pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
         let start = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii() && f(b)) {
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && b[self.pos].is_ascii() && f(b[self.pos]) {
             self.pos += 1;
         }
         self.s.get(start..self.pos).unwrap_or("")
@@ -670,4 +746,271 @@ fn parse_cseq(s: &str) -> Option<CSeq> {
         seq,
         method: Method::from_token(method),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::msg::{ParseErrorKind, Scheme};
+
+    #[test]
+    fn compact_and_long_names_are_canonicalised() {
+        let compact = [
+            ("i", "Call-ID"),
+            ("m", "Contact"),
+            ("e", "Content-Encoding"),
+            ("l", "Content-Length"),
+            ("c", "Content-Type"),
+            ("f", "From"),
+            ("s", "Subject"),
+            ("k", "Supported"),
+            ("t", "To"),
+            ("v", "Via"),
+            ("o", "Event"),
+            ("r", "Refer-To"),
+            ("b", "Referred-By"),
+            ("x", "Session-Expires"),
+            ("u", "Allow-Events"),
+            ("a", "Accept-Contact"),
+            ("j", "Reject-Contact"),
+            ("d", "Request-Disposition"),
+            ("y", "Identity"),
+            ("n", "Identity-Info"),
+        ];
+        for (short, long) in compact {
+            assert_eq!(canonical_name(short), long);
+            assert_eq!(canonical_name(&short.to_ascii_uppercase()), long);
+            assert_eq!(canonical_name(&long.to_ascii_lowercase()), long);
+        }
+        for long in [
+            "Call-ID",
+            "CSeq",
+            "WWW-Authenticate",
+            "Max-Forwards",
+            "Record-Route",
+            "Content-Length",
+            "RSeq",
+            "RAck",
+            "MIME-Version",
+            "Min-SE",
+            "SIP-ETag",
+        ] {
+            assert_eq!(canonical_name(&long.to_ascii_uppercase()), long);
+            assert_eq!(canonical_name(&long.to_ascii_lowercase()), long);
+        }
+        assert_eq!(canonical_name("MaX-fOrWaRdS"), "Max-Forwards");
+        // Unknown names (and unknown single letters) are kept verbatim.
+        assert_eq!(canonical_name("NewFangledHeader"), "NewFangledHeader");
+        assert_eq!(canonical_name("C%6Fntact"), "C%6Fntact");
+        assert_eq!(canonical_name("q"), "q");
+        assert_eq!(canonical_name(&"X".repeat(100)), "X".repeat(100));
+        assert_eq!(canonical_name(""), "");
+    }
+
+    #[test]
+    fn comma_lists_respect_quotes_and_angles() {
+        assert_eq!(split_comma_list("a, b ,c"), ["a", "b", "c"]);
+        assert_eq!(
+            split_comma_list("\"Bell, A\" <sip:a@x;p=1,2>;q=1, <sip:b@y>"),
+            ["\"Bell, A\" <sip:a@x;p=1,2>;q=1", "<sip:b@y>"]
+        );
+        assert_eq!(
+            split_comma_list(r#""a \" , b" <sip:x>, c"#),
+            [r#""a \" , b" <sip:x>"#, "c"]
+        );
+        assert_eq!(split_comma_list(" ,, a,,"), ["a"]);
+        assert!(split_comma_list("").is_empty());
+        // Unterminated quote: the rest is one element.
+        assert_eq!(split_comma_list("\"a, b"), ["\"a, b"]);
+    }
+
+    #[test]
+    fn via_parses_and_prints() {
+        let v = Via::parse(
+            "SIP/2.0/UDP pc33.atlanta.com:5066;branch=z9hG4bK776;rport;received=192.0.2.1",
+        )
+        .unwrap();
+        assert_eq!(v.transport, "UDP");
+        assert_eq!(v.host, "pc33.atlanta.com");
+        assert_eq!(v.port, Some(5066));
+        assert_eq!(v.branch(), Some("z9hG4bK776"));
+        assert_eq!(v.rport(), Some(None));
+        assert_eq!(v.received(), Some("192.0.2.1"));
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP pc33.atlanta.com:5066;branch=z9hG4bK776;rport;received=192.0.2.1"
+        );
+        assert_eq!(Via::parse(&v.to_string()).unwrap(), v);
+    }
+
+    #[test]
+    fn via_tolerates_lws_and_lower_case() {
+        let v = Via::parse("  sip /  2.0 / tcp   spindle.example.com :  5070  ;  branch  =   z9hG4bK9ikj8 ; rport = 5071 ").unwrap();
+        assert_eq!(v.transport, "TCP");
+        assert_eq!(v.host, "spindle.example.com");
+        assert_eq!(v.port, Some(5070));
+        assert_eq!(v.branch(), Some("z9hG4bK9ikj8"));
+        assert_eq!(v.rport(), Some(Some(5071)));
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/TCP spindle.example.com:5070;branch=z9hG4bK9ikj8;rport=5071"
+        );
+    }
+
+    #[test]
+    fn via_ipv6_and_param_values() {
+        let v =
+            Via::parse("SIP/2.0/TLS [2001:db8::9]:5061;received=2001:db8::1;x=\"q;v\"").unwrap();
+        assert_eq!(v.host, "[2001:db8::9]");
+        assert_eq!(v.port, Some(5061));
+        assert_eq!(v.received(), Some("2001:db8::1"));
+        assert_eq!(find_param(&v.params, "X"), Some(Some("\"q;v\"")));
+        let mut v = v;
+        v.set_param("received", Some("192.0.2.7".into()));
+        v.set_param("rport", Some("1234".into()));
+        assert_eq!(v.received(), Some("192.0.2.7"));
+        assert_eq!(v.rport(), Some(Some(1234)));
+    }
+
+    #[test]
+    fn via_rejects_bad_input() {
+        for bad in [
+            "",
+            "SIP/2.0/UDP",
+            "SIP/2.0/UDP ",
+            "SIP/2.0 UDP host",
+            "SIP/3.0/UDP host",
+            "HTTP/2.0/UDP host",
+            "SIP/2.0/UDPhost",
+            "SIP/2.0/UDP host:",
+            "SIP/2.0/UDP host:99999",
+            "SIP/2.0/UDP host;;",
+            "SIP/2.0/UDP host;branch=",
+            "SIP/2.0/UDP host;=x",
+            "SIP/2.0/UDP host junk",
+            "SIP/2.0/UDP [::1",
+            "SIP/2.0/UDP host;x=\"open",
+        ] {
+            let e = Via::parse(bad).unwrap_err();
+            assert_eq!(e.kind, ParseErrorKind::BadHeader("Via"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn name_addr_forms() {
+        let n = NameAddr::parse("\"Alice \\\"A\\\" \\\\ L\" <sip:alice@atlanta.com;transport=tcp>;tag=1928301774;expires=60").unwrap();
+        assert_eq!(n.display.as_deref(), Some("Alice \"A\" \\ L"));
+        assert_eq!(n.uri.param("transport"), Some(Some("tcp")));
+        assert_eq!(n.tag(), Some("1928301774"));
+        assert_eq!(find_param(&n.params, "expires"), Some(Some("60")));
+
+        let n = NameAddr::parse("Bob Smith<sip:bob@b.com>").unwrap();
+        assert_eq!(n.display.as_deref(), Some("Bob Smith"));
+        let n = NameAddr::parse("<sip:bob@b.com>").unwrap();
+        assert_eq!(n.display, None);
+        let n = NameAddr::parse("\"\" <sip:bob@b.com>").unwrap();
+        assert_eq!(n.display.as_deref(), Some(""));
+
+        // Bare addr-spec: parameters after the URI are header parameters (§20.10).
+        let n = NameAddr::parse("sip:+1972@gw1.example.net;unknownparam;tag=x").unwrap();
+        assert!(n.uri.params.is_empty());
+        assert_eq!(n.params.len(), 2);
+        assert_eq!(n.tag(), Some("x"));
+        let n = NameAddr::parse("sip:a@b.com ; tag = 7 ").unwrap();
+        assert_eq!(n.tag(), Some("7"));
+
+        // LWS just inside the brackets is tolerated.
+        let n = NameAddr::parse("< sip:t.watson@example.org >").unwrap();
+        assert_eq!(n.uri.host, "example.org");
+
+        // Other schemes are URIs too.
+        let n = NameAddr::parse("<urn:service:sos>").unwrap();
+        assert_eq!(n.uri.scheme, Scheme::Other("urn".into()));
+    }
+
+    #[test]
+    fn name_addr_prints_and_roundtrips() {
+        let mut n = NameAddr::parse("Bob <sip:bob@b.com>").unwrap();
+        n.set_tag("abc");
+        assert_eq!(n.to_string(), "\"Bob\" <sip:bob@b.com>;tag=abc");
+        n.set_tag("def");
+        assert_eq!(n.tag(), Some("def"));
+        let mut n = NameAddr::new(Uri::sip(Some("a"), "h", None));
+        n.display = Some("say \"hi\" \\o/".into());
+        let s = n.to_string();
+        assert_eq!(s, r#""say \"hi\" \\o/" <sip:a@h>"#);
+        assert_eq!(NameAddr::parse(&s).unwrap(), n);
+        // The bare form prints with brackets, keeping params apart from the URI's.
+        let n = NameAddr::parse("sip:a@h;x=1").unwrap();
+        assert_eq!(n.to_string(), "<sip:a@h>;x=1");
+        assert_eq!(NameAddr::parse(&n.to_string()).unwrap(), n);
+    }
+
+    #[test]
+    fn name_addr_rejects_bad_input() {
+        for bad in [
+            "",
+            "\"Mr. J. User <sip:j.user@example.com>",
+            "\"x\" sip:a@b",
+            "<sip:a@b",
+            "<sip:a@b>junk",
+            "<sip:a@b>;",
+            "<sip:a@b>;tag=",
+            "Bob sip:bob@b.com",
+            "a\"b <sip:x@y>",
+            "<>",
+            "< >",
+            "<sip:a b@c>",
+        ] {
+            assert!(NameAddr::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cseq_forms() {
+        assert_eq!(
+            CSeq::parse("4711 INVITE").unwrap(),
+            CSeq {
+                seq: 4711,
+                method: Method::Invite
+            }
+        );
+        let c = CSeq::parse(" 0009 \t INVITE ").unwrap();
+        assert_eq!(c.seq, 9);
+        assert_eq!(c.to_string(), "9 INVITE");
+        assert_eq!(
+            CSeq::parse("4294967295 FOO").unwrap().method,
+            Method::Extension("FOO".into())
+        );
+        for bad in [
+            "",
+            "1",
+            "INVITE",
+            "1INVITE",
+            "-1 INVITE",
+            "4294967296 INVITE",
+            "1 INVITE x",
+            "1 IN<VITE",
+            "x1 INVITE",
+        ] {
+            assert_eq!(
+                CSeq::parse(bad).unwrap_err().kind,
+                ParseErrorKind::BadHeader("CSeq"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn cursor_never_splits_utf8() {
+        // Non-ASCII bytes stop ASCII-only scans without panicking.
+        let mut c = Cursor::new("abé;x");
+        assert_eq!(c.take_while(is_token_char), "ab");
+        assert_eq!(c.rest(), "é;x");
+        let mut c = Cursor::new("\"é\\\u{e9}\"rest");
+        assert_eq!(c.quoted(), Some("\"é\\\u{e9}\""));
+        assert_eq!(c.rest(), "rest");
+        assert_eq!(trim_lws(" \t\r\n"), "");
+        assert_eq!(trim_lws(" é "), "é");
+    }
 }

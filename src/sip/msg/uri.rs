@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::header::{find_param, Cursor, Param};
+use super::header::{find_param, is_uri_text, Cursor, Param};
 use super::parse::{ParseError, ParseErrorKind};
 
 /// URI scheme.
@@ -126,13 +126,8 @@ impl fmt::Display for Uri {
     }
 }
 
-/// Characters allowed anywhere in a URI we accept: visible ASCII except `<`, `>`, `"`.
-fn is_uri_char(b: u8) -> bool {
-    (0x21..0x7f).contains(&b) && !matches!(b, b'<' | b'>' | b'"')
-}
-
 fn parse_uri(s: &str) -> Option<Uri> {
-    if s.is_empty() || !s.bytes().all(is_uri_char) {
+    if s.is_empty() || !is_uri_text(s) {
         return None;
     }
     let (scheme, rest) = s.split_once(':')?;
@@ -269,4 +264,133 @@ fn uri_headers(s: &str) -> Option<Vec<(String, String)>> {
             Some((name.to_string(), value.to_string()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_uri_all_parts() {
+        let s = "sip:alice:secret@atlanta.com:5070;transport=tcp;lr;maddr=239.255.255.1?subject=project%20x&priority=urgent";
+        let u = Uri::parse(s).unwrap();
+        assert_eq!(u.scheme, Scheme::Sip);
+        assert_eq!(u.user.as_deref(), Some("alice"));
+        assert_eq!(u.password.as_deref(), Some("secret"));
+        assert_eq!(u.host, "atlanta.com");
+        assert_eq!(u.port, Some(5070));
+        assert_eq!(u.param("transport"), Some(Some("tcp")));
+        assert_eq!(u.param("LR"), Some(None));
+        assert_eq!(u.param("ttl"), None);
+        assert_eq!(
+            u.headers,
+            [
+                ("subject".to_string(), "project%20x".to_string()),
+                ("priority".to_string(), "urgent".to_string())
+            ]
+        );
+        assert_eq!(u.to_string(), s);
+    }
+
+    #[test]
+    fn display_roundtrips() {
+        for s in [
+            "sip:atlanta.com",
+            "sips:bob@[2001:db8::1]:5061",
+            "sip:[::1]",
+            "sip:192.0.2.4;lr",
+            "sip:user;par=u%40example.net@example.com",
+            "sip:%00%00@host5.example.com",
+            "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com",
+            "sip:user@example.com?Route=%3Csip:example.com%3E",
+            "sip:a@b?h=",
+            "sip:a:@b",
+            "tel:+1-201-555-0123;phone-context=example.com",
+            "tel:911",
+            "nobodyKnowsThisScheme:totallyopaquecontent",
+            "soap.beep://192.0.2.103:3002",
+            "urn:service:sos",
+        ] {
+            let u = Uri::parse(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+            assert_eq!(u.to_string(), s);
+            assert_eq!(Uri::parse(&u.to_string()).unwrap(), u);
+            assert_eq!(s.parse::<Uri>().unwrap(), u);
+        }
+        // Scheme case is normalised for the known ones.
+        assert_eq!(
+            Uri::parse("SIP:Bob@Host").unwrap().to_string(),
+            "sip:Bob@Host"
+        );
+    }
+
+    #[test]
+    fn userinfo_may_hold_delimiters() {
+        let u = Uri::parse("sip:user;par=u%40example.net@example.com").unwrap();
+        assert_eq!(u.user.as_deref(), Some("user;par=u%40example.net"));
+        assert!(u.params.is_empty());
+        let u = Uri::parse("sip:sips%3Auser%40example.com@example.net").unwrap();
+        assert_eq!(u.user.as_deref(), Some("sips%3Auser%40example.com"));
+        assert_eq!(u.host, "example.net");
+    }
+
+    #[test]
+    fn tel_and_other_schemes() {
+        let u = Uri::parse("tel:+358-555-1234567;postd=pp22").unwrap();
+        assert_eq!(u.scheme, Scheme::Tel);
+        assert_eq!(u.user.as_deref(), Some("+358-555-1234567"));
+        assert_eq!(u.host, "");
+        assert_eq!(u.param("postd"), Some(Some("pp22")));
+        let u = Uri::parse("http://www.example.com").unwrap();
+        assert_eq!(u.scheme, Scheme::Other("http".into()));
+        assert_eq!(u.opaque.as_deref(), Some("//www.example.com"));
+        assert_eq!(u.user, None);
+    }
+
+    #[test]
+    fn builder() {
+        let u = Uri::sip(Some("bob"), "example.com", Some(5060));
+        assert_eq!(u.to_string(), "sip:bob@example.com:5060");
+        assert_eq!(Uri::parse(&u.to_string()).unwrap(), u);
+        assert_eq!(Uri::sip(None, "[::1]", None).to_string(), "sip:[::1]");
+    }
+
+    #[test]
+    fn rejects_bad_uris() {
+        for bad in [
+            "",
+            "sip",
+            ":x",
+            "1sip:host",
+            "s p:host",
+            "sip:",
+            "sip:@host",
+            "sip:user@",
+            "sip:host:",
+            "sip:host:70000",
+            "sip:host:5o60",
+            "sip:host;",
+            "sip:host;=v",
+            "sip:host;a=",
+            "sip:host;a;;b",
+            "sip:host?",
+            "sip:host?a",
+            "sip:host?=v",
+            "sip:ho st",
+            "sip:host>",
+            "<sip:host>",
+            "sip:\"host\"",
+            "sip:hé",
+            "sip:[::1",
+            "sip:[]",
+            "sip:[::1]x",
+            "sip:a@b@c",
+            "sip:host/path",
+            "tel:",
+            "tel:;x=1",
+            "mailto:",
+        ] {
+            let e = Uri::parse(bad).unwrap_err();
+            assert_eq!(e.kind, ParseErrorKind::BadUri, "{bad:?}");
+        }
+    }
 }
