@@ -309,42 +309,71 @@ pub(crate) fn known_name(name: &str) -> Option<&'static str> {
 /// Split a header value at top-level commas (not inside quotes or `<>`), trimmed (§7.3.1).
 /// Empty elements (`a,,b`) are dropped.
 pub(crate) fn split_comma_list(value: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let bytes = value.as_bytes();
-    let mut start = 0;
-    let mut in_quote = false;
-    let mut escaped = false;
-    let mut in_angle = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_quote {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_quote = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_quote = true,
-            b'<' => in_angle = true,
-            b'>' => in_angle = false,
-            b',' if !in_angle => {
-                push_trimmed(&mut out, value.get(start..i).unwrap_or(""));
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    push_trimmed(&mut out, value.get(start..).unwrap_or(""));
-    out
+    comma_elements(value).collect()
 }
 
-fn push_trimmed<'a>(out: &mut Vec<&'a str>, s: &'a str) {
-    let s = trim_lws(s);
-    if !s.is_empty() {
-        out.push(s);
+/// The elements of a comma list, as [`split_comma_list`] gives them, without allocating.
+pub(crate) fn comma_elements(value: &str) -> CommaElements<'_> {
+    CommaElements { rest: Some(value) }
+}
+
+/// Iterator behind [`comma_elements`].
+pub(crate) struct CommaElements<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for CommaElements<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let value = self.rest?;
+            let bytes = value.as_bytes();
+            let mut in_quote = false;
+            let mut escaped = false;
+            let mut in_angle = false;
+            let mut end = None;
+            let mut i = 0;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if in_quote {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_quote = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_quote = true,
+                        b'<' => in_angle = true,
+                        b'>' => in_angle = false,
+                        b',' if !in_angle => {
+                            end = Some(i);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            // Commas are ASCII, so both slices are on char boundaries.
+            let element = match end {
+                Some(i) => {
+                    self.rest = value.get(i + 1..);
+                    value.get(..i).unwrap_or("")
+                }
+                None => {
+                    self.rest = None;
+                    value
+                }
+            };
+            let element = trim_lws(element);
+            if !element.is_empty() {
+                return Some(element);
+            }
+        }
     }
 }
 
@@ -585,13 +614,16 @@ fn unescape_quoted(inner: &str) -> String {
 }
 
 /// `*( SEMI generic-param )` with LWS around `;` and `=` (§25.1), up to the end of the
-/// cursor. Empty names and empty values are errors (RFC 4475 §3.1.2.1).
-pub(crate) fn parse_params(c: &mut Cursor<'_>) -> Option<Vec<Param>> {
-    let mut params = Vec::new();
+/// cursor, handing each `(name, value)` to `sink` (values as on the wire, quotes kept).
+/// Empty names and empty values are errors (RFC 4475 §3.1.2.1).
+fn scan_params<'a>(
+    c: &mut Cursor<'a>,
+    mut sink: impl FnMut(&'a str, Option<&'a str>),
+) -> Option<()> {
     loop {
         c.skip_ws();
         if c.at_end() {
-            return Some(params);
+            return Some(());
         }
         if !c.eat(b';') {
             return None;
@@ -611,15 +643,24 @@ pub(crate) fn parse_params(c: &mut Cursor<'_>) -> Option<Vec<Param>> {
             if v.is_empty() {
                 return None;
             }
-            Some(v.to_string())
+            Some(v)
         } else {
             None
         };
+        sink(name, value);
+    }
+}
+
+/// [`scan_params`] collected into owned parameters.
+fn parse_params(c: &mut Cursor<'_>) -> Option<Vec<Param>> {
+    let mut params = Vec::new();
+    scan_params(c, |name, value| {
         params.push(Param {
             name: name.to_string(),
-            value,
-        });
-    }
+            value: value.map(str::to_string),
+        })
+    })?;
+    Some(params)
 }
 
 /// Write `;name[=value]` for each parameter.
@@ -635,9 +676,16 @@ pub(crate) fn write_params(f: &mut fmt::Formatter<'_>, params: &[Param]) -> fmt:
     Ok(())
 }
 
+/// The borrowed pieces of one Via element.
+struct ViaParts<'a> {
+    transport: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+}
+
 /// via-parm = sent-protocol LWS sent-by *( SEMI via-params ) (§20.42, §25.1), with
 /// SWS around `/` and `:` as the grammar allows (RFC 4475 §3.1.1.1).
-fn parse_via(s: &str) -> Option<Via> {
+fn via_parts<'a>(s: &'a str, sink: impl FnMut(&'a str, Option<&'a str>)) -> Option<ViaParts<'a>> {
     let mut c = Cursor::new(s);
     c.skip_ws();
     if !c.take_while(is_token_char).eq_ignore_ascii_case("SIP") {
@@ -668,57 +716,115 @@ fn parse_via(s: &str) -> Option<Via> {
     } else {
         None
     };
-    let params = parse_params(&mut c)?;
-    Some(Via {
-        transport: transport.to_ascii_uppercase(),
-        host: host.to_string(),
+    scan_params(&mut c, sink)?;
+    Some(ViaParts {
+        transport,
+        host,
         port,
+    })
+}
+
+fn parse_via(s: &str) -> Option<Via> {
+    let mut params = Vec::new();
+    let parts = via_parts(s, |name, value| {
+        params.push(Param {
+            name: name.to_string(),
+            value: value.map(str::to_string),
+        })
+    })?;
+    Some(Via {
+        transport: parts.transport.to_ascii_uppercase(),
+        host: parts.host.to_string(),
+        port: parts.port,
         params,
+    })
+}
+
+/// True when `s` is one valid Via element; allocates nothing.
+pub(crate) fn is_valid_via(s: &str) -> bool {
+    via_parts(s, |_, _| {}).is_some()
+}
+
+/// The borrowed pieces of a name-addr / addr-spec; the cursor is left at the parameters.
+struct NameAddrParts<'a> {
+    /// Quoted display name without its quotes (escapes still in), or a plain one.
+    display: Option<(&'a str, bool)>,
+    uri: &'a str,
+    rest: Cursor<'a>,
+}
+
+fn name_addr_parts(s: &str) -> Option<NameAddrParts<'_>> {
+    let s = trim_lws(s);
+    let mut c = Cursor::new(s);
+    if let Some(raw) = c.quoted() {
+        // quoted-string display name, then LAQUOT.
+        let inner = raw.get(1..raw.len() - 1)?;
+        c.skip_ws();
+        if !c.eat(b'<') {
+            return None;
+        }
+        let uri = angle_uri(&mut c)?;
+        return Some(NameAddrParts {
+            display: Some((inner, true)),
+            uri,
+            rest: c,
+        });
+    }
+    if let Some(lt) = s.find('<') {
+        // Unquoted display name, taken liberally (RFC 4475 §3.1.1.6, §3.1.2.15).
+        let dn = trim_lws(s.get(..lt)?);
+        if dn
+            .bytes()
+            .any(|b| b == b'"' || (b.is_ascii_control() && b != b'\t'))
+        {
+            return None;
+        }
+        let mut c = Cursor::new(s.get(lt + 1..)?);
+        let uri = angle_uri(&mut c)?;
+        return Some(NameAddrParts {
+            display: (!dn.is_empty()).then_some((dn, false)),
+            uri,
+            rest: c,
+        });
+    }
+    // addr-spec: the URI ends at the first `;` or LWS; what follows are header params.
+    let uri = c.take_while(|b| b != b';' && !is_lws(b));
+    if uri.is_empty() {
+        return None;
+    }
+    Some(NameAddrParts {
+        display: None,
+        uri,
+        rest: c,
     })
 }
 
 fn parse_name_addr(s: &str) -> Result<NameAddr, ParseError> {
     let bad = || ParseError::bad_header("name-addr");
-    let s = trim_lws(s);
-    let mut c = Cursor::new(s);
-    let display;
-    let uri_str;
-    if let Some(raw) = c.quoted() {
-        // quoted-string display name, then LAQUOT.
-        let inner = raw.get(1..raw.len() - 1).unwrap_or("");
-        display = Some(unescape_quoted(inner));
-        c.skip_ws();
-        if !c.eat(b'<') {
-            return Err(bad());
-        }
-        uri_str = angle_uri(&mut c).ok_or_else(bad)?;
-    } else if let Some(lt) = s.find('<') {
-        // Unquoted display name, taken liberally (RFC 4475 §3.1.1.6, §3.1.2.15).
-        let dn = trim_lws(s.get(..lt).unwrap_or(""));
-        if dn
-            .bytes()
-            .any(|b| b == b'"' || (b.is_ascii_control() && b != b'\t'))
-        {
-            return Err(bad());
-        }
-        display = (!dn.is_empty()).then(|| dn.to_string());
-        c = Cursor::new(s.get(lt + 1..).unwrap_or(""));
-        uri_str = angle_uri(&mut c).ok_or_else(bad)?;
-    } else {
-        // addr-spec: the URI ends at the first `;` or LWS; what follows are header params.
-        display = None;
-        uri_str = c.take_while(|b| b != b';' && !is_lws(b));
-        if uri_str.is_empty() {
-            return Err(bad());
-        }
-    }
-    let uri = Uri::parse(uri_str)?;
-    let params = parse_params(&mut c).ok_or_else(bad)?;
+    let mut parts = name_addr_parts(s).ok_or_else(bad)?;
+    let uri = Uri::parse(parts.uri)?;
+    let params = parse_params(&mut parts.rest).ok_or_else(bad)?;
     Ok(NameAddr {
-        display,
+        display: parts.display.map(|(d, quoted)| {
+            if quoted {
+                unescape_quoted(d)
+            } else {
+                d.to_string()
+            }
+        }),
         uri,
         params,
     })
+}
+
+/// True when `s` is a valid name-addr / addr-spec with parameters; allocates nothing.
+pub(crate) fn is_valid_name_addr(s: &str) -> bool {
+    match name_addr_parts(s) {
+        Some(mut parts) => {
+            super::uri::is_valid_uri(parts.uri) && scan_params(&mut parts.rest, |_, _| {}).is_some()
+        }
+        None => false,
+    }
 }
 
 /// The URI between `<` (already consumed) and `>`, LWS inside trimmed (RFC 4475 §3.1.2.14).
@@ -730,7 +836,8 @@ fn angle_uri<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
     Some(uri)
 }
 
-fn parse_cseq(s: &str) -> Option<CSeq> {
+/// CSeq = 1*DIGIT LWS Method (§20.16): the number and the method token.
+pub(crate) fn cseq_parts(s: &str) -> Option<(u32, &str)> {
     let mut c = Cursor::new(s);
     c.skip_ws();
     let seq = parse_u32(c.take_while(|b| b.is_ascii_digit()))?;
@@ -742,6 +849,11 @@ fn parse_cseq(s: &str) -> Option<CSeq> {
     if method.is_empty() || !c.at_end() {
         return None;
     }
+    Some((seq, method))
+}
+
+fn parse_cseq(s: &str) -> Option<CSeq> {
+    let (seq, method) = cseq_parts(s)?;
     Some(CSeq {
         seq,
         method: Method::from_token(method),

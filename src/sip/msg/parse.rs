@@ -3,8 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::header::{is_lws, is_token, known_name, parse_u32, trim_lws};
-use super::{CSeq, Header, Headers, Message, Method, NameAddr, Request, Response, Uri, Via};
+use super::header::{
+    comma_elements, cseq_parts, is_lws, is_token, is_valid_name_addr, is_valid_via, known_name,
+    parse_u32, trim_lws,
+};
+use super::{Header, Headers, Message, Method, Request, Response, Uri};
 
 /// What was wrong with the bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -379,9 +382,10 @@ fn normalise_content_length(headers: &mut Headers, len: usize) {
             return false;
         }
         seen = true;
-        let want = len.to_string();
-        if h.value != want {
-            h.value = want;
+        // Canonical already (no leading zeros) in the common case: no allocation.
+        let canonical = !(h.value.len() > 1 && h.value.starts_with('0'));
+        if !(canonical && parse_u32(&h.value).is_some_and(|v| v as usize == len)) {
+            h.value = len.to_string();
         }
         true
     });
@@ -417,12 +421,15 @@ fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError
         let v = h.value.as_str();
         match h.name.as_str() {
             "Via" => {
-                let elements = super::header::split_comma_list(v);
-                if elements.is_empty() {
-                    return Err(ParseErrorKind::BadHeader("Via"));
+                let mut any = false;
+                for element in comma_elements(v) {
+                    if !is_valid_via(element) {
+                        return Err(ParseErrorKind::BadHeader("Via"));
+                    }
+                    any = true;
                 }
-                for element in elements {
-                    Via::parse(element).map_err(|_| ParseErrorKind::BadHeader("Via"))?;
+                if !any {
+                    return Err(ParseErrorKind::BadHeader("Via"));
                 }
                 via_seen = true;
             }
@@ -438,16 +445,20 @@ fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError
         return Err(ParseErrorKind::MissingHeader("Via"));
     }
     let from = from.ok_or(ParseErrorKind::MissingHeader("From"))?;
-    NameAddr::parse(from).map_err(|_| ParseErrorKind::BadHeader("From"))?;
+    if !is_valid_name_addr(from) {
+        return Err(ParseErrorKind::BadHeader("From"));
+    }
     let to = to.ok_or(ParseErrorKind::MissingHeader("To"))?;
-    NameAddr::parse(to).map_err(|_| ParseErrorKind::BadHeader("To"))?;
+    if !is_valid_name_addr(to) {
+        return Err(ParseErrorKind::BadHeader("To"));
+    }
     let call_id = call_id.ok_or(ParseErrorKind::MissingHeader("Call-ID"))?;
     if call_id.is_empty() || call_id.bytes().any(is_lws) {
         return Err(ParseErrorKind::BadHeader("Call-ID"));
     }
     let cseq = cseq.ok_or(ParseErrorKind::MissingHeader("CSeq"))?;
-    let cseq = CSeq::parse(cseq).map_err(|_| ParseErrorKind::BadHeader("CSeq"))?;
-    if method.is_some_and(|m| *m != cseq.method) {
+    let (_, cseq_method) = cseq_parts(cseq).ok_or(ParseErrorKind::BadHeader("CSeq"))?;
+    if method.is_some_and(|m| m.as_str() != cseq_method) {
         return Err(ParseErrorKind::BadHeader("CSeq"));
     }
     if let Some(mf) = max_forwards {

@@ -126,144 +126,165 @@ impl fmt::Display for Uri {
     }
 }
 
-fn parse_uri(s: &str) -> Option<Uri> {
+/// The borrowed pieces of a URI, every piece already checked.
+struct UriParts<'a> {
+    scheme: Scheme,
+    /// For `Scheme::Other`, the scheme as written.
+    other: &'a str,
+    user: Option<&'a str>,
+    password: Option<&'a str>,
+    host: &'a str,
+    port: Option<u16>,
+    /// After the first `;`, not yet split.
+    params: Option<&'a str>,
+    /// After the `?`, not yet split.
+    headers: Option<&'a str>,
+    opaque: Option<&'a str>,
+}
+
+fn uri_parts(s: &str) -> Option<UriParts<'_>> {
     if s.is_empty() || !is_uri_text(s) {
         return None;
     }
     let (scheme, rest) = s.split_once(':')?;
-    let mut sb = scheme.bytes();
-    if !sb.next()?.is_ascii_alphabetic()
-        || !sb.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    let sb = scheme.as_bytes();
+    if !sb.first()?.is_ascii_alphabetic()
+        || !sb
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
         return None;
     }
-    if scheme.eq_ignore_ascii_case("sip") {
-        parse_sip(Scheme::Sip, rest)
-    } else if scheme.eq_ignore_ascii_case("sips") {
-        parse_sip(Scheme::Sips, rest)
+    let mut parts = UriParts {
+        scheme: Scheme::Sip,
+        other: "",
+        user: None,
+        password: None,
+        host: "",
+        port: None,
+        params: None,
+        headers: None,
+        opaque: None,
+    };
+    if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
+        if scheme.len() == 4 {
+            parts.scheme = Scheme::Sips;
+        }
+        sip_parts(rest, &mut parts)?;
     } else if scheme.eq_ignore_ascii_case("tel") {
-        parse_tel(rest)
-    } else if rest.is_empty() {
-        None
+        // telephone-subscriber (RFC 3966): the number in `user`, then `;params`.
+        parts.scheme = Scheme::Tel;
+        let (number, params) = split_opt(rest, ';');
+        if number.is_empty() || number.contains(['?', '@']) {
+            return None;
+        }
+        parts.user = Some(number);
+        parts.params = params;
     } else {
-        Some(Uri {
-            scheme: Scheme::Other(scheme.to_string()),
-            user: None,
-            password: None,
-            host: String::new(),
-            port: None,
-            params: Vec::new(),
-            headers: Vec::new(),
-            opaque: Some(rest.to_string()),
-        })
+        if rest.is_empty() {
+            return None;
+        }
+        parts.scheme = Scheme::Other(String::new());
+        parts.other = scheme;
+        parts.opaque = Some(rest);
+    }
+    if !parts.params.is_none_or(valid_params) || !parts.headers.is_none_or(valid_headers) {
+        return None;
+    }
+    Some(parts)
+}
+
+fn split_opt(s: &str, sep: char) -> (&str, Option<&str>) {
+    match s.split_once(sep) {
+        Some((a, b)) => (a, Some(b)),
+        None => (s, None),
     }
 }
 
 /// SIP-URI / SIPS-URI after the colon (§19.1.1, §25.1).
-fn parse_sip(scheme: Scheme, rest: &str) -> Option<Uri> {
-    let (userinfo, hostpart) = match rest.split_once('@') {
-        Some((ui, hp)) => (Some(ui), hp),
-        None => (None, rest),
-    };
-    let (user, password) = match userinfo {
-        Some(ui) => {
-            let (u, p) = match ui.split_once(':') {
-                Some((u, p)) => (u, Some(p.to_string())),
-                None => (ui, None),
-            };
-            if u.is_empty() {
+fn sip_parts<'a>(rest: &'a str, parts: &mut UriParts<'a>) -> Option<()> {
+    let hostpart = match rest.split_once('@') {
+        Some((userinfo, hp)) => {
+            let (user, password) = split_opt(userinfo, ':');
+            if user.is_empty() {
                 return None;
             }
-            (Some(u.to_string()), p)
+            parts.user = Some(user);
+            parts.password = password;
+            hp
         }
-        None => (None, None),
+        None => rest,
     };
-    let (hp, headers) = match hostpart.split_once('?') {
-        Some((hp, h)) => (hp, Some(h)),
-        None => (hostpart, None),
-    };
-    let (hostport, params) = match hp.split_once(';') {
-        Some((hp, p)) => (hp, Some(p)),
-        None => (hp, None),
-    };
+    let (hp, headers) = split_opt(hostpart, '?');
+    let (hostport, params) = split_opt(hp, ';');
     let mut c = Cursor::new(hostport);
-    let host = c.host()?;
-    let port = if c.eat(b':') { Some(c.port()?) } else { None };
+    parts.host = c.host()?;
+    parts.port = if c.eat(b':') { Some(c.port()?) } else { None };
     if !c.at_end() {
         return None;
     }
-    Some(Uri {
-        scheme,
-        user,
-        password,
-        host: host.to_string(),
-        port,
-        params: match params {
-            Some(p) => uri_params(p)?,
-            None => Vec::new(),
-        },
-        headers: match headers {
-            Some(h) => uri_headers(h)?,
-            None => Vec::new(),
-        },
-        opaque: None,
+    parts.params = params;
+    parts.headers = headers;
+    Some(())
+}
+
+/// `name[=value]` pieces separated by `;`: names and given values non-empty.
+fn valid_params(s: &str) -> bool {
+    s.split(';').all(|piece| {
+        let (name, value) = split_opt(piece, '=');
+        !name.is_empty() && value.is_none_or(|v| !v.is_empty())
     })
 }
 
-/// telephone-subscriber (RFC 3966): the number in `user`, then `;params`.
-fn parse_tel(rest: &str) -> Option<Uri> {
-    let (number, params) = match rest.split_once(';') {
-        Some((n, p)) => (n, Some(p)),
-        None => (rest, None),
-    };
-    if number.is_empty() || number.contains(['?', '@']) {
-        return None;
-    }
-    Some(Uri {
-        scheme: Scheme::Tel,
-        user: Some(number.to_string()),
-        password: None,
-        host: String::new(),
-        port: None,
-        params: match params {
-            Some(p) => uri_params(p)?,
-            None => Vec::new(),
-        },
-        headers: Vec::new(),
-        opaque: None,
-    })
-}
-
-/// `name[=value]` pieces separated by `;` (after the first `;`).
-fn uri_params(s: &str) -> Option<Vec<Param>> {
-    s.split(';')
-        .map(|piece| {
-            let (name, value) = match piece.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None => (piece, None),
-            };
-            if name.is_empty() || value.is_some_and(str::is_empty) {
-                return None;
-            }
-            Some(Param {
-                name: name.to_string(),
-                value: value.map(str::to_string),
-            })
-        })
-        .collect()
-}
-
-/// `hname=hvalue` pieces separated by `&` (after the `?`); hvalue may be empty.
-fn uri_headers(s: &str) -> Option<Vec<(String, String)>> {
+/// `hname=hvalue` pieces separated by `&`; hvalue may be empty.
+fn valid_headers(s: &str) -> bool {
     s.split('&')
-        .map(|piece| {
-            let (name, value) = piece.split_once('=')?;
-            if name.is_empty() {
-                return None;
-            }
-            Some((name.to_string(), value.to_string()))
-        })
-        .collect()
+        .all(|piece| piece.split_once('=').is_some_and(|(n, _)| !n.is_empty()))
+}
+
+/// True when `s` is a URI [`Uri::parse`] accepts; allocates nothing.
+pub(crate) fn is_valid_uri(s: &str) -> bool {
+    uri_parts(s).is_some()
+}
+
+fn parse_uri(s: &str) -> Option<Uri> {
+    let p = uri_parts(s)?;
+    let params = match p.params {
+        Some(ps) => ps
+            .split(';')
+            .map(|piece| {
+                let (name, value) = split_opt(piece, '=');
+                Param {
+                    name: name.to_string(),
+                    value: value.map(str::to_string),
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let headers = match p.headers {
+        Some(hs) => hs
+            .split('&')
+            .map(|piece| {
+                let (name, value) = split_opt(piece, '=');
+                (name.to_string(), value.unwrap_or("").to_string())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Uri {
+        scheme: match p.scheme {
+            Scheme::Other(_) => Scheme::Other(p.other.to_string()),
+            known => known,
+        },
+        user: p.user.map(str::to_string),
+        password: p.password.map(str::to_string),
+        host: p.host.to_string(),
+        port: p.port,
+        params,
+        headers,
+        opaque: p.opaque.map(str::to_string),
+    })
 }
 
 #[cfg(test)]
