@@ -135,15 +135,19 @@ impl NameAddr {
 }
 
 impl fmt::Display for NameAddr {
-    /// Always prints the `<uri>` form, quoting the display name when present.
+    /// Always prints the `<uri>` form, quoting the display name when present (`"`, `\` and
+    /// control characters escaped; CR and LF, which a quoted-pair cannot carry, become SP).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(display) = &self.display {
             f.write_str("\"")?;
             for ch in display.chars() {
-                if ch == '"' || ch == '\\' {
-                    f.write_str("\\")?;
+                match ch {
+                    // quoted-pair cannot carry CR or LF (§25.1).
+                    '\r' | '\n' => f.write_str(" ")?,
+                    '"' | '\\' => write!(f, "\\{ch}")?,
+                    c if c.is_ascii_control() && c != '\t' => write!(f, "\\{c}")?,
+                    c => write!(f, "{c}")?,
                 }
-                write!(f, "{ch}")?;
             }
             f.write_str("\" ")?;
         }
@@ -539,7 +543,8 @@ impl<'a> Cursor<'a> {
         self.s.get(self.pos..).unwrap_or("")
     }
     /// A quoted-string at the cursor, returned with its quotes and escapes as on the wire;
-    /// None (cursor unchanged) when there is none or it is unterminated.
+    /// None (cursor unchanged) when there is none, it is unterminated, or it holds a raw
+    /// control character or an escaped CR/LF.
     pub(crate) fn quoted(&mut self) -> Option<&'a str> {
         let bytes = self.s.as_bytes();
         if bytes.get(self.pos) != Some(&b'"') {
@@ -548,7 +553,13 @@ impl<'a> Cursor<'a> {
         let mut i = self.pos + 1;
         while let Some(&b) = bytes.get(i) {
             match b {
-                b'\\' => i += 2,
+                // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F); non-ASCII tolerated.
+                b'\\' => match bytes.get(i + 1) {
+                    None | Some(b'\r') | Some(b'\n') => return None,
+                    Some(_) => i += 2,
+                },
+                // qdtext has no control characters but HT (§25.1).
+                0..=0x08 | 0x0a..=0x1f | 0x7f => return None,
                 b'"' => {
                     let raw = self.s.get(self.pos..=i)?;
                     self.pos = i + 1;
@@ -758,7 +769,7 @@ fn name_addr_parts(s: &str) -> Option<NameAddrParts<'_>> {
     let mut c = Cursor::new(s);
     if let Some(raw) = c.quoted() {
         // quoted-string display name, then LAQUOT.
-        let inner = raw.get(1..raw.len() - 1)?;
+        let inner = raw.get(1..raw.len().saturating_sub(1))?;
         c.skip_ws();
         if !c.eat(b'<') {
             return None;
@@ -1052,6 +1063,15 @@ mod tests {
         let s = n.to_string();
         assert_eq!(s, r#""say \"hi\" \\o/" <sip:a@h>"#);
         assert_eq!(NameAddr::parse(&s).unwrap(), n);
+        // Control characters are escaped (RFC 4475 §3.1.1.2's To display name).
+        let n = NameAddr::parse("\"BEL:\\\x07 NUL:\\\0 DEL:\\\x7f\" <sip:a@b>").unwrap();
+        assert_eq!(n.display.as_deref(), Some("BEL:\x07 NUL:\0 DEL:\x7f"));
+        assert_eq!(NameAddr::parse(&n.to_string()).unwrap(), n);
+        let n = NameAddr {
+            display: Some("a\r\nb".into()),
+            ..n
+        };
+        assert_eq!(n.to_string(), "\"a  b\" <sip:a@b>");
         // The bare form prints with brackets, keeping params apart from the URI's.
         let n = NameAddr::parse("sip:a@h;x=1").unwrap();
         assert_eq!(n.to_string(), "<sip:a@h>;x=1");
@@ -1124,5 +1144,100 @@ mod tests {
         assert_eq!(c.rest(), "rest");
         assert_eq!(trim_lws(" \t\r\n"), "");
         assert_eq!(trim_lws(" é "), "é");
+    }
+
+    /// Random edits of valid samples: the allocation-free validators agree with the owned
+    /// parsers, and whatever parses prints to text that parses back to the same value.
+    #[test]
+    fn validators_agree_with_parsers_and_display_roundtrips() {
+        use crate::sip::msg::uri::is_valid_uri;
+        use rand::rngs::SmallRng;
+        use rand::{Rng, SeedableRng};
+
+        const SPECIAL: &[char] = &[
+            ' ',
+            '\t',
+            '\r',
+            ';',
+            ',',
+            ':',
+            '=',
+            '"',
+            '\\',
+            '<',
+            '>',
+            '@',
+            '?',
+            '&',
+            '[',
+            ']',
+            '/',
+            '%',
+            '0',
+            '9',
+            'a',
+            'Z',
+            '\0',
+            '\x7f',
+            '\u{e9}',
+            '\u{1F600}',
+        ];
+        let vias = [
+            "SIP/2.0/UDP pc33.atlanta.com:5066;branch=z9hG4bK776;rport;received=192.0.2.1",
+            "SIP / 2.0 / TLS [2001:db8::9]:5061 ; maddr=\"x;y\" ; ttl = 1",
+        ];
+        let name_addrs = [
+            "\"Alice \\\"A\\\"\" <sip:alice@atlanta.com;transport=tcp>;tag=19;expires=60",
+            "Bob <tel:+1-555;phone-context=x>;q=0.5",
+            "sip:a:pw@h:5060;lr?x=y&z=;tag=1",
+            "<urn:service:sos>",
+        ];
+        let uris = [
+            "sip:alice:secret@atlanta.com:5070;transport=tcp;lr?subject=x&priority=",
+            "sips:[2001:db8::1]:5061;maddr=[::1]",
+            "tel:+1-201-555-0123;phone-context=example.com",
+            "soap.beep://192.0.2.103:3002",
+        ];
+        let mut rng = SmallRng::seed_from_u64(7);
+        let mut mutate = |s: &str| -> String {
+            let mut v: Vec<char> = s.chars().collect();
+            for _ in 0..rng.gen_range(1..=3) {
+                let i = rng.gen_range(0..=v.len());
+                match rng.gen_range(0..3) {
+                    0 => v.insert(i, SPECIAL[rng.gen_range(0..SPECIAL.len())]),
+                    1 if i < v.len() => {
+                        v.remove(i);
+                    }
+                    _ if i < v.len() => v[i] = SPECIAL[rng.gen_range(0..SPECIAL.len())],
+                    _ => {}
+                }
+            }
+            v.into_iter().collect()
+        };
+        let mut ok = [0usize; 3];
+        for round in 0..6000 {
+            let s = mutate(vias[round % vias.len()]);
+            let parsed = Via::parse(&s);
+            assert_eq!(is_valid_via(&s), parsed.is_ok(), "{s:?}");
+            if let Ok(v) = parsed {
+                ok[0] += 1;
+                assert_eq!(Via::parse(&v.to_string()).as_ref(), Ok(&v), "{s:?}");
+            }
+            let s = mutate(name_addrs[round % name_addrs.len()]);
+            let parsed = NameAddr::parse(&s);
+            assert_eq!(is_valid_name_addr(&s), parsed.is_ok(), "{s:?}");
+            if let Ok(n) = parsed {
+                ok[1] += 1;
+                assert_eq!(NameAddr::parse(&n.to_string()).as_ref(), Ok(&n), "{s:?}");
+            }
+            let s = mutate(uris[round % uris.len()]);
+            let parsed = Uri::parse(&s);
+            assert_eq!(is_valid_uri(&s), parsed.is_ok(), "{s:?}");
+            if let Ok(u) = parsed {
+                ok[2] += 1;
+                assert_eq!(Uri::parse(&u.to_string()).as_ref(), Ok(&u), "{s:?}");
+            }
+        }
+        assert!(ok.iter().all(|&n| n > 500), "{ok:?}");
     }
 }
