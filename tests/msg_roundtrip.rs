@@ -151,6 +151,42 @@ fn built_messages_roundtrip() {
     assert_eq!(r.reason, "Busy Here");
 }
 
+// A REGISTER as softphones send it to Asterisk: outbound Contact with +sip.instance,
+// Digest Authorization with commas inside quotes, Allow and Supported lists.
+const REGISTER_AUTH: &str = "REGISTER sip:pbx.example.org;transport=udp SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.168.1.20:50326;rport;branch=z9hG4bKPj5b6a\r\n\
+Max-Forwards: 70\r\n\
+From: \"Alice\" <sip:1001@pbx.example.org>;tag=a1b2\r\n\
+To: \"Alice\" <sip:1001@pbx.example.org>\r\n\
+Call-ID: 7f3c2e9a-reg\r\n\
+CSeq: 2 REGISTER\r\n\
+Contact: <sip:1001@192.168.1.20:50326;ob>;reg-id=1;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-000a95a0e128>\"\r\n\
+Expires: 300\r\n\
+Allow: PRACK, INVITE, ACK, BYE, CANCEL, UPDATE, INFO, SUBSCRIBE, NOTIFY, REFER, MESSAGE, OPTIONS\r\n\
+Supported: outbound, path, replaces\r\n\
+Authorization: Digest username=\"1001\", realm=\"asterisk\", nonce=\"1700000000/abc,def\", uri=\"sip:pbx.example.org;transport=udp\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, cnonce=\"xyz\", qop=auth, nc=00000001\r\n\
+User-Agent: sipline/0.1\r\n\
+Content-Length:  0\r\n\
+\r\n";
+
+#[test]
+fn real_world_register_roundtrips() {
+    let Message::Request(r) = roundtrip(REGISTER_AUTH.as_bytes()) else {
+        panic!("not a request")
+    };
+    let c = &r.contacts().unwrap()[0];
+    assert_eq!(c.uri.param("ob"), Some(None));
+    assert_eq!(c.params.len(), 2);
+    assert_eq!(r.headers.get_split("Allow").len(), 12);
+    assert!(r
+        .headers
+        .get("Authorization")
+        .unwrap()
+        .contains("nonce=\"1700000000/abc,def\""));
+    assert_eq!(r.top_via().unwrap().rport(), Some(None));
+    assert_eq!(r.headers.get("Content-Length"), Some("0"));
+}
+
 fn corpus_dir() -> PathBuf {
     let base = match std::env::var_os("SIPLINE_SHARED") {
         Some(dir) => PathBuf::from(dir),

@@ -781,7 +781,13 @@ fn name_addr_parts(s: &str) -> Option<NameAddrParts<'_>> {
             rest: c,
         });
     }
-    if let Some(lt) = s.find('<') {
+    // A `<` opens a name-addr only before any `;` or `"` (which belong to an addr-spec's
+    // parameters, e.g. `;+sip.instance="<urn:uuid:...>"`).
+    let lt = s
+        .bytes()
+        .position(|b| matches!(b, b'<' | b';' | b'"'))
+        .filter(|&i| s.as_bytes().get(i) == Some(&b'<'));
+    if let Some(lt) = lt {
         // Unquoted display name, taken liberally (RFC 4475 §3.1.1.6, §3.1.2.15).
         let dn = trim_lws(s.get(..lt)?);
         if dn
@@ -1045,6 +1051,17 @@ mod tests {
         // LWS just inside the brackets is tolerated.
         let n = NameAddr::parse("< sip:t.watson@example.org >").unwrap();
         assert_eq!(n.uri.host, "example.org");
+
+        // A `<` inside a quoted parameter of a bare addr-spec is not a bracket.
+        let n = NameAddr::parse("sip:a@b;+sip.instance=\"<urn:uuid:f81d4fae>\";reg-id=1").unwrap();
+        assert_eq!(n.uri.host, "b");
+        assert_eq!(
+            find_param(&n.params, "+sip.instance"),
+            Some(Some("\"<urn:uuid:f81d4fae>\""))
+        );
+        let n = NameAddr::parse("<sip:a@b;ob>;+sip.instance=\"<urn:uuid:f81d4fae>\"").unwrap();
+        assert_eq!(n.uri.param("ob"), Some(None));
+        assert_eq!(n.params.len(), 1);
 
         // Other schemes are URIs too.
         let n = NameAddr::parse("<urn:service:sos>").unwrap();
