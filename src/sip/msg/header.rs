@@ -39,7 +39,9 @@ pub struct Via {
 }
 
 impl Via {
-    /// Parse one Via element (`SIP/2.0/UDP host:port;branch=...`).
+    /// Parse one Via element (`SIP/2.0/UDP host:port;branch=...`),
+    /// [RFC 3261 §20.42](https://www.rfc-editor.org/rfc/rfc3261#section-20.42). LWS is
+    /// tolerated around `/`, `:`, `;` and `=`; the transport is upper-cased.
     pub fn parse(s: &str) -> Result<Via, ParseError> {
         parse_via(s).ok_or_else(|| ParseError::bad_header("Via"))
     }
@@ -96,7 +98,8 @@ pub struct NameAddr {
 }
 
 impl NameAddr {
-    /// Parse a From/To/Contact/Route value (one element).
+    /// Parse a From/To/Contact/Route value (one element),
+    /// [RFC 3261 §20.10](https://www.rfc-editor.org/rfc/rfc3261#section-20.10).
     ///
     /// A quoted display name may contain `\"` escapes; an unquoted one is taken liberally
     /// (any text without quotes or control characters before `<`, RFC 4475 §3.1.2.15). In
@@ -166,7 +169,8 @@ pub struct CSeq {
 }
 
 impl CSeq {
-    /// Parse `4711 INVITE`.
+    /// Parse `4711 INVITE`,
+    /// [RFC 3261 §20.16](https://www.rfc-editor.org/rfc/rfc3261#section-20.16).
     ///
     /// The number must fit in 32 bits (RFC 4475 §3.1.2.4); leading zeros are fine.
     pub fn parse(s: &str) -> Result<CSeq, ParseError> {

@@ -15,7 +15,9 @@ use super::{Header, Headers, Message, Method, Request, Response, Uri};
 pub enum ParseErrorKind {
     /// The start line is neither a Request-Line nor a Status-Line (§7.1, §7.2).
     StartLine,
-    /// SIP-Version other than SIP/2.0 (a request gets 505, §8.2.2? / RFC 4475 §3.3.7).
+    /// SIP-Version other than SIP/2.0: a request gets 505 Version Not Supported
+    /// ([RFC 3261 §21.5.7](https://www.rfc-editor.org/rfc/rfc3261#section-21.5.7),
+    /// [RFC 4475 §3.1.2.16](https://www.rfc-editor.org/rfc/rfc4475#section-3.1.2.16)).
     Version,
     /// A header line without a colon or with an invalid name (§7.3).
     HeaderLine,
@@ -87,7 +89,9 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parse one complete message (a datagram, or one framed stream message).
+/// Parse one complete message (a datagram, or one framed stream message):
+/// [RFC 3261 §7](https://www.rfc-editor.org/rfc/rfc3261#section-7) and the grammar of
+/// [§25](https://www.rfc-editor.org/rfc/rfc3261#section-25).
 ///
 /// Checks the start line, every header line, the body length against Content-Length, and
 /// that Via, From, To, Call-ID and CSeq are present and parse (the CSeq method must match a

@@ -43,7 +43,9 @@ pub struct Uri {
 }
 
 impl Uri {
-    /// Parse a URI (no surrounding `<>`).
+    /// Parse a URI (no surrounding `<>`):
+    /// [RFC 3261 §19.1](https://www.rfc-editor.org/rfc/rfc3261#section-19.1),
+    /// [RFC 3966](https://www.rfc-editor.org/rfc/rfc3966) for `tel`.
     ///
     /// Only visible ASCII is accepted (no LWS, `<`, `>` or `"`). For `sip`/`sips` the
     /// userinfo ends at the first `@` (so the user part may hold `;`, `?`, `/`, RFC 4475
@@ -52,7 +54,7 @@ impl Uri {
     pub fn parse(s: &str) -> Result<Uri, ParseError> {
         parse_uri(s).ok_or_else(|| ParseError::new(ParseErrorKind::BadUri))
     }
-    /// A `sip:` URI with the given user and host[:port].
+    /// A `sip:` URI with the given user, host and port.
     pub fn sip(user: Option<&str>, host: &str, port: Option<u16>) -> Uri {
         Uri {
             scheme: Scheme::Sip,
