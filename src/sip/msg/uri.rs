@@ -71,6 +71,123 @@ impl Uri {
     pub fn param(&self, name: &str) -> Option<Option<&str>> {
         find_param(&self.params, name)
     }
+
+    /// URI equivalence, [RFC 3261 §19.1.4](https://www.rfc-editor.org/rfc/rfc3261#section-19.1.4):
+    /// components compared after %-unescaping; userinfo case-sensitively, everything else
+    /// case-insensitively; a port, or a `user`, `ttl`, `method`, `maddr` or `transport`
+    /// parameter, present in one URI must be present in the other; other parameters are
+    /// compared only when both have them; URI headers must match as a set.
+    ///
+    /// `tel` numbers compare digit by digit ignoring visual separators (`-.()`, RFC 3966
+    /// §4) with parameters as a set; other schemes compare by scheme and exact opaque text.
+    pub fn equivalent(&self, other: &Uri) -> bool {
+        match (&self.scheme, &other.scheme) {
+            (Scheme::Sip, Scheme::Sip) | (Scheme::Sips, Scheme::Sips) => {}
+            (Scheme::Tel, Scheme::Tel) => return tel_equivalent(self, other),
+            (Scheme::Other(a), Scheme::Other(b)) => {
+                return a.eq_ignore_ascii_case(b) && self.opaque == other.opaque
+            }
+            _ => return false,
+        }
+        let opt_eq = |a: Option<&str>, b: Option<&str>| match (a, b) {
+            (Some(a), Some(b)) => unescaped_eq(a, b, false),
+            (None, None) => true,
+            _ => false,
+        };
+        if !opt_eq(self.user.as_deref(), other.user.as_deref())
+            || !opt_eq(self.password.as_deref(), other.password.as_deref())
+            || !self.host.eq_ignore_ascii_case(&other.host)
+            || self.port != other.port
+        {
+            return false;
+        }
+        for name in ["user", "ttl", "method", "maddr", "transport"] {
+            if unescaped_param(&self.params, name).is_some()
+                != unescaped_param(&other.params, name).is_some()
+            {
+                return false;
+            }
+        }
+        let params_agree = |a: &[Param], b: &[Param]| {
+            a.iter().all(|p| match unescaped_param(b, &p.name) {
+                Some(q) => param_value_eq(p.value.as_deref(), q.value.as_deref()),
+                None => true,
+            })
+        };
+        let headers_within = |a: &[(String, String)], b: &[(String, String)]| {
+            a.iter().all(|(n, v)| {
+                b.iter()
+                    .any(|(m, w)| unescaped_eq(n, m, true) && unescaped_eq(v, w, true))
+            })
+        };
+        params_agree(&self.params, &other.params)
+            && headers_within(&self.headers, &other.headers)
+            && headers_within(&other.headers, &self.headers)
+    }
+}
+
+/// Bytes of `s` with `%XX` escapes decoded (a `%` not followed by two hex digits is itself).
+fn unescaped(s: &str) -> impl Iterator<Item = u8> + '_ {
+    let b = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let c = *b.get(i)?;
+        if c == b'%' {
+            let hex = |x: u8| (x as char).to_digit(16);
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                i += 3;
+                // invariant: two hex digits make at most 0xff.
+                return Some((h * 16 + l) as u8);
+            }
+        }
+        i += 1;
+        Some(c)
+    })
+}
+
+fn unescaped_eq(a: &str, b: &str, ignore_case: bool) -> bool {
+    if ignore_case {
+        unescaped(a)
+            .map(|c| c.to_ascii_lowercase())
+            .eq(unescaped(b).map(|c| c.to_ascii_lowercase()))
+    } else {
+        unescaped(a).eq(unescaped(b))
+    }
+}
+
+/// The parameter whose unescaped name matches `name`, case-insensitively.
+fn unescaped_param<'a>(params: &'a [Param], name: &str) -> Option<&'a Param> {
+    params.iter().find(|p| unescaped_eq(&p.name, name, true))
+}
+
+fn param_value_eq(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => unescaped_eq(a, b, true),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn tel_equivalent(a: &Uri, b: &Uri) -> bool {
+    let digits = |u: &Uri| {
+        u.user
+            .as_deref()
+            .unwrap_or("")
+            .bytes()
+            .filter(|c| !matches!(c, b'-' | b'.' | b'(' | b')'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<Vec<u8>>()
+    };
+    let within = |x: &[Param], y: &[Param]| {
+        x.iter().all(|p| {
+            unescaped_param(y, &p.name)
+                .is_some_and(|q| param_value_eq(p.value.as_deref(), q.value.as_deref()))
+        })
+    };
+    digits(a) == digits(b) && within(&a.params, &b.params) && within(&b.params, &a.params)
 }
 
 impl FromStr for Uri {
@@ -415,5 +532,83 @@ mod tests {
             let e = Uri::parse(bad).unwrap_err();
             assert_eq!(e.kind, ParseErrorKind::BadUri, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn equivalence_rfc3261_19_1_4() {
+        let eq = |a: &str, b: &str| {
+            let (a, b) = (Uri::parse(a).unwrap(), Uri::parse(b).unwrap());
+            assert_eq!(a.equivalent(&b), b.equivalent(&a), "not symmetric: {a} {b}");
+            a.equivalent(&b)
+        };
+        // The equivalent pairs of §19.1.4.
+        assert!(eq(
+            "sip:%61lice@atlanta.com;transport=TCP",
+            "sip:alice@AtLanTa.CoM;Transport=tcp"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com;newparam=5"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com;security=on"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com;newparam=5",
+            "sip:carol@chicago.com;security=on"
+        ));
+        assert!(eq(
+            "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+            "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"
+        ));
+        assert!(eq(
+            "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+            "sip:alice@atlanta.com?priority=urgent&subject=project%20x"
+        ));
+        // The non-equivalent pairs of §19.1.4.
+        assert!(!eq(
+            "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+            "sip:alice@AtLanTa.CoM;Transport=UDP"
+        ));
+        assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
+        assert!(!eq(
+            "sip:bob@biloxi.com",
+            "sip:bob@biloxi.com;transport=udp"
+        ));
+        assert!(!eq(
+            "sip:bob@biloxi.com",
+            "sip:bob@biloxi.com:6000;transport=tcp"
+        ));
+        assert!(!eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com?Subject=next%20meeting"
+        ));
+        assert!(!eq("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"));
+        assert!(!eq(
+            "sip:carol@chicago.com;security=on",
+            "sip:carol@chicago.com;security=off"
+        ));
+        // RFC 4475 §3.1.1.3 / §3.1.1.4: escapes compare unescaped; %00 is a real octet.
+        assert!(eq("sip:%75se%72@example.com", "sip:user@example.com"));
+        assert!(!eq(
+            "sip:%00@host5.example.com",
+            "sip:%00%00@host5.example.com"
+        ));
+        assert!(!eq("sip:a@h", "sips:a@h"));
+        assert!(!eq("sip:a@h", "sip:a:pw@h"));
+        // tel: visual separators do not matter, parameters are a set.
+        assert!(eq(
+            "tel:+1-201-555-0123;a=b;c=d",
+            "tel:+1.201.555.0123;C=D;a=b"
+        ));
+        assert!(!eq("tel:+1-201-555-0123;a=b", "tel:+1-201-555-0123"));
+        assert!(!eq("tel:911", "sip:911@h"));
+        // Other schemes: scheme case-insensitive, opaque exact.
+        assert!(eq("URN:service:sos", "urn:service:sos"));
+        assert!(!eq("urn:service:sos", "urn:service:SOS"));
+        // A lone or bad % is itself.
+        assert!(eq("sip:a%@h", "sip:a%@h"));
+        assert!(!eq("sip:a%2@h", "sip:a%20@h"));
     }
 }
