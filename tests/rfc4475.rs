@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use sipline::sip::msg::{
-    Message, Method, ParseError, ParseErrorKind, Request, Response, Scheme, SipMessage,
+    Message, Method, ParseError, ParseErrorKind, Request, Response, Scheme, SipMessage, Uri,
 };
 
 fn corpus_dir() -> PathBuf {
@@ -129,9 +129,12 @@ torture! {
     };
     s3_1_1_3_esc01, "3.1.1.3", "esc01.dat", "accept" => |r| {
         let r = req(r);
-        // Escapes are kept as on the wire; comparison after unescaping is the engine's job.
+        // Escapes are kept as on the wire...
         assert_eq!(r.uri.user.as_deref(), Some("sips%3Auser%40example.com"));
         assert_eq!(r.from_hdr().unwrap().uri.user.as_deref(), Some("I%20have%20spaces"));
+        // ... and URIs compare equal after unescaping (RFC 3261 §19.1.4).
+        let to = r.to_hdr().unwrap().uri;
+        assert!(to.equivalent(&Uri::parse("sip:user@example.com").unwrap()));
         let c = &r.contacts().unwrap()[0];
         assert_eq!(c.uri.params[0].name, "%6C%72");
         assert_eq!(c.uri.params[1].value.as_deref(), Some("v%61lue%25%34%31"));
@@ -141,6 +144,7 @@ torture! {
         let contacts = r.contacts().unwrap();
         assert_eq!(contacts.len(), 2);
         assert_ne!(contacts[0].uri, contacts[1].uri);
+        assert!(!contacts[0].uri.equivalent(&contacts[1].uri));
         assert_eq!(contacts[1].uri.user.as_deref(), Some("%00%00"));
     };
     s3_1_1_5_esc02, "3.1.1.5", "esc02.dat", "accept" => |r| {

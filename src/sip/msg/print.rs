@@ -79,3 +79,75 @@ fn write_content_length(out: &mut String, len: usize) {
     // invariant: fmt::Write for String never fails.
     let _ = write!(out, "Content-Length: {len}\r\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sip::msg::{Header, Message, Method, Request, Response, Uri};
+
+    fn text(b: Vec<u8>) -> String {
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn request_layout() {
+        let mut r = Request::new(Method::Invite, Uri::sip(Some("bob"), "b.com", None));
+        r.headers.push("v", "SIP/2.0/UDP a.com;branch=z9hG4bK1");
+        r.headers.push("X-Order", "2");
+        r.headers.push("content-length", "999");
+        r.headers.push("Zzz", "3");
+        r.headers.0.push(Header {
+            name: "l".into(),
+            value: "1".into(),
+        });
+        r.body = b"hi".to_vec();
+        assert_eq!(
+            text(r.to_bytes()),
+            "INVITE sip:bob@b.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP a.com;branch=z9hG4bK1\r\n\
+X-Order: 2\r\n\
+Content-Length: 2\r\n\
+Zzz: 3\r\n\
+\r\n\
+hi"
+        );
+    }
+
+    #[test]
+    fn content_length_appended_when_absent() {
+        let r = Request::new(
+            Method::Extension("FOO".into()),
+            Uri::sip(None, "h", Some(1)),
+        );
+        assert_eq!(
+            text(r.to_bytes()),
+            "FOO sip:h:1 SIP/2.0\r\nContent-Length: 0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn response_layout() {
+        let mut r = Response {
+            code: 486,
+            reason: "Busy Here".into(),
+            headers: Default::default(),
+            body: vec![0, 1, 2],
+        };
+        r.headers.push("CSeq", "1 INVITE");
+        let b = Message::Response(r.clone()).to_bytes();
+        assert_eq!(
+            &b[..],
+            b"SIP/2.0 486 Busy Here\r\nCSeq: 1 INVITE\r\nContent-Length: 3\r\n\r\n\x00\x01\x02"
+        );
+        r.reason = String::new();
+        assert!(text(r.to_bytes()).starts_with("SIP/2.0 486 \r\n"));
+    }
+
+    #[test]
+    fn line_feeds_in_values_cannot_inject_headers() {
+        let mut r = Request::new(Method::Options, Uri::sip(None, "h", None));
+        r.headers.push("Subject", "a\r\nInjected: yes");
+        let t = text(r.to_bytes());
+        assert!(t.contains("Subject: a\r Injected: yes\r\n"), "{t:?}");
+        assert_eq!(t.matches('\n').count(), 4);
+    }
+}
