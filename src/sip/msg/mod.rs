@@ -152,7 +152,11 @@ impl Headers {
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let canon = header::canonical_name(name);
         let value = value.into();
-        match self.0.iter().position(|h| h.name.eq_ignore_ascii_case(&canon)) {
+        match self
+            .0
+            .iter()
+            .position(|h| h.name.eq_ignore_ascii_case(&canon))
+        {
             Some(i) => {
                 self.0[i].value = value;
                 let mut j = 0;
