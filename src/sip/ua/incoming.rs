@@ -9,7 +9,7 @@ use crate::media::sdp::{self, LocalMedia};
 use crate::media::MediaCtl;
 use crate::sip::dialog::Dialog;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Request, Response, SipMessage};
+use crate::sip::msg::{NameAddr, Request, Response, SipMessage};
 use crate::sip::txn::TxnKey;
 
 impl Engine {
@@ -17,7 +17,7 @@ impl Engine {
     pub(crate) fn on_incoming_invite(&mut self, key: TxnKey, req: Request, source: SocketAddr) {
         // §8.2.2.2 merged requests, §8.2.3 extensions and §8.2.6 are refined in the SIP core
         // work; here: the headers a dialog needs must be there.
-        let (Ok(from), Ok(to)) = (req.from_hdr(), req.to_hdr()) else {
+        let (Ok(from), Ok(_)) = (req.from_hdr(), req.to_hdr()) else {
             self.respond_simple(&key, &req, 400);
             return;
         };
@@ -44,12 +44,10 @@ impl Engine {
         call.invite_key = Some(key.clone());
         call.dialog = Dialog::from_uas(&req, &call.local_tag).ok();
         call.invite = Some(req);
-        let to_text = to.to_string();
         self.calls.insert(h, call);
         // §13.3.1.1 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
         self.send_provisional(h, 100, None);
         // The call is announced once media is open and the offer is known to be usable.
-        let _ = to_text;
         self.media(MediaCtl::Open { call: h });
     }
 
@@ -76,8 +74,13 @@ impl Engine {
                 }
             }
         }
-        let from = invite.from_hdr().map(|f| f.to_string()).unwrap_or_default();
-        let to = invite.to_hdr().map(|t| t.to_string()).unwrap_or_default();
+        // Identities for people: display name and URI, without tags or other parameters.
+        let identity = |mut n: NameAddr| {
+            n.params.clear();
+            n.to_string()
+        };
+        let from = invite.from_hdr().map(identity).unwrap_or_default();
+        let to = invite.to_hdr().map(identity).unwrap_or_default();
         self.emit(Event::Incoming { call: h, from, to });
     }
 
