@@ -21,7 +21,13 @@ fn invite(net: &mut Net, from: usize, to: usize) {
 fn call_is_answered_media_starts_and_caller_hangs_up() {
     let mut net = Net::new(2, 1);
     invite(&mut net, ALICE, BOB);
-    assert!(net.wait_event(BOB, "incoming", S).is_some());
+    let incoming = net.wait_event(BOB, "incoming", S).expect("bob is called");
+    // Identities for people: no tags.
+    assert!(
+        matches!(&incoming, Event::Incoming { from, to, .. }
+            if from == "<sip:alice@127.0.0.1>" && to == "<sip:bob@127.0.0.1:5062>"),
+        "{incoming:?}"
+    );
     net.command(
         BOB,
         Command::Progress {
