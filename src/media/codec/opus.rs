@@ -48,10 +48,12 @@ impl OpusEncoder {
             scratch: vec![0; MAX_PAYLOAD],
         })
     }
+}
 
+impl Encoder for OpusEncoder {
     /// Tell the encoder how much loss to expect (0..=100 %, e.g. from RTCP receiver reports,
     /// RFC 3550 §6.4.1); more means more of the bit rate goes to in-band FEC.
-    pub fn set_expected_loss(&mut self, percent: i32) -> Result<(), CodecError> {
+    fn set_expected_loss(&mut self, percent: i32) -> Result<(), CodecError> {
         self.inner
             .set_packet_loss_perc(percent.clamp(0, 100))
             .map_err(opus_err)
@@ -59,14 +61,12 @@ impl OpusEncoder {
 
     /// Set the target bit rate in bit/s (e.g. from SDP `maxaveragebitrate`, RFC 7587 §6.1);
     /// libopus accepts 500..=512000. Without it, libopus picks about 48 kbit/s.
-    pub fn set_bitrate(&mut self, bits_per_second: i32) -> Result<(), CodecError> {
+    fn set_bitrate(&mut self, bits_per_second: i32) -> Result<(), CodecError> {
         self.inner
             .set_bitrate(opus::Bitrate::Bits(bits_per_second))
             .map_err(opus_err)
     }
-}
 
-impl Encoder for OpusEncoder {
     /// Encode one 20 ms frame (960 samples); any other legal Opus frame size (2.5, 5, 10, 40
     /// or 60 ms) is accepted too.
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) -> Result<(), CodecError> {
@@ -165,6 +165,23 @@ mod tests {
         assert_eq!(dec.conceal(&mut pcm).unwrap(), 960);
         assert_eq!(pcm.len(), 960);
         assert_eq!(dec.recover(&payload, &mut pcm).unwrap(), 960);
+    }
+
+    #[test]
+    fn bitrate_and_expected_loss_are_settable() {
+        let sizes = |bps: Option<i32>| {
+            let mut enc = OpusEncoder::new().unwrap();
+            if let Some(b) = bps {
+                enc.set_bitrate(b).unwrap();
+            }
+            enc.set_expected_loss(200).unwrap(); // clamped to 100
+            let mut payload = Vec::new();
+            for f in 0..25 {
+                enc.encode(&tone(960, f * 960), &mut payload).unwrap();
+            }
+            payload.len()
+        };
+        assert!(sizes(Some(12_000)) * 2 < sizes(None));
     }
 
     #[test]
