@@ -107,24 +107,39 @@ impl Resampler {
         }
     }
 
-    /// Convert one 20 ms frame: `input` should hold `from_rate / 50` samples (a shorter one
-    /// is padded with silence, a longer one cut). `out` is cleared, then receives exactly
-    /// `to_rate / 50` samples. Does not allocate once `out` has grown to a frame.
+    /// Convert one 20 ms frame: `input` holds `from_rate / 50` samples and `out` is cleared,
+    /// then receives exactly `to_rate / 50` samples. Longer input (a 40 or 60 ms Opus packet)
+    /// is converted frame by frame, giving the same whole number of output frames; a trailing
+    /// partial frame (or empty input) is padded with silence to a whole frame. Does not
+    /// allocate once `out` has grown to the size needed.
     pub fn process(&mut self, input: &[i16], out: &mut Vec<i16>) {
         out.clear();
+        let in_len = (self.from_rate / 50) as usize;
+        let out_len = (self.to_rate / 50) as usize;
+        let frames = input.len().div_ceil(in_len).max(1);
+        for f in 0..frames {
+            let start = (f * in_len).min(input.len());
+            let chunk = &input[start..(start + in_len).min(input.len())];
+            self.process_frame(chunk, out);
+        }
+        debug_assert_eq!(out.len(), frames * out_len);
+    }
+
+    /// Append one output frame converted from `chunk` (at most one input frame).
+    fn process_frame(&mut self, chunk: &[i16], out: &mut Vec<i16>) {
         match &mut self.inner {
             Inner::Passthrough => {
-                let n = (self.to_rate / 50) as usize;
-                out.extend_from_slice(&input[..input.len().min(n)]);
-                out.resize(n, 0);
+                let end = out.len() + (self.to_rate / 50) as usize;
+                out.extend_from_slice(chunk);
+                out.resize(end, 0);
             }
             Inner::Fft {
                 fft,
                 input: buf_in,
                 output: buf_out,
             } => {
-                let n = input.len().min(buf_in.len());
-                for (d, &s) in buf_in.iter_mut().zip(&input[..n]) {
+                let n = chunk.len().min(buf_in.len());
+                for (d, &s) in buf_in.iter_mut().zip(&chunk[..n]) {
                     *d = s as f32 / SCALE;
                 }
                 buf_in[n..].fill(0.0);
@@ -223,6 +238,22 @@ mod tests {
                     assert_eq!(out.len(), (b / 50) as usize, "{a}->{b}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn multiple_frames_and_partial_input() {
+        for (a, b) in [(48_000, 8_000), (8_000, 8_000), (8_000, 16_000)] {
+            let mut r = Resampler::new(a, b).unwrap();
+            let mut out = Vec::new();
+            let fa = (a / 50) as usize;
+            let fb = (b / 50) as usize;
+            r.process(&tone(a, 440.0, 3 * fa), &mut out);
+            assert_eq!(out.len(), 3 * fb);
+            r.process(&tone(a, 440.0, fa + 1), &mut out);
+            assert_eq!(out.len(), 2 * fb);
+            r.process(&[], &mut out);
+            assert_eq!(out.len(), fb);
         }
     }
 

@@ -68,7 +68,12 @@ impl Dir {
     }
 
     fn failed(self, reason: impl std::fmt::Display) -> AudioError {
-        let reason = reason.to_string();
+        // Keep the user-facing error on one line whatever the backend said.
+        let reason = reason
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         match self {
             Dir::Input => AudioError::InputDevice { reason },
             Dir::Output => AudioError::OutputDevice { reason },

@@ -42,7 +42,8 @@ fn first_channel<R: io::Read>(
     let spec = reader.spec();
     let channels = spec.channels.max(1) as usize;
     let bits = spec.bits_per_sample;
-    let mut out = Vec::with_capacity(reader.duration() as usize);
+    // The header's length is only a hint (it may lie); never reserve more than a minute.
+    let mut out = Vec::with_capacity((reader.duration() as usize).min(60 * 48_000));
     fn collect<T, I: Iterator<Item = Result<T, hound::Error>>>(
         it: I,
         channels: usize,

@@ -17,9 +17,13 @@
 //!
 //! # Loss concealment
 //!
-//! [`G711Decoder::conceal`] is deliberately simple (not the pitch-based PLC of G.711
-//! Appendix I): it repeats the last decoded 20 ms frame with a gain that falls linearly from
-//! 1 to 0 over [`FADE_FRAMES`] consecutive lost frames, then gives silence.
+//! [`G711Decoder::conceal`] follows the method of G.711 Appendix I (our own code, not the
+//! reference implementation, and without its 3.75 ms output delay): estimate the pitch
+//! period from the last 48.75 ms by normalised cross-correlation, repeat the last pitch
+//! period (two, then three periods as the gap passes 10 and 20 ms) with a quarter-period
+//! cross-fade at the wrap, hold the level for 10 ms and fade it linearly to silence at
+//! 60 ms; when packets return, cross-fade from the concealment into the decoded audio over
+//! 4–10 ms.
 
 use super::{CodecError, Decoder, Encoder};
 
@@ -34,9 +38,6 @@ pub enum Law {
 
 /// Samples in one 20 ms G.711 frame (8 kHz).
 pub const FRAME_SAMPLES: usize = 160;
-
-/// Consecutive concealed frames over which the repeated frame fades to silence (100 ms).
-pub const FADE_FRAMES: u32 = 5;
 
 /// µ-law bias (G.711 table 2a: decision values are offset by 33 in 14-bit units).
 const MU_BIAS: i32 = 33;
@@ -179,13 +180,40 @@ impl Encoder for G711Encoder {
     }
 }
 
-/// G.711 decoder with repeat-and-fade concealment.
+/// History kept for concealment: 48.75 ms at 8 kHz, enough for three periods of the
+/// longest pitch plus the overlap (the figure G.711 Appendix I uses).
+pub const HISTORY: usize = 390;
+/// Pitch search range in samples (66–200 Hz at 8 kHz).
+const MIN_PITCH: usize = 40;
+const MAX_PITCH: usize = 120;
+/// Window over which the pitch correlation is taken (20 ms).
+const CORR_WINDOW: usize = 160;
+/// Erasure after which the output has faded to silence (60 ms); the fade starts at 10 ms.
+const FADE_START: usize = 80;
+const FADE_END: usize = 480;
+
+/// State of an ongoing erasure.
+#[derive(Clone, Copy, Debug)]
+struct Erasure {
+    /// Estimated pitch period, samples.
+    pitch: usize,
+    /// Periods currently being repeated (1, 2 or 3; more as the erasure lengthens).
+    periods: usize,
+    /// Position inside the repeated stretch `hist[HISTORY - periods·pitch ..]`.
+    pos: usize,
+    /// Samples concealed so far in this erasure.
+    elapsed: usize,
+}
+
+/// G.711 decoder with pitch-repetition concealment (after the method of G.711 Appendix I).
 pub struct G711Decoder {
     law: Law,
-    /// The last 20 ms that was decoded (zeros before the first packet).
-    last: [i16; FRAME_SAMPLES],
-    /// Consecutive frames concealed since the last real packet.
-    lost_run: u32,
+    /// The last [`HISTORY`] samples really decoded (zeros before the first packet).
+    hist: [i16; HISTORY],
+    /// Whether any packet was decoded yet.
+    primed: bool,
+    /// Some while packets are being concealed.
+    erasure: Option<Erasure>,
 }
 
 impl G711Decoder {
@@ -193,9 +221,83 @@ impl G711Decoder {
     pub fn new(law: Law) -> Self {
         G711Decoder {
             law,
-            last: [0; FRAME_SAMPLES],
-            lost_run: 0,
+            hist: [0; HISTORY],
+            primed: false,
+            erasure: None,
         }
+    }
+
+    fn push_history(&mut self, pcm: &[i16]) {
+        let n = pcm.len().min(HISTORY);
+        self.hist.copy_within(n.., 0);
+        self.hist[HISTORY - n..].copy_from_slice(&pcm[pcm.len() - n..]);
+    }
+
+    /// The lag in `MIN_PITCH..=MAX_PITCH` that best predicts the last 20 ms from the audio
+    /// one lag earlier (normalised cross-correlation).
+    fn estimate_pitch(&self) -> usize {
+        let x = &self.hist;
+        let end = HISTORY;
+        let win = &x[end - CORR_WINDOW..end];
+        let mut best = (MAX_PITCH, f64::MIN);
+        for lag in MIN_PITCH..=MAX_PITCH {
+            let past = &x[end - CORR_WINDOW - lag..end - lag];
+            let (mut xy, mut yy) = (0f64, 0f64);
+            for (&a, &b) in win.iter().zip(past) {
+                xy += a as f64 * b as f64;
+                yy += b as f64 * b as f64;
+            }
+            let score = if yy > 0.0 { xy / yy.sqrt() } else { 0.0 };
+            if score > best.1 {
+                best = (lag, score);
+            }
+        }
+        best.0
+    }
+
+    /// Sample `pos` of the stretch being repeated: the last `len` samples of history, with the
+    /// last quarter-pitch cross-faded into what preceded the stretch so that the wrap from
+    /// its end back to its start is smooth.
+    fn stretch_sample(&self, len: usize, overlap: usize, pos: usize) -> f32 {
+        let base = HISTORY - len;
+        let s = self.hist[base + pos] as f32;
+        let into_tail = pos + overlap;
+        if into_tail < len {
+            return s;
+        }
+        // pos is within the last `overlap` samples: blend towards the samples that precede
+        // the stretch, which lead naturally into its first sample.
+        let m = into_tail - len; // 0..overlap
+        let w = (m + 1) as f32 / (overlap + 1) as f32;
+        let before = self.hist[base - overlap + m] as f32;
+        s * (1.0 - w) + before * w
+    }
+
+    /// The next concealment sample (advances the erasure state), gain applied.
+    fn next_concealed(&self, e: &mut Erasure) -> f32 {
+        // Repeat more periods as the erasure grows (1 for the first 10 ms, then 2, then 3),
+        // which keeps long gaps from sounding buzzy. The longer stretch ends with the same
+        // samples, so the current position maps across without a jump.
+        let want = (1 + e.elapsed / 80).min(3);
+        if want > e.periods {
+            e.pos += (want - e.periods) * e.pitch;
+            e.periods = want;
+        }
+        let len = e.periods * e.pitch;
+        let v = self.stretch_sample(len, e.pitch / 4, e.pos);
+        e.pos += 1;
+        if e.pos >= len {
+            e.pos = 0;
+        }
+        let gain = if e.elapsed < FADE_START {
+            1.0
+        } else if e.elapsed >= FADE_END {
+            0.0
+        } else {
+            1.0 - (e.elapsed - FADE_START) as f32 / (FADE_END - FADE_START) as f32
+        };
+        e.elapsed += 1;
+        v * gain
     }
 }
 
@@ -204,35 +306,43 @@ impl Decoder for G711Decoder {
         let law = self.law;
         out.clear();
         out.extend(payload.iter().map(|&c| law.decode_sample(c)));
-        // Remember the most recent 20 ms for concealment (zero-padded at the front if the
-        // packet was shorter than a frame).
-        let n = out.len().min(FRAME_SAMPLES);
-        if n < FRAME_SAMPLES {
-            self.last.copy_within(n.., 0);
+        if let Some(mut e) = self.erasure.take() {
+            // Cross-fade from the concealment into the real signal: 4 ms after a 10 ms gap,
+            // 4 ms more per further 10 ms, at most 10 ms (G.711 Appendix I's schedule).
+            let ramp = (32 + 32 * (e.elapsed / 80).saturating_sub(1))
+                .min(80)
+                .min(out.len());
+            for (i, s) in out.iter_mut().take(ramp).enumerate() {
+                let w = (i + 1) as f32 / (ramp + 1) as f32;
+                let v = self.next_concealed(&mut e) * (1.0 - w) + *s as f32 * w;
+                *s = v.round().clamp(i16::MIN as f32, i16::MAX as f32) as i16;
+            }
         }
-        self.last[FRAME_SAMPLES - n..].copy_from_slice(&out[out.len() - n..]);
-        self.lost_run = 0;
+        self.push_history(out);
+        self.primed = true;
         Ok(out.len())
     }
 
     fn conceal(&mut self, out: &mut Vec<i16>) -> Result<usize, CodecError> {
         out.clear();
-        let k = self.lost_run;
-        self.lost_run = self.lost_run.saturating_add(1);
-        if k >= FADE_FRAMES {
+        if !self.primed {
             out.resize(FRAME_SAMPLES, 0);
             return Ok(FRAME_SAMPLES);
         }
-        // Gain falls linearly from (F-k)/F to (F-k-1)/F across this frame.
-        let fade = FADE_FRAMES as f32;
-        let g0 = (FADE_FRAMES - k) as f32 / fade;
-        let step = 1.0 / (fade * FRAME_SAMPLES as f32);
-        out.extend(
-            self.last
-                .iter()
-                .enumerate()
-                .map(|(i, &s)| (s as f32 * (g0 - step * i as f32)).round() as i16),
-        );
+        let mut e = match self.erasure {
+            Some(e) => e,
+            None => Erasure {
+                pitch: self.estimate_pitch(),
+                periods: 1,
+                pos: 0,
+                elapsed: 0,
+            },
+        };
+        for _ in 0..FRAME_SAMPLES {
+            let v = self.next_concealed(&mut e);
+            out.push(v.round().clamp(i16::MIN as f32, i16::MAX as f32) as i16);
+        }
+        self.erasure = Some(e);
         Ok(FRAME_SAMPLES)
     }
 }
@@ -282,32 +392,78 @@ mod tests {
         assert_eq!(pcm, vec![0i16; 160]);
     }
 
+    fn sine(hz: f64, from: usize, n: usize) -> Vec<i16> {
+        (from..from + n)
+            .map(|i| (8000.0 * (std::f64::consts::TAU * hz * i as f64 / 8000.0).sin()) as i16)
+            .collect()
+    }
+
+    fn encode(law: Law, pcm: &[i16]) -> Vec<u8> {
+        pcm.iter().map(|&x| law.encode_sample(x)).collect()
+    }
+
     #[test]
-    fn conceal_repeats_then_fades_to_silence() {
+    fn conceal_continues_the_pitch_then_fades_to_silence() {
         let mut dec = G711Decoder::new(Law::A);
         let mut pcm = Vec::new();
         // Before any packet: silence.
         assert_eq!(dec.conceal(&mut pcm).unwrap(), 160);
         assert!(pcm.iter().all(|&s| s == 0));
-        let mut dec = G711Decoder::new(Law::A);
-        let frame: Vec<u8> = (0..160).map(|_| linear_to_alaw(10_000)).collect();
-        dec.decode(&frame, &mut pcm).unwrap();
-        let level = pcm[0] as f32;
-        dec.conceal(&mut pcm).unwrap();
-        assert_eq!(pcm.len(), 160);
-        assert_eq!(pcm[0] as f32, level);
-        let mut prev_end = pcm[159];
-        for _ in 1..FADE_FRAMES {
-            dec.conceal(&mut pcm).unwrap();
-            assert!(pcm[0] <= prev_end + 100 && pcm[159] < pcm[0]);
-            prev_end = pcm[159];
+        // 160 Hz: a pitch period of 50 samples.
+        for f in 0..5 {
+            dec.decode(&encode(Law::A, &sine(160.0, f * 160, 160)), &mut pcm)
+                .unwrap();
         }
+        assert_eq!(dec.estimate_pitch() % 50, 0);
+        dec.conceal(&mut pcm).unwrap();
+        // The first 10 ms follow the true continuation closely.
+        let truth = sine(160.0, 800, 160);
+        let err = pcm[..80]
+            .iter()
+            .zip(&truth)
+            .map(|(&a, &b)| (a as i32 - b as i32).abs())
+            .max()
+            .unwrap();
+        assert!(err < 600, "max error {err}");
+        // Then it fades: 20-40 ms quieter than 0-20 ms, 40-60 ms quieter still, then silence.
+        let peak = |p: &[i16]| p.iter().map(|s| s.unsigned_abs()).max().unwrap();
+        let p1 = peak(&pcm);
+        dec.conceal(&mut pcm).unwrap();
+        let p2 = peak(&pcm);
+        dec.conceal(&mut pcm).unwrap();
+        let p3 = peak(&pcm);
+        assert!(p1 > p2 && p2 > p3 && p3 > 0, "{p1} {p2} {p3}");
         dec.conceal(&mut pcm).unwrap();
         assert!(pcm.iter().all(|&s| s == 0));
-        // A real packet resets the fade.
-        dec.decode(&frame, &mut pcm).unwrap();
+    }
+
+    #[test]
+    fn recovery_cross_fades_without_a_jump() {
+        let mut dec = G711Decoder::new(Law::Mu);
+        let mut pcm = Vec::new();
+        for f in 0..3 {
+            dec.decode(&encode(Law::Mu, &sine(200.0, f * 160, 160)), &mut pcm)
+                .unwrap();
+        }
         dec.conceal(&mut pcm).unwrap();
-        assert_eq!(pcm[0] as f32, level);
+        let last = *pcm.last().unwrap();
+        // Packets resume with a signal in opposite phase: the ramp hides the jump.
+        let back = sine(200.0, 640 + 20, 160);
+        dec.decode(&encode(Law::Mu, &back), &mut pcm).unwrap();
+        assert!(
+            (pcm[0] as i32 - last as i32).abs() < 1500,
+            "{last} -> {}",
+            pcm[0]
+        );
+        // After the ramp the decoded signal is untouched.
+        let tail: Vec<i16> = back[80..]
+            .iter()
+            .map(|&x| Law::Mu.decode_sample(Law::Mu.encode_sample(x)))
+            .collect();
+        assert_eq!(&pcm[80..], &tail[..]);
+        // And a new loss starts a new erasure at full level.
+        dec.conceal(&mut pcm).unwrap();
+        assert!(pcm.iter().map(|s| s.unsigned_abs()).max().unwrap() > 6000);
     }
 
     #[test]
@@ -318,7 +474,9 @@ mod tests {
         let b: Vec<u8> = vec![linear_to_ulaw(-1000); 80];
         dec.decode(&a, &mut pcm).unwrap();
         dec.decode(&b, &mut pcm).unwrap();
-        dec.conceal(&mut pcm).unwrap();
-        assert!(pcm[0] > 0 && pcm[100] < 0);
+        let h = &dec.hist;
+        assert!(h[HISTORY - 80..].iter().all(|&x| x < -900));
+        assert!(h[HISTORY - 240..HISTORY - 80].iter().all(|&x| x > 900));
+        assert!(h[..HISTORY - 240].iter().all(|&x| x == 0));
     }
 }

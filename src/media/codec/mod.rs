@@ -130,6 +130,18 @@ pub enum CodecError {
 pub trait Encoder: Send {
     /// Encode exactly [`CodecKind::frame_samples`] samples; append the payload to `out`.
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) -> Result<(), CodecError>;
+    /// Tell the encoder how much packet loss to expect, in percent (e.g. from RTCP receiver
+    /// reports, RFC 3550 §6.4.1). Opus spends more on in-band FEC; G.711 ignores it.
+    fn set_expected_loss(&mut self, percent: i32) -> Result<(), CodecError> {
+        let _ = percent;
+        Ok(())
+    }
+    /// Set the target bit rate in bit/s (e.g. SDP `maxaveragebitrate`, RFC 7587 §6.1).
+    /// Opus only; fixed-rate codecs ignore it.
+    fn set_bitrate(&mut self, bits_per_second: i32) -> Result<(), CodecError> {
+        let _ = bits_per_second;
+        Ok(())
+    }
 }
 
 /// Turns RTP payloads back into PCM, and hides lost packets.

@@ -18,8 +18,11 @@ pub const MAX_PACKET_SAMPLES: usize = 5760;
 /// Output buffer for one encoded frame: RFC 6716 §3.4 recommends at most 1275 bytes per
 /// frame; 1500 leaves room and fits a single MTU.
 pub const MAX_PAYLOAD: usize = 1500;
-/// Expected loss we tell the encoder, so that it actually spends bits on in-band FEC.
-pub const EXPECTED_LOSS_PERCENT: i32 = 10;
+/// Expected loss we tell the encoder at first, so that it actually spends bits on in-band
+/// FEC. Measured on `shared/corpora/audio/ref16k.wav` at libopus's default rate (PESQ-WB,
+/// clean / every 10th packet lost and rebuilt with [`Decoder::recover`]): 0 % → 4.23 / 1.67
+/// (no FEC data), 2 % → 4.10 / 3.45, 5 % → 4.04 / 3.48, 10 % → 3.91 / 3.44.
+pub const EXPECTED_LOSS_PERCENT: i32 = 5;
 
 fn opus_err(e: opus::Error) -> CodecError {
     CodecError::Opus(e.to_string())
@@ -48,6 +51,22 @@ impl OpusEncoder {
 }
 
 impl Encoder for OpusEncoder {
+    /// Tell the encoder how much loss to expect (0..=100 %, e.g. from RTCP receiver reports,
+    /// RFC 3550 §6.4.1); more means more of the bit rate goes to in-band FEC.
+    fn set_expected_loss(&mut self, percent: i32) -> Result<(), CodecError> {
+        self.inner
+            .set_packet_loss_perc(percent.clamp(0, 100))
+            .map_err(opus_err)
+    }
+
+    /// Set the target bit rate in bit/s (e.g. from SDP `maxaveragebitrate`, RFC 7587 §6.1);
+    /// libopus accepts 500..=512000. Without it, libopus picks about 48 kbit/s.
+    fn set_bitrate(&mut self, bits_per_second: i32) -> Result<(), CodecError> {
+        self.inner
+            .set_bitrate(opus::Bitrate::Bits(bits_per_second))
+            .map_err(opus_err)
+    }
+
     /// Encode one 20 ms frame (960 samples); any other legal Opus frame size (2.5, 5, 10, 40
     /// or 60 ms) is accepted too.
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) -> Result<(), CodecError> {
@@ -146,6 +165,23 @@ mod tests {
         assert_eq!(dec.conceal(&mut pcm).unwrap(), 960);
         assert_eq!(pcm.len(), 960);
         assert_eq!(dec.recover(&payload, &mut pcm).unwrap(), 960);
+    }
+
+    #[test]
+    fn bitrate_and_expected_loss_are_settable() {
+        let sizes = |bps: Option<i32>| {
+            let mut enc = OpusEncoder::new().unwrap();
+            if let Some(b) = bps {
+                enc.set_bitrate(b).unwrap();
+            }
+            enc.set_expected_loss(200).unwrap(); // clamped to 100
+            let mut payload = Vec::new();
+            for f in 0..25 {
+                enc.encode(&tone(960, f * 960), &mut payload).unwrap();
+            }
+            payload.len()
+        };
+        assert!(sizes(Some(12_000)) * 2 < sizes(None));
     }
 
     #[test]
