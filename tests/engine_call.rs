@@ -98,8 +98,8 @@ fn call_is_answered_media_starts_and_caller_hangs_up() {
     );
     assert_eq!(
         net.sent_lines(BOB),
-        vec!["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200", "SIP/2.0 200"],
-        "bob's wire: 100, 180, 200 INVITE, 200 BYE"
+        vec!["SIP/2.0 180", "SIP/2.0 200", "SIP/2.0 200"],
+        "bob's wire: 180 within 200 ms (so no 100), 200 INVITE, 200 BYE"
     );
 }
 
@@ -284,4 +284,56 @@ fn commands_in_the_wrong_state_say_why_and_send_nothing() {
         net.uas[ALICE].events.last().map(|(_, e)| e.clone()),
         Some(Event::CommandError { ref message }) if message == "accept: there is no incoming call waiting for an answer"
     ));
+}
+
+#[test]
+fn slow_callee_gets_100_trying_from_the_transaction_after_200ms() {
+    let mut net = Net::new(2, 9);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.run_for(S);
+    let sent: Vec<(Duration, String)> = net.uas[BOB]
+        .sent
+        .iter()
+        .map(|(t, _, b)| {
+            (
+                *t,
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    // The INVITE arrives at 10 ms (+<1 ms); 100 Trying leaves 200 ms later (§17.2.1).
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].1, "SIP/2.0 100 Trying");
+    assert_eq!(sent[0].0.as_millis() / 10, 21, "{sent:?}");
+    // Alice stops retransmitting once the 100 arrives: only the first INVITE went out.
+    assert_eq!(net.sent_lines(ALICE), vec!["INVITE"]);
+}
+
+#[test]
+fn merged_invite_by_another_path_gets_482() {
+    let mut net = Net::new(2, 10);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    // The same INVITE with another branch, as if forked back to bob by a proxy loop.
+    let original = String::from_utf8_lossy(&net.uas[ALICE].sent[0].2).to_string();
+    let branch_start = original.find("branch=").unwrap() + "branch=".len();
+    let branch_end = original[branch_start..].find(';').unwrap() + branch_start;
+    let copy = format!(
+        "{}z9hG4bKotherpath{}",
+        &original[..branch_start],
+        &original[branch_end..]
+    );
+    net.inject(BOB, "127.0.0.1:5061".parse().unwrap(), copy.as_bytes());
+    net.run_for(S);
+    assert!(
+        net.sent_lines(BOB).contains(&"SIP/2.0 482".to_string()),
+        "{:?}",
+        net.sent_lines(BOB)
+    );
+    assert_eq!(net.uas[BOB].engine.call_count(), 1, "no second call");
 }

@@ -466,6 +466,11 @@ impl Engine {
             return;
         }
         let in_dialog = req.to_hdr().ok().and_then(|t| t.tag().map(str::to_string));
+        if in_dialog.is_none() && req.method == Method::Invite && self.is_merged(&key, &req) {
+            // §8.2.2.2: the same request reached us by another path (forking loop).
+            self.respond_simple(&key, &req, 482);
+            return;
+        }
         match (&req.method, in_dialog) {
             (Method::Invite, None) => self.on_incoming_invite(key, req, source),
             (Method::Cancel, _) => self.on_cancel(key, req),
@@ -476,6 +481,26 @@ impl Engine {
             (Method::Bye, None) => self.respond_simple(&key, &req, 481),
             (_, None) => self.respond_simple(&key, &req, 405),
         }
+    }
+
+    /// §8.2.2.2: a request without To-tag whose From-tag, Call-ID and CSeq match a
+    /// request already in progress under another transaction.
+    fn is_merged(&self, key: &TxnKey, req: &Request) -> bool {
+        let ident = |r: &Request| {
+            Some((
+                r.call_id().ok()?.to_string(),
+                r.from_hdr().ok()?.tag()?.to_string(),
+                r.cseq().ok()?.seq,
+            ))
+        };
+        let Some(mine) = ident(req) else {
+            return false;
+        };
+        self.calls.values().any(|c| {
+            c.direction == crate::api::Direction::Incoming
+                && c.invite_key.as_ref() != Some(key)
+                && c.invite.as_ref().and_then(ident).as_ref() == Some(&mine)
+        })
     }
 
     fn on_response(&mut self, resp: Response) {

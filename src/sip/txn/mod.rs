@@ -199,7 +199,9 @@ impl TxnLayer {
             (_, Method::Ack) => RequestMatch::StrayAck,
             _ => {
                 let txn = if req.method == Method::Invite {
-                    Txn::ServerInvite(ServerInvite::new(dest, &self.tv))
+                    let mut trying = req.make_response(100, None);
+                    trying.headers.push("User-Agent", super::engine::USER_AGENT);
+                    Txn::ServerInvite(ServerInvite::new(now, dest, trying, &self.tv))
                 } else {
                     Txn::ServerNonInvite(ServerNonInvite::new(dest))
                 };

@@ -38,25 +38,36 @@ const H: usize = 1;
 const I: usize = 2;
 /// Timer L: linger in Accepted (64*T1, RFC 6026).
 const L: usize = 3;
+/// §17.2.1: send 100 Trying if the TU has not answered within 200 ms.
+const TRYING: usize = 4;
+
+/// How long the TU has to answer before the transaction sends 100 Trying itself.
+pub const TRYING_DELAY: Duration = Duration::from_millis(200);
 
 /// One INVITE server transaction.
 #[derive(Debug)]
 pub struct ServerInvite {
     pub(super) state: State,
-    pub(super) timers: TimerTable<4>,
+    pub(super) timers: TimerTable<5>,
     g_interval: Duration,
     last_response: Option<Vec<u8>>,
+    /// The 100 Trying to send if the TU is slow (§17.2.1).
+    trying: Option<Vec<u8>>,
     dest: SocketAddr,
 }
 
 impl ServerInvite {
-    /// A new transaction for a received INVITE; responses go to `dest` (§18.2.2).
-    pub fn new(dest: SocketAddr, tv: &TimerValues) -> Self {
+    /// A new transaction for a received INVITE; responses go to `dest` (§18.2.2). If the
+    /// TU sends nothing within 200 ms, the transaction sends `trying` (§17.2.1).
+    pub fn new(now: Instant, dest: SocketAddr, trying: Response, tv: &TimerValues) -> Self {
+        let mut timers = TimerTable::default();
+        timers.set(TRYING, now + TRYING_DELAY);
         ServerInvite {
             state: State::Proceeding,
-            timers: TimerTable::default(),
+            timers,
             g_interval: tv.t1,
             last_response: None,
+            trying: Some(trying.to_bytes()),
             dest,
         }
     }
@@ -99,6 +110,8 @@ impl ServerInvite {
         if self.state != State::Proceeding {
             return;
         }
+        self.timers.stop(TRYING);
+        self.trying = None;
         let bytes = resp.to_bytes();
         out.push(Transmit {
             destination: self.dest,
@@ -128,6 +141,16 @@ impl ServerInvite {
         out: &mut Vec<Transmit>,
     ) -> TxnOutcome {
         match timer {
+            TRYING if self.state == State::Proceeding => {
+                if let Some(bytes) = self.trying.take() {
+                    out.push(Transmit {
+                        destination: self.dest,
+                        contents: bytes.clone(),
+                    });
+                    self.last_response = Some(bytes);
+                }
+                TxnOutcome::Absorbed
+            }
             G if self.state == State::Completed => {
                 if let Some(bytes) = &self.last_response {
                     out.push(Transmit {

@@ -45,8 +45,7 @@ impl Engine {
         call.dialog = Dialog::from_uas(&req, &call.local_tag).ok();
         call.invite = Some(req);
         self.calls.insert(h, call);
-        // §13.3.1.1 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
-        self.send_provisional(h, 100, None);
+        // 100 Trying comes from the transaction if we say nothing within 200 ms (§17.2.1).
         // The call is announced once media is open and the offer is known to be usable.
         self.media(MediaCtl::Open { call: h });
     }
