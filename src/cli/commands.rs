@@ -14,6 +14,7 @@
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
 //! cancel [N]
 //! hangup [N]                        alias: bye
+//! sessions                          (the live calls, from the events seen)
 //! help [COMMAND]
 //! quit                              alias: exit
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
@@ -72,6 +73,8 @@ pub struct WaitSpec {
 pub enum Action {
     /// Send this to the engine.
     Send(Command),
+    /// List the live calls (from the events seen so far).
+    Sessions,
     /// Show help: all commands, or the one with this (canonical) name.
     Help(Option<&'static str>),
     /// Stop: Shutdown and exit.
@@ -182,6 +185,15 @@ pub static COMMANDS: &[Spec] = &[
         details: "Without N, the one call there is.",
         script_only: false,
         parse: parse_hangup,
+    },
+    Spec {
+        name: "sessions",
+        aliases: &[],
+        usage: "sessions",
+        summary: "list the live calls",
+        details: "Built from the events seen so far: number, direction, peer, state, media.",
+        script_only: false,
+        parse: parse_sessions,
     },
     Spec {
         name: "help",
@@ -510,6 +522,11 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
     Ok(Action::Help(topic))
 }
 
+fn parse_sessions(args: &mut Args<'_>) -> Result<Action, String> {
+    args.finish()?;
+    Ok(Action::Sessions)
+}
+
 fn parse_quit(args: &mut Args<'_>) -> Result<Action, String> {
     args.finish()?;
     Ok(Action::Quit)
@@ -782,6 +799,11 @@ mod tests {
         assert_eq!(
             err("help accept b"),
             "help: unexpected 'b' (expected help [COMMAND])"
+        );
+        assert_eq!(ok("sessions"), Action::Sessions);
+        assert_eq!(
+            err("sessions 1"),
+            "sessions: unexpected '1' (expected sessions)"
         );
         assert_eq!(ok("quit"), Action::Quit);
         assert_eq!(ok("exit"), Action::Quit);

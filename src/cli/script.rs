@@ -18,6 +18,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
 use crate::api::{CallHandle, Command, Event};
+use crate::cli::calls::CallTable;
 use crate::cli::commands::{help_text, parse_line, Action, Mode, WaitSpec};
 use crate::cli::duration::format_duration;
 use crate::cli::output::Output;
@@ -216,6 +217,7 @@ struct Runner<'a> {
     events: &'a mut UnboundedReceiver<Event>,
     out: &'a mut Output,
     queue: EventQueue,
+    calls: CallTable,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
     interrupt: Pin<Box<dyn Future<Output = ()> + Send>>,
@@ -244,6 +246,7 @@ impl Runner<'_> {
     /// Print an event and keep it for `wait`; a command error fails the script.
     fn on_event(&mut self, event: Event) -> Result<(), Failure> {
         self.out.event(&event);
+        self.calls.update(&event);
         if let Event::CommandError { message } = event {
             return Err(Failure::CommandError(message));
         }
@@ -347,6 +350,7 @@ impl Runner<'_> {
             }
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
+            Action::Sessions => self.out.info(&self.calls.render()),
             Action::Quit => return Ok(false),
             Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
             Action::Wait(spec) => {
@@ -479,6 +483,7 @@ pub async fn run(
         events,
         out,
         queue: EventQueue::new(),
+        calls: CallTable::new(),
         deadline: opts.timeout.map(|t| start + t),
         timeout: opts.timeout,
         interrupt: opts
@@ -670,7 +675,7 @@ mod tests {
     #[tokio::test]
     async fn events_before_wait_are_not_lost() {
         let mut f = fake(invite_answers);
-        let script = "invite sip:100@127.0.0.1:5070\nsleep 50ms\nwait accepted 1 1s\nwait progress 1s\nhangup\nwait terminated 1s\necho done";
+        let script = "invite sip:100@127.0.0.1:5070\nsleep 50ms\nwait accepted 1 1s\nwait progress 1s\nsessions\nhangup\nwait terminated 1s\nsessions\necho done";
         let (code, stdout, stderr) = run_script(&mut f, script, None).await;
         assert_eq!(stderr.text(), "");
         assert_eq!(code, EXIT_OK);
@@ -680,7 +685,9 @@ mod tests {
                 "[1] calling sip:100@127.0.0.1:5070",
                 "[1] progress 180 Ringing",
                 "[1] accepted 200",
+                "[1] outgoing to sip:100@127.0.0.1:5070: established",
                 "[1] terminated by local (bye)",
+                "no calls",
                 "done",
             ]
         );
