@@ -26,7 +26,7 @@ use crate::cli::calls::CallTable;
 use crate::cli::commands::{self, help_text, parse_line, Action, Mode};
 use crate::cli::output::Output;
 use crate::cli::render::Format;
-use crate::cli::script::EXIT_OK;
+use crate::cli::script::{EXIT_FAILED, EXIT_OK};
 
 /// The prompt.
 pub const PROMPT: &str = "sipline> ";
@@ -243,7 +243,7 @@ pub async fn run(
     });
 
     let mut reader_done = false;
-    loop {
+    while !reader_done {
         tokio::select! {
             ev = events.recv() => match ev {
                 Some(ev) => {
@@ -254,15 +254,28 @@ pub async fn run(
                 }
                 None => break,
             },
-            _ = &mut reader, if !reader_done => reader_done = true,
+            _ = &mut reader => reader_done = true,
         }
     }
-    if !reader_done {
+    if reader_done {
+        // quit or Ctrl-D: Shutdown is sent; say why we are not gone yet.
+        let live = calls.lock().map(|t| t.calls().count()).unwrap_or(0);
+        if live > 0 {
+            out.info(&format!(
+                "ending {live} call{}…",
+                if live == 1 { "" } else { "s" }
+            ));
+        }
+        while let Some(ev) = events.recv().await {
+            out.event(&ev);
+        }
+        EXIT_OK
+    } else {
         engine_gone.store(true, Ordering::SeqCst);
         out.error("sipline: the engine stopped; press Enter to exit");
         let _ = reader.await;
+        EXIT_FAILED
     }
-    EXIT_OK
 }
 
 #[cfg(test)]
