@@ -251,3 +251,64 @@ fn missing_devices_give_one_clear_line() {
         "child stderr:\n{stderr}"
     );
 }
+
+const NULL_CHILD_ENV: &str = "SIPLINE_AUDIO_ENDS_NULL_CHILD";
+
+/// Runs only inside the child process started by `device_ends_run_on_alsa_null_plugin`.
+#[test]
+fn device_null_child() {
+    if std::env::var_os(NULL_CHILD_ENV).is_none() {
+        return;
+    }
+    if let Err(e) = check_ends(&AudioInSpec::Device, &AudioOutSpec::Device) {
+        eprintln!("SKIP: {e}");
+        return;
+    }
+    for rate in [8_000, 48_000] {
+        let mut src = open_source(&AudioInSpec::Device, rate).unwrap();
+        let mut sink = open_sink(&AudioOutSpec::Device, rate).unwrap();
+        assert!(src.rate() % 50 == 0 && sink.rate() % 50 == 0);
+        let mut frame = vec![7i16; (src.rate() / 50) as usize];
+        let out = vec![1000i16; (sink.rate() / 50) as usize];
+        for _ in 0..25 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            src.read_frame(&mut frame);
+            // The null plugin captures silence; before priming we give silence too.
+            assert!(frame.iter().all(|&s| s == 0));
+            sink.write_frame(&out);
+        }
+        sink.finish().unwrap();
+        sink.write_frame(&out); // ignored after finish
+        drop(src);
+    }
+    eprintln!("OK");
+}
+
+/// The device path (owner thread, rings, real-time callbacks, teardown) through alsa-lib's
+/// `null` PCM, selected by a private `~/.asoundrc` in the child's HOME.
+#[test]
+fn device_ends_run_on_alsa_null_plugin() {
+    let home = tmp("alsa-home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".asoundrc"), "pcm.!default {\n  type null\n}\n").unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "device_null_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(NULL_CHILD_ENV, "1")
+        .env("HOME", &home)
+        .env_remove("SIPLINE_AUDIO_DEBUG")
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&home).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{out:?}");
+    if stderr.starts_with("SKIP: ") {
+        eprintln!("alsa-lib here does not honour ~/.asoundrc: {stderr}");
+        return;
+    }
+    assert_eq!(stderr, "OK\n");
+}

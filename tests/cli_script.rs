@@ -148,6 +148,39 @@ fn help_and_version_exit_0() {
 }
 
 #[test]
+fn comments_and_blank_lines_on_stdin_do_not_end_the_script() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sipline"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--audio-in",
+            "silence",
+            "--audio-out",
+            "null",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sipline");
+    let script = "# a comment first\n\n   # an indented one\necho after the comments\nquit\n";
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write script");
+    let out = child.wait_with_output().expect("sipline ends");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "after the comments"
+    );
+}
+
+#[test]
 fn unreadable_audio_file_is_a_usage_error() {
     let out = sipline(&[
         "--audio-in",

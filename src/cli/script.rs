@@ -310,7 +310,7 @@ impl Runner<'_> {
     async fn read_line<R: AsyncBufRead + Unpin>(
         &mut self,
         lines: &mut Lines<R>,
-        number: usize,
+        number: &mut usize,
     ) -> Result<Option<ScriptLine>, Failure> {
         loop {
             let deadline = self.deadline;
@@ -331,7 +331,14 @@ impl Runner<'_> {
                     Err(e) => return Err(Failure::Read(e)),
                 },
             };
-            return parse_script_line(number, &text).map_err(Failure::Usage);
+            // Comments and blank lines are skipped, not the end of the script.
+            match parse_script_line(*number, &text).map_err(Failure::Usage)? {
+                Some(line) => return Ok(Some(line)),
+                None => {
+                    *number += 1;
+                    continue;
+                }
+            }
         }
     }
 
@@ -374,7 +381,7 @@ impl Runner<'_> {
                 let mut number = 0;
                 loop {
                     number += 1;
-                    let Some(line) = self.read_line(&mut lines, number).await? else {
+                    let Some(line) = self.read_line(&mut lines, &mut number).await? else {
                         break;
                     };
                     if !self.execute(&line).await? {

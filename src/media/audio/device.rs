@@ -8,18 +8,22 @@
 //!
 //! * Input: the callback pushes the first channel of each device frame; a full ring drops
 //!   samples (counted as an overrun). [`DeviceSource::read_frame`] waits (without blocking:
-//!   it gives silence) until [`PRIME_FRAMES`] are buffered, then hands out 20 ms frames; it
-//!   drops the oldest audio when more than [`MAX_BACKLOG_FRAMES`] pile up, so latency stays
-//!   bounded when the device clock runs faster than ours.
+//!   it gives silence) until [`PRIME_FRAMES`] frames — or one device period plus a frame,
+//!   if the device delivers bigger bursts — are buffered, then hands out 20 ms frames; it
+//!   drops the oldest audio when more than [`MAX_BACKLOG_FRAMES`] (plus a period) pile up,
+//!   so latency stays bounded when the device clock runs faster than ours.
 //! * Output: [`DeviceSink::write_frame`] pushes a frame (dropping it, counted, when the ring
-//!   is full); the callback plays silence until [`PRIME_FRAMES`] are buffered, copies the
-//!   mono sample to every device channel, and re-primes after running dry (counted as an
-//!   underrun).
+//!   is full); the callback plays silence until [`PRIME_FRAMES`] frames and at least the
+//!   period it is asked for are buffered, copies the mono sample to every device channel,
+//!   and re-primes after running dry (counted as an underrun).
+//!
+//! cpal's default ALSA buffer is 25 ms periods in a 100 ms buffer; the ring holds
+//! [`RING_FRAMES`] frames (320 ms) so that devices with much longer periods still work.
 //!
 //! All probing and opening happens with stderr silenced (see `quiet.rs`) so that alsa-lib's
 //! own messages do not reach the terminal; failures become one [`AudioError`] line.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::{self, JoinHandle};
 
@@ -30,7 +34,7 @@ use super::quiet::QuietStderr;
 use super::{AudioError, AudioSink, AudioSource};
 
 /// Ring capacity, in 20 ms frames (160 ms).
-pub const RING_FRAMES: usize = 8;
+pub const RING_FRAMES: usize = 16;
 /// Frames buffered before audio starts flowing (40 ms of cushion against scheduling jitter).
 pub const PRIME_FRAMES: usize = 2;
 /// Input backlog (in frames) beyond which the oldest audio is dropped.
@@ -45,6 +49,8 @@ struct Counters {
     overruns: AtomicU64,
     /// Errors cpal reported on the stream.
     stream_errors: AtomicU64,
+    /// Largest device period seen, in mono samples (one callback's worth).
+    max_period: AtomicUsize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -168,6 +174,9 @@ where
         config,
         // Real-time callback: ring and atomics only.
         move |data: &[T], _: &cpal::InputCallbackInfo| {
+            counters
+                .max_period
+                .fetch_max(data.len() / channels, Ordering::Relaxed);
             let mut full = false;
             for frame in data.chunks(channels) {
                 // invariant: `chunks` never yields an empty slice.
@@ -204,7 +213,9 @@ where
         config,
         // Real-time callback: ring and atomics only.
         move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
-            if !primed && ring.slots() >= prime {
+            let period = data.len() / channels;
+            counters.max_period.fetch_max(period, Ordering::Relaxed);
+            if !primed && ring.slots() >= prime.max(period) {
                 primed = true;
             }
             if !primed {
@@ -350,7 +361,8 @@ impl DeviceSource {
         })
     }
 
-    /// Samples the callback dropped because the media task did not keep up.
+    /// Device callbacks that found the ring full (their samples were dropped) because the
+    /// media task did not keep up.
     pub fn overruns(&self) -> u64 {
         self.counters.overruns.load(Ordering::Relaxed)
     }
@@ -363,15 +375,18 @@ impl AudioSource for DeviceSource {
 
     fn read_frame(&mut self, out: &mut [i16]) {
         let n = out.len();
+        // With bursts of `period` samples, that much more must be allowed to sit in the ring.
+        let period = self.counters.max_period.load(Ordering::Relaxed);
+        let prime = (n * PRIME_FRAMES).max(period + n);
         let avail = self.ring.slots();
-        if avail > n * MAX_BACKLOG_FRAMES {
-            // Keep the newest PRIME_FRAMES frames plus this one.
-            let excess = avail - n * (PRIME_FRAMES + 1);
+        if avail > n * MAX_BACKLOG_FRAMES + period {
+            // Keep what priming needs plus this frame.
+            let excess = avail - (prime + n).min(avail);
             if let Ok(chunk) = self.ring.read_chunk(excess) {
                 chunk.commit_all();
             }
         }
-        if !self.primed && self.ring.slots() >= n * PRIME_FRAMES {
+        if !self.primed && self.ring.slots() >= prime {
             self.primed = true;
         }
         if self.primed && self.ring.pop_entire_slice(out).is_ok() {
@@ -435,6 +450,11 @@ impl DeviceSink {
     /// Frames dropped because the device did not take them in time.
     pub fn overruns(&self) -> u64 {
         self.counters.overruns.load(Ordering::Relaxed)
+    }
+
+    /// Largest device period seen so far, in samples.
+    pub fn device_period(&self) -> usize {
+        self.counters.max_period.load(Ordering::Relaxed)
     }
 }
 

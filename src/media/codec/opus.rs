@@ -168,6 +168,22 @@ mod tests {
     }
 
     #[test]
+    fn stereo_packets_decode_to_mono() {
+        let mut enc =
+            opus::Encoder::new(RATE, opus::Channels::Stereo, opus::Application::Audio).unwrap();
+        let interleaved: Vec<i16> = tone(960, 0).iter().flat_map(|&s| [s, s]).collect();
+        let mut packet = vec![0u8; MAX_PAYLOAD];
+        let mut dec = OpusDecoder::new().unwrap();
+        let mut pcm = Vec::new();
+        for _ in 0..5 {
+            let n = enc.encode(&interleaved, &mut packet).unwrap();
+            assert_eq!(dec.decode(&packet[..n], &mut pcm).unwrap(), 960);
+        }
+        let peak = pcm.iter().map(|s| s.unsigned_abs()).max().unwrap();
+        assert!(peak > 5000, "{peak}");
+    }
+
+    #[test]
     fn garbage_is_an_opus_error_not_a_panic() {
         let mut dec = OpusDecoder::new().unwrap();
         let mut pcm = Vec::new();

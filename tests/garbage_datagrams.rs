@@ -1,0 +1,171 @@
+//! Garbage on the SIP port during a call: sipline must not crash, the call must go on (a
+//! later hangup works and sipline exits 0), and each well-framed bad request must get an
+//! error response on the socket that sent it (RFC 3261 §8.2 / §16.3: 400 Bad Request when
+//! a mandatory header such as CSeq is missing; for an oversized header 400 or 513 Message
+//! Too Large). Unframed junk (random bytes, a truncated request) gets no 2xx and no call.
+//!
+//! UDP carries at most 65,507 bytes per datagram, so the "huge header" request is as large
+//! as one datagram can be (~64 KB of one header) rather than 100 KB.
+
+mod common;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Deterministic junk (xorshift64*), so a failure replays exactly.
+fn junk(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect()
+}
+
+/// An INVITE from `from` to `target`, with the Via branch `branch`, optional extra header
+/// lines, and CSeq left out when `with_cseq` is false.
+fn invite(
+    from: SocketAddr,
+    target: SocketAddr,
+    branch: &str,
+    with_cseq: bool,
+    extra: &str,
+) -> String {
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+               m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    let cseq = if with_cseq { "CSeq: 1 INVITE\r\n" } else { "" };
+    format!(
+        "INVITE sip:victim@{target} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {from};branch={branch};rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:garbage@{from}>;tag=g-{branch}\r\n\
+         To: <sip:victim@{target}>\r\n\
+         Call-ID: {branch}@127.0.0.1\r\n\
+         {cseq}\
+         Contact: <sip:garbage@{from}>\r\n\
+         {extra}\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\
+         \r\n\
+         {sdp}",
+        sdp.len()
+    )
+}
+
+/// Status codes of the responses that come back within `wait` and carry `branch`.
+fn responses_for(sock: &UdpSocket, branch: &str, wait: Duration) -> Vec<u16> {
+    let deadline = Instant::now() + wait;
+    let mut codes = Vec::new();
+    let mut buf = vec![0u8; 70_000];
+    while Instant::now() < deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        sock.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        let Ok(n) = sock.recv(&mut buf) else { break };
+        let text = String::from_utf8_lossy(&buf[..n]);
+        if !text.contains(branch) {
+            continue;
+        }
+        let code = text
+            .strip_prefix("SIP/2.0 ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|c| c.parse::<u16>().ok());
+        if let Some(code) = code {
+            codes.push(code);
+            if code >= 200 {
+                break; // a final response: enough
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn garbage_during_a_call_is_survived_and_bad_requests_get_400() {
+    if !peer_available("sipp", "sip-tester") {
+        return;
+    }
+    let dir = TempDir::new("garbage");
+    let mut sipp = Sipp::uas(dir.path());
+    let me = reserve_port();
+    let target = local(me.port());
+    let opts = SiplineOpts::new("alice", me.port()).audio_in("tone:440");
+    let mut sipline = Sipline::spawn("sipline", opts, dir.path());
+    sipline.send(&format!(
+        "invite {}\nwait accepted 10s\n",
+        sipp.uri("service")
+    ));
+    sipline.expect_event("accepted", secs(15));
+
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let from = sock.local_addr().unwrap();
+    let mut problems = Vec::new();
+
+    // 1. Random bytes of assorted sizes.
+    for (i, len) in [1usize, 17, 512, 1400, 8000].into_iter().enumerate() {
+        sock.send_to(&junk(0x5eed + i as u64, len), target).unwrap();
+    }
+    // 2. A truncated INVITE: cut inside the headers, no blank line.
+    let full = invite(from, target, "z9hG4bK-trunc", true, "");
+    sock.send_to(&full.as_bytes()[..full.len() / 2], target)
+        .unwrap();
+    let codes = responses_for(&sock, "z9hG4bK-trunc", Duration::from_millis(800));
+    if codes.iter().any(|c| (200..300).contains(c) || *c == 180) {
+        problems.push(format!("truncated INVITE was treated as a call: {codes:?}"));
+    }
+    // 3. An INVITE with one header as big as a UDP datagram allows.
+    let base = invite(from, target, "z9hG4bK-huge", true, "");
+    let filler = 65_000 - base.len() - "X-Huge: \r\n".len();
+    let huge = invite(
+        from,
+        target,
+        "z9hG4bK-huge",
+        true,
+        &format!("X-Huge: {}\r\n", "a".repeat(filler)),
+    );
+    assert!(
+        huge.len() <= 65_507,
+        "the huge INVITE must fit one datagram"
+    );
+    sock.send_to(huge.as_bytes(), target).unwrap();
+    let codes = responses_for(&sock, "z9hG4bK-huge", secs(2));
+    if !codes.iter().any(|c| matches!(c, 400 | 413 | 513)) {
+        problems.push(format!(
+            "INVITE with a {}-byte header: want 400 (or 513), got {codes:?}",
+            filler
+        ));
+    }
+    // 4. A well-framed INVITE without CSeq.
+    let no_cseq = invite(from, target, "z9hG4bK-nocseq", false, "");
+    sock.send_to(no_cseq.as_bytes(), target).unwrap();
+    let codes = responses_for(&sock, "z9hG4bK-nocseq", secs(2));
+    if !codes.contains(&400) {
+        problems.push(format!("INVITE without CSeq: want 400, got {codes:?}"));
+    }
+
+    // The call goes on: hang up normally.
+    sipline.send("sleep 1s\nhangup\nwait terminated 10s\nquit\n");
+    let out = sipline.finish(secs(30));
+    out.assert_success();
+    assert!(
+        out.named("incoming").is_empty(),
+        "garbage created a call\n{}",
+        out.report()
+    );
+    assert_eq!(out.first("terminated")["by"], "local", "{}", out.report());
+    sipp.assert_success(
+        secs(10),
+        "the call survives the garbage and ends with our BYE",
+    );
+    assert!(
+        problems.is_empty(),
+        "bad requests were not answered as expected:\n  {}\n{}",
+        problems.join("\n  "),
+        out.report()
+    );
+}
