@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::{CallHandle, Direction, Event};
+use crate::cli::render::without_header_params;
 
 /// One live call as the events describe it.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -50,7 +51,7 @@ impl CallTable {
                     *call,
                     CallInfo {
                         direction: Direction::Incoming,
-                        peer: from.clone(),
+                        peer: without_header_params(from).to_string(),
                         state: "incoming".into(),
                         media: None,
                     },
@@ -131,7 +132,7 @@ mod tests {
         });
         t.update(&Event::Incoming {
             call: two,
-            from: "\"Bob\" <sip:bob@example.com>".into(),
+            from: "\"Bob\" <sip:bob@example.com>;tag=b1".into(),
             to: "<sip:sipline@127.0.0.1>".into(),
         });
         t.update(&Event::Progress {

@@ -838,7 +838,8 @@ mod tests {
     #[tokio::test]
     async fn stdin_lines_are_read_as_they_come_and_checked() {
         let mut f = fake(invite_answers);
-        let input: &[u8] = b"invite sip:a@127.0.0.1\nwait accepted 1s\nreject 99x\necho never\n";
+        let input: &[u8] =
+            b"# first a comment\n\ninvite sip:a@127.0.0.1\n  # another\nwait accepted 1s\nreject 99x\necho never\n";
         let (mut out, stdout, stderr) = Output::capture(Format::Json);
         let code = run(
             Source::Reader(Box::new(input)),
@@ -851,7 +852,7 @@ mod tests {
         assert_eq!(code, EXIT_USAGE);
         assert_eq!(
             stderr.lines(),
-            ["script line 3: reject 99x: reject: '99x' is not a status code (expected 300-699)"]
+            ["script line 6: reject 99x: reject: '99x' is not a status code (expected 300-699)"]
         );
         let events: Vec<serde_json::Value> = stdout
             .lines()
