@@ -341,3 +341,33 @@ fn bad_line_on_stdin_is_a_usage_error_after_earlier_lines_ran() {
         ["script line 3: hangup 1 2: hangup: unexpected '2' (expected hangup [N])"]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn interrupt_ends_the_script_with_130() {
+    use std::io::{BufRead, BufReader};
+    for signal in ["-INT", "-TERM"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sipline"))
+            .args(QUIET)
+            .args(["-e", "sleep 30s"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sipline");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut first = String::new();
+        stderr.read_line(&mut first).expect("listening line");
+        assert!(first.starts_with("sipline: listening on "), "{first}");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let code = child.wait().expect("sipline ends").code();
+        assert_eq!(code, Some(130), "{signal}: {rest}");
+        assert_eq!(rest.trim(), "script: interrupted", "{signal}");
+    }
+}

@@ -217,6 +217,16 @@ mod tests {
     }
 
     #[test]
+    fn wait_accepts_every_call_event_name() {
+        let names: Vec<&str> = all_events()
+            .iter()
+            .map(Event::name)
+            .filter(|n| *n != "command-error")
+            .collect();
+        assert_eq!(names, crate::cli::commands::WAIT_EVENTS);
+    }
+
+    #[test]
     fn brief_lines() {
         let lines: Vec<String> = all_events().iter().map(brief).collect();
         assert_eq!(lines[1], "progress 1 180 Ringing");
