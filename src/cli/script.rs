@@ -381,6 +381,8 @@ impl Runner<'_> {
                 let mut number = 0;
                 loop {
                     number += 1;
+                    // Waiting for input is not "at" the previous line.
+                    self.current = None;
                     let Some(line) = self.read_line(&mut lines, &mut number).await? else {
                         break;
                     };
@@ -440,12 +442,11 @@ impl Runner<'_> {
         code
     }
 
-    /// Send Shutdown and print events until the engine closes its channel. Returns an
-    /// error message when a command error arrives meanwhile.
+    /// Send Shutdown and print events until the engine closes its channel (or `grace`
+    /// passes). Returns the first command error that arrives meanwhile.
     async fn shutdown(&mut self, grace: Duration) -> Result<(), Failure> {
-        if self.commands.send(Command::Shutdown).is_err() {
-            // Already gone: print what is left.
-        }
+        // When the engine is already gone, this fails and we print what is left.
+        let _ = self.commands.send(Command::Shutdown);
         let limit = Instant::now() + grace;
         let mut first_error = None;
         loop {
@@ -865,6 +866,33 @@ mod tests {
             .collect();
         assert_eq!(names, ["calling", "progress", "accepted"]);
         assert_eq!(f.log.await.unwrap().last(), Some(&Command::Shutdown));
+    }
+
+    #[tokio::test]
+    async fn script_timeout_while_waiting_for_stdin() {
+        use tokio::io::AsyncWriteExt;
+        let mut f = fake(|_| vec![]);
+        let (mut writer, reader) = tokio::io::duplex(64);
+        writer.write_all(b"echo a\n").await.unwrap();
+        let (mut out, stdout, stderr) = Output::capture(Format::Human);
+        let code = run(
+            Source::Reader(Box::new(tokio::io::BufReader::new(reader))),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options {
+                timeout: Some(Duration::from_millis(50)),
+                ..Options::default()
+            },
+        )
+        .await;
+        drop(writer);
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(stdout.lines(), ["a"]);
+        assert_eq!(
+            stderr.lines(),
+            ["script: --timeout 50ms reached (last events: none)"]
+        );
     }
 
     #[tokio::test]
