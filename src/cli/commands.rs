@@ -419,13 +419,30 @@ fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
             args.usage
         ));
     }
-    let lower = target.to_ascii_lowercase();
-    let target = if lower.starts_with("sip:") || lower.starts_with("sips:") {
-        target.to_string()
-    } else {
-        format!("sip:{target}")
+    let target = match uri_scheme(target) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") => {
+            target.to_string()
+        }
+        Some(scheme) => {
+            return Err(format!(
+                "'{target}' is a {scheme}: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+            ))
+        }
+        None => format!("sip:{target}"),
     };
     Ok(Action::Send(Command::Invite { target }))
+}
+
+/// The scheme of `text` if it starts with one (`sip`, `tel`, `http`), telling a scheme
+/// from `host:port` by what follows the colon (a port starts with a digit).
+fn uri_scheme(text: &str) -> Option<&str> {
+    let (head, rest) = text.split_once(':')?;
+    let mut chars = head.chars();
+    let scheme_like = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let port_follows = rest.starts_with(|c: char| c.is_ascii_digit());
+    let is_sip = head.eq_ignore_ascii_case("sip") || head.eq_ignore_ascii_case("sips");
+    (scheme_like && (is_sip || !port_follows)).then_some(head)
 }
 
 fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
@@ -644,6 +661,29 @@ mod tests {
             Command::Invite {
                 target: "sips:alice@example.com".into()
             }
+        );
+        for (line, target) in [
+            ("invite alice@[::1]:5070", "sip:alice@[::1]:5070"),
+            ("invite localhost:5070", "sip:localhost:5070"),
+            ("invite 127.0.0.1", "sip:127.0.0.1"),
+            ("invite SIP:100@h", "SIP:100@h"),
+            ("invite sip:100@h:5070", "sip:100@h:5070"),
+        ] {
+            assert_eq!(
+                send(line),
+                Command::Invite {
+                    target: target.into()
+                },
+                "{line}"
+            );
+        }
+        assert_eq!(
+            err("invite tel:+4930123"),
+            "invite: 'tel:+4930123' is a tel: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+        );
+        assert_eq!(
+            err("invite http://example.com"),
+            "invite: 'http://example.com' is a http: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
         );
         assert_eq!(
             err("invite"),
