@@ -29,7 +29,8 @@ pub const DEFAULT_SIP_PORT: u16 = 5060;
     after_help = "With a terminal on stdin and no --script/-e, sipline starts an interactive \
                   prompt (type help). Otherwise it runs a script: --script FILE, the -e \
                   commands, or lines piped on stdin.\n\nExit status: 0 ok, 1 a wait, \
-                  --timeout or command failed, 2 bad usage or configuration."
+                  --timeout or command failed, 2 bad usage or configuration, 130 interrupted \
+                  (Ctrl-C or SIGTERM: calls are hung up first)."
 )]
 pub struct Cli {
     /// SIP listen address: IP:PORT, a bare PORT (on 0.0.0.0) or a bare IP (port 5060).

@@ -92,11 +92,7 @@ fn main() -> ExitCode {
             let mut out = Output::std(format);
             let opts = script::Options {
                 timeout: cfg.timeout,
-                interrupt: Some(Box::pin(async {
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                })),
+                interrupt: Some(Box::pin(interrupted())),
                 ..script::Options::default()
             };
             script::run(source, &driver.commands, &mut driver.events, &mut out, opts).await
@@ -114,6 +110,28 @@ fn main() -> ExitCode {
     // A blocked stdin read must not keep the process alive.
     rt.shutdown_timeout(Duration::from_millis(100));
     ExitCode::from(code)
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, so a script hangs up its calls before it goes.
+async fn interrupted() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                () = ctrl_c => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
 }
 
 /// One line on stderr, exit status 2.

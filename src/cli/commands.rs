@@ -14,6 +14,7 @@
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
 //! cancel [N]
 //! hangup [N]                        alias: bye
+//! sessions                          (the live calls, from the events seen)
 //! help [COMMAND]
 //! quit                              alias: exit
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
@@ -72,6 +73,8 @@ pub struct WaitSpec {
 pub enum Action {
     /// Send this to the engine.
     Send(Command),
+    /// List the live calls (from the events seen so far).
+    Sessions,
     /// Show help: all commands, or the one with this (canonical) name.
     Help(Option<&'static str>),
     /// Stop: Shutdown and exit.
@@ -182,6 +185,15 @@ pub static COMMANDS: &[Spec] = &[
         details: "Without N, the one call there is.",
         script_only: false,
         parse: parse_hangup,
+    },
+    Spec {
+        name: "sessions",
+        aliases: &[],
+        usage: "sessions",
+        summary: "list the live calls",
+        details: "Built from the events seen so far: number, direction, peer, state, media.",
+        script_only: false,
+        parse: parse_sessions,
     },
     Spec {
         name: "help",
@@ -407,13 +419,30 @@ fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
             args.usage
         ));
     }
-    let lower = target.to_ascii_lowercase();
-    let target = if lower.starts_with("sip:") || lower.starts_with("sips:") {
-        target.to_string()
-    } else {
-        format!("sip:{target}")
+    let target = match uri_scheme(target) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") => {
+            target.to_string()
+        }
+        Some(scheme) => {
+            return Err(format!(
+                "'{target}' is a {scheme}: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+            ))
+        }
+        None => format!("sip:{target}"),
     };
     Ok(Action::Send(Command::Invite { target }))
+}
+
+/// The scheme of `text` if it starts with one (`sip`, `tel`, `http`), telling a scheme
+/// from `host:port` by what follows the colon (a port starts with a digit).
+fn uri_scheme(text: &str) -> Option<&str> {
+    let (head, rest) = text.split_once(':')?;
+    let mut chars = head.chars();
+    let scheme_like = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let port_follows = rest.starts_with(|c: char| c.is_ascii_digit());
+    let is_sip = head.eq_ignore_ascii_case("sip") || head.eq_ignore_ascii_case("sips");
+    (scheme_like && (is_sip || !port_follows)).then_some(head)
 }
 
 fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
@@ -508,6 +537,11 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
     };
     args.finish()?;
     Ok(Action::Help(topic))
+}
+
+fn parse_sessions(args: &mut Args<'_>) -> Result<Action, String> {
+    args.finish()?;
+    Ok(Action::Sessions)
 }
 
 fn parse_quit(args: &mut Args<'_>) -> Result<Action, String> {
@@ -627,6 +661,29 @@ mod tests {
             Command::Invite {
                 target: "sips:alice@example.com".into()
             }
+        );
+        for (line, target) in [
+            ("invite alice@[::1]:5070", "sip:alice@[::1]:5070"),
+            ("invite localhost:5070", "sip:localhost:5070"),
+            ("invite 127.0.0.1", "sip:127.0.0.1"),
+            ("invite SIP:100@h", "SIP:100@h"),
+            ("invite sip:100@h:5070", "sip:100@h:5070"),
+        ] {
+            assert_eq!(
+                send(line),
+                Command::Invite {
+                    target: target.into()
+                },
+                "{line}"
+            );
+        }
+        assert_eq!(
+            err("invite tel:+4930123"),
+            "invite: 'tel:+4930123' is a tel: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+        );
+        assert_eq!(
+            err("invite http://example.com"),
+            "invite: 'http://example.com' is a http: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
         );
         assert_eq!(
             err("invite"),
@@ -782,6 +839,11 @@ mod tests {
         assert_eq!(
             err("help accept b"),
             "help: unexpected 'b' (expected help [COMMAND])"
+        );
+        assert_eq!(ok("sessions"), Action::Sessions);
+        assert_eq!(
+            err("sessions 1"),
+            "sessions: unexpected '1' (expected sessions)"
         );
         assert_eq!(ok("quit"), Action::Quit);
         assert_eq!(ok("exit"), Action::Quit);

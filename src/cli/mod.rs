@@ -3,6 +3,7 @@
 //! Both front-ends read the same command table ([`commands`]), send [`crate::api::Command`]s
 //! to the driver and print [`crate::api::Event`]s through [`render`].
 
+pub mod calls;
 pub mod commands;
 pub mod duration;
 pub mod output;

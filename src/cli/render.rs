@@ -52,9 +52,10 @@ pub fn human(event: &Event) -> String {
             .to_string(),
         Event::Failed { call, cause } => format!("[{call}] failed: {}", cause.as_str()),
         Event::Canceled { call, by } => format!("[{call}] canceled by {}", party(*by)),
-        Event::Incoming { call, from, .. } => {
-            format!("[{call}] incoming call from {from} — accept {call} / reject {call}")
-        }
+        Event::Incoming { call, from, .. } => format!(
+            "[{call}] incoming call from {} — accept {call} / reject {call}",
+            without_header_params(from)
+        ),
         Event::Media {
             call,
             codec,
@@ -64,6 +65,15 @@ pub fn human(event: &Event) -> String {
             format!("[{call}] terminated by {} ({cause})", party(*by))
         }
         Event::CommandError { message } => format!("error: {message}"),
+    }
+}
+
+/// A From/To value without its header parameters (`;tag=…`), for people: after the
+/// closing `>` of a name-addr, or after the first `;` of a bare addr-spec (RFC 3261 §20.10).
+pub fn without_header_params(value: &str) -> &str {
+    match value.rfind('>') {
+        Some(i) => &value[..=i],
+        None => value.split(';').next().unwrap_or(value).trim_end(),
     }
 }
 
@@ -181,7 +191,7 @@ mod tests {
                 "[1] rejected 486 Busy Here",
                 "[1] failed: timeout",
                 "[1] canceled by local",
-                "[2] incoming call from \"Bob\" <sip:bob@example.com>;tag=x — accept 2 / reject 2",
+                "[2] incoming call from \"Bob\" <sip:bob@example.com> — accept 2 / reject 2",
                 "[1] media PCMU/8000 ⇄ 127.0.0.1:40000",
                 "[1] terminated by remote (bye)",
                 "error: no call 7",
@@ -193,6 +203,27 @@ mod tests {
             reason: String::new(),
         };
         assert_eq!(human(&empty_reason), "[3] progress 183");
+    }
+
+    #[test]
+    fn header_params_are_hidden_from_people() {
+        assert_eq!(
+            without_header_params("\"A;b\" <sip:a@h;lr>;tag=1"),
+            "\"A;b\" <sip:a@h;lr>"
+        );
+        assert_eq!(without_header_params("sip:a@h;tag=1"), "sip:a@h");
+        assert_eq!(without_header_params("<sip:a@h>"), "<sip:a@h>");
+        assert_eq!(without_header_params("sip:a@h"), "sip:a@h");
+    }
+
+    #[test]
+    fn wait_accepts_every_call_event_name() {
+        let names: Vec<&str> = all_events()
+            .iter()
+            .map(Event::name)
+            .filter(|n| *n != "command-error")
+            .collect();
+        assert_eq!(names, crate::cli::commands::WAIT_EVENTS);
     }
 
     #[test]

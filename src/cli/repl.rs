@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
@@ -22,10 +22,11 @@ use rustyline::{Context, Editor, ExternalPrinter, Helper};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::api::{Command, Event};
+use crate::cli::calls::CallTable;
 use crate::cli::commands::{self, help_text, parse_line, Action, Mode};
 use crate::cli::output::Output;
 use crate::cli::render::Format;
-use crate::cli::script::EXIT_OK;
+use crate::cli::script::{EXIT_FAILED, EXIT_OK};
 
 /// The prompt.
 pub const PROMPT: &str = "sipline> ";
@@ -128,7 +129,12 @@ impl<P: ExternalPrinter> Write for PrinterWriter<P> {
 }
 
 /// What the readline thread does with one line. Returns false to stop.
-fn handle_line(line: &str, commands: &UnboundedSender<Command>, format: Format) -> bool {
+fn handle_line(
+    line: &str,
+    commands: &UnboundedSender<Command>,
+    calls: &Mutex<CallTable>,
+    format: Format,
+) -> bool {
     let info = |text: &str| match format {
         Format::Human => println!("{text}"),
         Format::Json => eprintln!("{text}"),
@@ -144,6 +150,11 @@ fn handle_line(line: &str, commands: &UnboundedSender<Command>, format: Format) 
         }
         Ok(Some(Action::Help(topic))) => {
             info(&help_text(topic, Mode::Repl));
+            true
+        }
+        Ok(Some(Action::Sessions)) => {
+            let text = calls.lock().map(|t| t.render()).unwrap_or_default();
+            info(&text);
             true
         }
         Ok(Some(Action::Quit)) => false,
@@ -198,6 +209,8 @@ pub async fn run(
     };
     out.info(banner);
 
+    let calls = Arc::new(Mutex::new(CallTable::new()));
+    let table = calls.clone();
     let engine_gone = Arc::new(AtomicBool::new(false));
     let gone = engine_gone.clone();
     let tx = commands.clone();
@@ -208,7 +221,7 @@ pub async fn run(
             }
             match rl.readline(PROMPT) {
                 Ok(line) => {
-                    if !handle_line(&line, &tx, format) {
+                    if !handle_line(&line, &tx, &table, format) {
                         break;
                     }
                 }
@@ -230,21 +243,39 @@ pub async fn run(
     });
 
     let mut reader_done = false;
-    loop {
+    while !reader_done {
         tokio::select! {
             ev = events.recv() => match ev {
-                Some(ev) => out.event(&ev),
+                Some(ev) => {
+                    if let Ok(mut t) = calls.lock() {
+                        t.update(&ev);
+                    }
+                    out.event(&ev);
+                }
                 None => break,
             },
-            _ = &mut reader, if !reader_done => reader_done = true,
+            _ = &mut reader => reader_done = true,
         }
     }
-    if !reader_done {
+    if reader_done {
+        // quit or Ctrl-D: Shutdown is sent; say why we are not gone yet.
+        let live = calls.lock().map(|t| t.calls().count()).unwrap_or(0);
+        if live > 0 {
+            out.info(&format!(
+                "ending {live} call{}…",
+                if live == 1 { "" } else { "s" }
+            ));
+        }
+        while let Some(ev) = events.recv().await {
+            out.event(&ev);
+        }
+        EXIT_OK
+    } else {
         engine_gone.store(true, Ordering::SeqCst);
         out.error("sipline: the engine stopped; press Enter to exit");
         let _ = reader.await;
+        EXIT_FAILED
     }
-    EXIT_OK
 }
 
 #[cfg(test)]
@@ -298,12 +329,15 @@ mod tests {
     #[test]
     fn lines_become_commands() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        assert!(handle_line("accept 2", &tx, Format::Human));
-        assert!(handle_line("", &tx, Format::Human));
-        assert!(handle_line("reject 99x", &tx, Format::Human));
-        assert!(handle_line("wait accepted", &tx, Format::Human));
-        assert!(!handle_line("quit", &tx, Format::Human));
-        assert!(!handle_line("exit", &tx, Format::Human));
+        let calls = Mutex::new(CallTable::new());
+        let h = |line| handle_line(line, &tx, &calls, Format::Human);
+        assert!(h("accept 2"));
+        assert!(h(""));
+        assert!(h("reject 99x"));
+        assert!(h("wait accepted"));
+        assert!(h("sessions"));
+        assert!(!h("quit"));
+        assert!(!h("exit"));
         assert_eq!(
             rx.try_recv().unwrap(),
             Command::Accept {

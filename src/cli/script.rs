@@ -18,6 +18,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
 use crate::api::{CallHandle, Command, Event};
+use crate::cli::calls::CallTable;
 use crate::cli::commands::{help_text, parse_line, Action, Mode, WaitSpec};
 use crate::cli::duration::format_duration;
 use crate::cli::output::Output;
@@ -216,6 +217,7 @@ struct Runner<'a> {
     events: &'a mut UnboundedReceiver<Event>,
     out: &'a mut Output,
     queue: EventQueue,
+    calls: CallTable,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
     interrupt: Pin<Box<dyn Future<Output = ()> + Send>>,
@@ -244,6 +246,7 @@ impl Runner<'_> {
     /// Print an event and keep it for `wait`; a command error fails the script.
     fn on_event(&mut self, event: Event) -> Result<(), Failure> {
         self.out.event(&event);
+        self.calls.update(&event);
         if let Event::CommandError { message } = event {
             return Err(Failure::CommandError(message));
         }
@@ -354,6 +357,7 @@ impl Runner<'_> {
             }
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
+            Action::Sessions => self.out.info(&self.calls.render()),
             Action::Quit => return Ok(false),
             Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
             Action::Wait(spec) => {
@@ -377,6 +381,8 @@ impl Runner<'_> {
                 let mut number = 0;
                 loop {
                     number += 1;
+                    // Waiting for input is not "at" the previous line.
+                    self.current = None;
                     let Some(line) = self.read_line(&mut lines, &mut number).await? else {
                         break;
                     };
@@ -436,12 +442,11 @@ impl Runner<'_> {
         code
     }
 
-    /// Send Shutdown and print events until the engine closes its channel. Returns an
-    /// error message when a command error arrives meanwhile.
+    /// Send Shutdown and print events until the engine closes its channel (or `grace`
+    /// passes). Returns the first command error that arrives meanwhile.
     async fn shutdown(&mut self, grace: Duration) -> Result<(), Failure> {
-        if self.commands.send(Command::Shutdown).is_err() {
-            // Already gone: print what is left.
-        }
+        // When the engine is already gone, this fails and we print what is left.
+        let _ = self.commands.send(Command::Shutdown);
         let limit = Instant::now() + grace;
         let mut first_error = None;
         loop {
@@ -486,6 +491,7 @@ pub async fn run(
         events,
         out,
         queue: EventQueue::new(),
+        calls: CallTable::new(),
         deadline: opts.timeout.map(|t| start + t),
         timeout: opts.timeout,
         interrupt: opts
@@ -677,7 +683,7 @@ mod tests {
     #[tokio::test]
     async fn events_before_wait_are_not_lost() {
         let mut f = fake(invite_answers);
-        let script = "invite sip:100@127.0.0.1:5070\nsleep 50ms\nwait accepted 1 1s\nwait progress 1s\nhangup\nwait terminated 1s\necho done";
+        let script = "invite sip:100@127.0.0.1:5070\nsleep 50ms\nwait accepted 1 1s\nwait progress 1s\nsessions\nhangup\nwait terminated 1s\nsessions\necho done";
         let (code, stdout, stderr) = run_script(&mut f, script, None).await;
         assert_eq!(stderr.text(), "");
         assert_eq!(code, EXIT_OK);
@@ -687,7 +693,9 @@ mod tests {
                 "[1] calling sip:100@127.0.0.1:5070",
                 "[1] progress 180 Ringing",
                 "[1] accepted 200",
+                "[1] outgoing to sip:100@127.0.0.1:5070: established",
                 "[1] terminated by local (bye)",
+                "no calls",
                 "done",
             ]
         );
@@ -831,7 +839,8 @@ mod tests {
     #[tokio::test]
     async fn stdin_lines_are_read_as_they_come_and_checked() {
         let mut f = fake(invite_answers);
-        let input: &[u8] = b"invite sip:a@127.0.0.1\nwait accepted 1s\nreject 99x\necho never\n";
+        let input: &[u8] =
+            b"# first a comment\n\ninvite sip:a@127.0.0.1\n  # another\nwait accepted 1s\nreject 99x\necho never\n";
         let (mut out, stdout, stderr) = Output::capture(Format::Json);
         let code = run(
             Source::Reader(Box::new(input)),
@@ -844,7 +853,7 @@ mod tests {
         assert_eq!(code, EXIT_USAGE);
         assert_eq!(
             stderr.lines(),
-            ["script line 3: reject 99x: reject: '99x' is not a status code (expected 300-699)"]
+            ["script line 6: reject 99x: reject: '99x' is not a status code (expected 300-699)"]
         );
         let events: Vec<serde_json::Value> = stdout
             .lines()
@@ -857,6 +866,33 @@ mod tests {
             .collect();
         assert_eq!(names, ["calling", "progress", "accepted"]);
         assert_eq!(f.log.await.unwrap().last(), Some(&Command::Shutdown));
+    }
+
+    #[tokio::test]
+    async fn script_timeout_while_waiting_for_stdin() {
+        use tokio::io::AsyncWriteExt;
+        let mut f = fake(|_| vec![]);
+        let (mut writer, reader) = tokio::io::duplex(64);
+        writer.write_all(b"echo a\n").await.unwrap();
+        let (mut out, stdout, stderr) = Output::capture(Format::Human);
+        let code = run(
+            Source::Reader(Box::new(tokio::io::BufReader::new(reader))),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options {
+                timeout: Some(Duration::from_millis(50)),
+                ..Options::default()
+            },
+        )
+        .await;
+        drop(writer);
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(stdout.lines(), ["a"]);
+        assert_eq!(
+            stderr.lines(),
+            ["script: --timeout 50ms reached (last events: none)"]
+        );
     }
 
     #[tokio::test]
