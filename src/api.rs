@@ -44,7 +44,7 @@ pub enum Party {
 
 /// Why a call failed without a final response from the peer.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum FailureCause {
     /// Timer B/F fired: no final response in 64*T1 (RFC 3261 §17.1.1.2).
     Timeout,
