@@ -511,12 +511,12 @@ impl Engine {
         }
         match self.txns.handle_response(self.now, &resp) {
             ResponseMatch::PassUp(key) => {
-                let owner = self.owners.get(&key).copied();
-                if resp.code >= 200 {
-                    self.owners.remove(&key);
-                }
-                if let Some((call, purpose)) = owner {
-                    self.on_owned_response(call, purpose, key, resp);
+                // Owners live as long as their transaction (cleaned on timeouts): an INVITE
+                // transaction in Accepted passes further 2xx up (RFC 6026), and those need
+                // their call to be re-ACKed or, from another fork, ACKed and ended.
+                match self.owners.get(&key).copied() {
+                    Some((call, purpose)) => self.on_owned_response(call, purpose, key, resp),
+                    None => self.on_stray_response(resp),
                 }
             }
             ResponseMatch::Absorbed => {}

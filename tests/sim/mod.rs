@@ -56,6 +56,9 @@ pub struct Net {
     pub stray: Vec<(Duration, SocketAddr, SocketAddr, Vec<u8>)>,
     wire: Vec<InFlight>,
     rng: SmallRng,
+    /// Rules holding datagrams back: (sender index, start of the message text).
+    hold_rules: Vec<(usize, String, String)>,
+    held: Vec<InFlight>,
 }
 
 /// The names of the UAs, in order: alice = 0, bob = 1, carol = 2.
@@ -105,7 +108,36 @@ impl Net {
             stray: Vec::new(),
             wire: Vec::new(),
             rng: SmallRng::seed_from_u64(seed),
+            hold_rules: Vec::new(),
+            held: Vec::new(),
         }
+    }
+
+    /// Hold back every datagram UA `from` sends whose text starts with `prefix` (e.g.
+    /// `"SIP/2.0 200"`, `"ACK"`) until [`release`](Net::release) (STYLE.md §8 P6).
+    pub fn hold(&mut self, from: usize, prefix: &str) {
+        self.hold_if(from, prefix, "");
+    }
+
+    /// Like `hold`, for datagrams that also contain `contains` (e.g. `"CSeq: 1 INVITE"`).
+    pub fn hold_if(&mut self, from: usize, prefix: &str, contains: &str) {
+        self.hold_rules
+            .push((from, prefix.to_string(), contains.to_string()));
+    }
+
+    /// Stop holding and put everything held on the wire now, in the order it was sent.
+    pub fn release(&mut self) {
+        self.hold_rules.clear();
+        let now = self.now;
+        for mut d in std::mem::take(&mut self.held) {
+            d.at = now + self.latency;
+            self.wire.push(d);
+        }
+    }
+
+    /// Drop, instead of holding, everything held so far (lost for good).
+    pub fn discard_held(&mut self) -> usize {
+        std::mem::take(&mut self.held).len()
     }
 
     /// Virtual time since the start.
@@ -143,7 +175,21 @@ impl Net {
                         self.uas[i]
                             .sent
                             .push((since, t.destination, t.contents.clone()));
-                        self.put_on_wire(from, t.destination, t.contents);
+                        let held = self.hold_rules.iter().any(|(who, prefix, contains)| {
+                            *who == i
+                                && t.contents.starts_with(prefix.as_bytes())
+                                && String::from_utf8_lossy(&t.contents).contains(contains.as_str())
+                        });
+                        if held {
+                            self.held.push(InFlight {
+                                at: self.now,
+                                to: t.destination,
+                                from,
+                                bytes: t.contents,
+                            });
+                        } else {
+                            self.put_on_wire(from, t.destination, t.contents);
+                        }
                     }
                     Output::Media(ctl) => {
                         if let MediaCtl::Open { call } = &ctl {
