@@ -572,6 +572,38 @@ impl Sipline {
         }
     }
 
+    /// Waits until sipline has bound its UDP port; false at the deadline or if it exited.
+    pub fn wait_listening(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if UdpSocket::bind(local(self.opts.port)).is_err() {
+                return true;
+            }
+            match self.child.as_mut().map(|c| c.try_wait()) {
+                Some(Ok(None)) => thread::sleep(Duration::from_millis(25)),
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Like [`Sipline::wait_listening`], but panics with the outcome so far.
+    pub fn expect_listening(&mut self) {
+        if !self.wait_listening(secs(10)) {
+            let mut report = format!("{} never bound {}", self.name, local(self.opts.port));
+            if let Some(mut child) = self.child.take() {
+                let status = wait_deadline(&mut child, Instant::now() + secs(1));
+                report.push_str(&format!(" (exit: {status:?})"));
+            }
+            self.drain();
+            panic!(
+                "{report}\nevents:\n{}\nstderr tail:\n{}",
+                render_events(&self.events),
+                tail_of(&self.stderr_path, 6000)
+            );
+        }
+    }
+
     /// Closes stdin (end of script).
     pub fn close_stdin(&mut self) {
         self.stdin = None;
@@ -623,8 +655,8 @@ impl Sipline {
                 let events = self.events.clone();
                 let stderr = tail_of(&self.stderr_path, 6000);
                 panic!(
-                    "{}: no `{name}` event within {timeout:?}.\nevents so far:\n{}\nstderr \
-                     tail:\n{stderr}",
+                    "{}: no `{name}` event within {timeout:?} (or sipline's stdout closed \
+                     first).\nevents so far:\n{}\nstderr tail:\n{stderr}",
                     self.name,
                     render_events(&events)
                 );
