@@ -1,1 +1,11 @@
 //! Front-ends: the interactive REPL, the stdin script runner, and event rendering.
+//!
+//! Both front-ends read the same command table ([`commands`]), send [`crate::api::Command`]s
+//! to the driver and print [`crate::api::Event`]s through [`render`].
+
+pub mod commands;
+pub mod duration;
+pub mod output;
+pub mod render;
+pub mod repl;
+pub mod script;

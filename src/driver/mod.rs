@@ -1,17 +1,26 @@
 //! The tokio driver: the only place with sockets, clocks and `.await` (ARCHITECTURE.md).
 //!
 //! [`start`] binds the SIP socket and spawns the run loop; front-ends send
-//! [`Command`]s and read [`Event`]s through the returned [`Driver`].
+//! [`Command`]s and read [`Event`]s through the returned [`Driver`]. The loop follows the
+//! engine's contract: one `handle_input`, then drain `poll_output` to empty, then wait for
+//! the earliest of a datagram, a command, a media report or the engine's deadline.
 
 pub mod media;
 
-use std::net::SocketAddr;
+use std::collections::VecDeque;
+use std::io::ErrorKind;
+use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::api::{Command, Event};
 use crate::media::codec::CodecKind;
-use media::MediaConfig;
+use crate::media::MediaReport;
+use crate::sip::timers::TimerValues;
+use crate::sip::{Engine, EngineConfig, Input, Output, Receive};
+use media::{MediaConfig, MediaManager};
 
 /// Everything the driver needs.
 #[derive(Clone, Debug)]
@@ -69,6 +78,176 @@ impl Driver {
 
 /// Bind the SIP socket and start the run loop on the current tokio runtime.
 pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
-    let _ = cfg;
-    todo!("driver::start")
+    let std_socket = StdUdpSocket::bind(cfg.listen).map_err(|e| match e.kind() {
+        ErrorKind::AddrInUse => DriverError::AddrInUse { addr: cfg.listen },
+        _ => DriverError::Bind {
+            addr: cfg.listen,
+            source: e,
+        },
+    })?;
+    std_socket
+        .set_nonblocking(true)
+        .map_err(|e| DriverError::Bind {
+            addr: cfg.listen,
+            source: e,
+        })?;
+    let socket = UdpSocket::from_std(std_socket).map_err(|e| DriverError::Bind {
+        addr: cfg.listen,
+        source: e,
+    })?;
+    let local_addr = socket.local_addr().map_err(|e| DriverError::Bind {
+        addr: cfg.listen,
+        source: e,
+    })?;
+    let advertise = if local_addr.ip().is_unspecified() {
+        primary_ip()
+    } else {
+        None
+    };
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+        ^ u64::from(std::process::id()).rotate_left(32);
+    let engine = Engine::new(
+        EngineConfig {
+            local: local_addr,
+            advertise,
+            user: cfg.user.clone(),
+            codecs: cfg.codecs.clone(),
+            seed,
+            timers: TimerValues::default(),
+        },
+        Instant::now(),
+    );
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let media = MediaManager::new(cfg.media.clone());
+    let run = RunLoop {
+        engine,
+        socket,
+        media,
+        commands: cmd_rx,
+        events: ev_tx,
+        sip_trace: cfg.sip_trace,
+        reports: VecDeque::new(),
+    };
+    let task = tokio::spawn(run.run());
+    Ok(Driver {
+        commands: cmd_tx,
+        events: ev_rx,
+        local_addr,
+        task,
+    })
+}
+
+/// The IP the routing table would use for outside traffic, found with an unconnected
+/// UDP `connect` (which sends nothing) to a documentation address (RFC 5737).
+fn primary_ip() -> Option<IpAddr> {
+    let s = StdUdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_unspecified()).then_some(ip)
+}
+
+struct RunLoop {
+    engine: Engine,
+    socket: UdpSocket,
+    media: MediaManager,
+    commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+    sip_trace: bool,
+    /// Media reports waiting to be fed to the engine, one mutation at a time.
+    reports: VecDeque<MediaReport>,
+}
+
+impl RunLoop {
+    async fn run(mut self) {
+        let mut buf = vec![0u8; 65_535];
+        let mut commands_open = true;
+        loop {
+            self.drain().await;
+            if let Some(report) = self.reports.pop_front() {
+                self.engine
+                    .handle_input(Instant::now(), Input::Media(report));
+                continue;
+            }
+            if self.engine.is_shut_down() {
+                break;
+            }
+            let deadline = self.engine.poll_timeout();
+            let input = tokio::select! {
+                biased;
+                cmd = self.commands.recv(), if commands_open => match cmd {
+                    Some(c) => Input::Command(c),
+                    None => {
+                        // Every front-end handle is gone: hang up and stop.
+                        commands_open = false;
+                        Input::Command(Command::Shutdown)
+                    }
+                },
+                r = self.socket.recv_from(&mut buf) => match r {
+                    Ok((n, source)) => {
+                        let contents = buf[..n].to_vec();
+                        if self.sip_trace {
+                            trace_message("received from", source, &contents);
+                        }
+                        Input::Receive(Receive { source, contents })
+                    }
+                    Err(e) => {
+                        // ICMP errors surface here on some systems; the engine's timers
+                        // deal with the silence that follows.
+                        tracing::debug!(error = %e, "recv_from failed");
+                        continue;
+                    }
+                },
+                _ = sleep_until(deadline) => Input::Timeout,
+            };
+            // Read the clock after waking (quinn drive_timer): the sleep does not decide expiry.
+            self.engine.handle_input(Instant::now(), input);
+        }
+        self.drain().await;
+        self.media.shutdown().await;
+    }
+
+    /// Carry out everything the engine asked for (rule 2: drain to empty).
+    async fn drain(&mut self) {
+        while let Some(out) = self.engine.poll_output() {
+            match out {
+                Output::Transmit(t) => {
+                    if self.sip_trace {
+                        trace_message("sent to", t.destination, &t.contents);
+                    }
+                    if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
+                        tracing::warn!(destination = %t.destination, error = %e, "send failed");
+                    }
+                }
+                Output::Media(ctl) => {
+                    if let Some(report) = self.media.handle(ctl) {
+                        self.reports.push_back(report);
+                    }
+                }
+                Output::Event(ev) => {
+                    let _ = self.events.send(ev);
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// `--sip-trace`: the whole message on stderr, with direction and peer.
+fn trace_message(what: &str, peer: SocketAddr, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    eprintln!(
+        "----- {what} {peer} ({} bytes)\n{}",
+        bytes.len(),
+        text.trim_end()
+    );
 }

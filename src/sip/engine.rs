@@ -1,23 +1,52 @@
 //! The engine: one `handle_input`, then drain `poll_output` (ARCHITECTURE.md rules 1-2).
+//!
+//! The engine owns the transaction layer and the calls (invite sessions, in `ua`). It never
+//! reads a clock, opens a socket or sleeps: time comes in with every input, randomness
+//! from a seeded RNG, and everything it wants done comes out of [`Engine::poll_output`].
 
-use std::net::SocketAddr;
-use std::time::Instant;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
-use crate::api::{Command, Event};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use super::msg::{Message, Method, ParseErrorKind, Request, Response, SipMessage};
+use super::timers::TimerValues;
+use super::transport::{self, ip_host};
+use super::txn::{RequestMatch, ResponseMatch, TxnKey, TxnLayer, MAGIC_COOKIE};
+use super::ua::{Call, TxnPurpose};
+use crate::api::{CallHandle, Command, Event};
 use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
+
+/// Methods we answer (sent in Allow, §20.5).
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+
+/// Our User-Agent header value.
+pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
+
+/// Requests larger than this get 513 (a full INVITE with a rich SDP is a few KiB).
+pub const MAX_REQUEST_BYTES: usize = 32 * 1024;
+
+/// How long shutdown waits for BYE/CANCEL transactions before giving up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// Engine settings.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// Address our SIP socket is bound to (Via sent-by, Contact).
     pub local: SocketAddr,
+    /// IP to advertise when `local` is unspecified (0.0.0.0) and the peer is not loopback.
+    pub advertise: Option<IpAddr>,
     /// User part of our From/Contact.
     pub user: String,
     /// Codecs offered and accepted, in preference order.
     pub codecs: Vec<CodecKind>,
     /// Seed for tags, branches and Call-IDs.
     pub seed: u64,
+    /// T1, T2, T4.
+    pub timers: TimerValues,
 }
 
 /// One datagram received.
@@ -30,7 +59,7 @@ pub struct Receive {
 }
 
 /// One datagram to send.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transmit {
     /// Where to.
     pub destination: SocketAddr,
@@ -63,33 +92,427 @@ pub enum Output {
 }
 
 /// The sans-IO SIP user agent.
+///
+/// Contract: after every [`handle_input`](Engine::handle_input), call
+/// [`poll_output`](Engine::poll_output) until it returns `None`, then wait for the earliest
+/// of [`poll_timeout`](Engine::poll_timeout), a datagram, a command or a media report.
+/// `now` must never go backwards.
 pub struct Engine {
-    cfg: EngineConfig,
+    pub(crate) cfg: EngineConfig,
+    pub(crate) rng: SmallRng,
+    pub(crate) now: Instant,
+    pub(crate) txns: TxnLayer,
+    pub(crate) calls: BTreeMap<CallHandle, Call>,
+    pub(crate) owners: HashMap<TxnKey, (CallHandle, TxnPurpose)>,
+    next_call: u32,
+    out: VecDeque<Output>,
+    shutdown_deadline: Option<Instant>,
 }
 
 impl Engine {
     /// A new engine; `now` is the time origin.
     pub fn new(cfg: EngineConfig, now: Instant) -> Self {
-        let _ = now;
-        Engine { cfg }
+        Engine {
+            rng: SmallRng::seed_from_u64(cfg.seed),
+            txns: TxnLayer::new(cfg.timers),
+            cfg,
+            now,
+            calls: BTreeMap::new(),
+            owners: HashMap::new(),
+            next_call: 1,
+            out: VecDeque::new(),
+            shutdown_deadline: None,
+        }
     }
-    /// One mutation.
+
+    /// One mutation (spurious timeouts are harmless).
     pub fn handle_input(&mut self, now: Instant, input: Input) {
-        let _ = (now, input, &self.cfg);
-        todo!()
+        if now > self.now {
+            self.now = now;
+        }
+        match input {
+            Input::Receive(r) => self.on_datagram(r.source, &r.contents),
+            Input::Timeout => self.on_timeout(),
+            Input::Command(c) => self.on_command(c),
+            Input::Media(m) => self.on_media_report(m),
+        }
+        self.collect_txn_output();
     }
-    /// Drain.
+
+    /// Drain: the next thing to do, or None when fully drained.
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
-        todo!()
+        self.out.pop_front()
     }
-    /// Earliest deadline.
+
+    /// Earliest deadline over every transaction, call and the shutdown grace period.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        todo!()
+        let calls = self.calls.values().filter_map(Call::next_timeout).min();
+        [self.txns.poll_timeout(), calls, self.shutdown_deadline]
+            .into_iter()
+            .flatten()
+            .min()
     }
-    /// True after `Command::Shutdown` once every call has ended.
+
+    /// True after `Command::Shutdown` once every call has ended and our BYEs/CANCELs were
+    /// answered (or the grace period passed).
     pub fn is_shut_down(&self) -> bool {
-        todo!()
+        match self.shutdown_deadline {
+            None => false,
+            Some(deadline) => {
+                (self.calls.is_empty() && !self.txns.has_pending_client()) || self.now >= deadline
+            }
+        }
     }
+
+    /// Number of live calls.
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    // ===== plumbing used by the ua modules =====
+
+    pub(crate) fn emit(&mut self, event: Event) {
+        self.out.push_back(Output::Event(event));
+    }
+
+    pub(crate) fn media(&mut self, ctl: MediaCtl) {
+        self.out.push_back(Output::Media(ctl));
+    }
+
+    pub(crate) fn transmit(&mut self, destination: SocketAddr, contents: Vec<u8>) {
+        self.out.push_back(Output::Transmit(Transmit {
+            destination,
+            contents,
+        }));
+    }
+
+    pub(crate) fn command_error(&mut self, message: String) {
+        self.emit(Event::CommandError { message });
+    }
+
+    pub(crate) fn allocate_call(&mut self) -> CallHandle {
+        let h = CallHandle(self.next_call);
+        self.next_call += 1;
+        h
+    }
+
+    pub(crate) fn random_hex(&mut self, len: usize) -> String {
+        const HEX: &[u8] = b"0123456789abcdef";
+        (0..len)
+            .map(|_| HEX[self.rng.gen_range(0..16)] as char)
+            .collect()
+    }
+
+    /// A fresh tag (§19.3: at least 32 bits of randomness).
+    pub(crate) fn new_tag(&mut self) -> String {
+        self.random_hex(10)
+    }
+
+    /// A fresh RFC 3261 branch (§8.1.1.7).
+    pub(crate) fn new_branch(&mut self) -> String {
+        format!("{MAGIC_COOKIE}{}", self.random_hex(16))
+    }
+
+    /// A fresh Call-ID (§8.1.1.4).
+    pub(crate) fn new_call_id(&mut self) -> String {
+        self.random_hex(24)
+    }
+
+    /// A 63-bit random number (SDP session ids).
+    pub(crate) fn random_u63(&mut self) -> u64 {
+        self.rng.gen::<u64>() >> 1
+    }
+
+    /// The IP we are reachable at for a peer at `peer` (Via, Contact, SDP).
+    pub(crate) fn local_ip_for(&self, peer: IpAddr) -> IpAddr {
+        let bound = self.cfg.local.ip();
+        if !bound.is_unspecified() {
+            return bound;
+        }
+        if peer.is_loopback() {
+            return peer;
+        }
+        self.cfg.advertise.unwrap_or(bound)
+    }
+
+    /// Our Via for a request to `dest` with a fresh branch, asking for rport (RFC 3581).
+    pub(crate) fn via_for(&mut self, dest: SocketAddr) -> String {
+        let branch = self.new_branch();
+        format!(
+            "SIP/2.0/UDP {}:{};branch={branch};rport",
+            ip_host(self.local_ip_for(dest.ip())),
+            self.cfg.local.port()
+        )
+    }
+
+    /// Our Contact for a peer at `peer` (§8.1.1.8).
+    pub(crate) fn contact_for(&self, peer: IpAddr) -> String {
+        format!(
+            "<sip:{}@{}:{}>",
+            self.cfg.user,
+            ip_host(self.local_ip_for(peer)),
+            self.cfg.local.port()
+        )
+    }
+
+    /// Send a request in a new client transaction owned by `call`.
+    pub(crate) fn send_request(
+        &mut self,
+        req: Request,
+        dest: SocketAddr,
+        call: CallHandle,
+        purpose: TxnPurpose,
+    ) -> TxnKey {
+        let key = self.txns.send_request(self.now, req, dest);
+        self.owners.insert(key.clone(), (call, purpose));
+        key
+    }
+
+    /// Answer a server transaction.
+    pub(crate) fn respond(&mut self, key: &TxnKey, resp: &Response) {
+        self.txns.send_response(self.now, key, resp);
+    }
+
+    /// Answer a request in its (new) server transaction with a bare response.
+    pub(crate) fn respond_simple(&mut self, key: &TxnKey, req: &Request, code: u16) {
+        let mut resp = req.make_response(code, None);
+        if code == 405 || code == 501 || (code == 200 && req.method == Method::Options) {
+            resp.headers.push("Allow", ALLOW);
+        }
+        if req.method == Method::Options && code == 200 {
+            resp.headers.push("Accept", "application/sdp");
+        }
+        self.respond_with_tag(key, resp);
+    }
+
+    /// Send a final response, adding a To-tag when the request had none (§8.2.6.2) and our
+    /// User-Agent.
+    pub(crate) fn respond_with_tag(&mut self, key: &TxnKey, mut resp: Response) {
+        if let Ok(mut to) = resp.to_hdr() {
+            if to.tag().is_none() && resp.code >= 200 {
+                let tag = self.new_tag();
+                to.set_tag(&tag);
+                resp.headers.set("To", to.to_string());
+            }
+        }
+        resp.headers.push("User-Agent", USER_AGENT);
+        self.respond(key, &resp);
+    }
+
+    // ===== dispatch =====
+
+    fn collect_txn_output(&mut self) {
+        for t in std::mem::take(&mut self.txns.transmits) {
+            self.out.push_back(Output::Transmit(t));
+        }
+    }
+
+    fn on_timeout(&mut self) {
+        self.txns.handle_timeout(self.now);
+        while let Some(key) = self.txns.poll_timed_out() {
+            if let Some((call, purpose)) = self.owners.remove(&key) {
+                self.on_txn_timeout(call, purpose);
+            }
+        }
+        let due: Vec<CallHandle> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.next_timeout().is_some_and(|t| t <= self.now))
+            .map(|(h, _)| *h)
+            .collect();
+        for h in due {
+            self.on_call_timer(h);
+        }
+        let txns = &self.txns;
+        self.owners.retain(|k, _| txns.contains(k));
+        if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
+            // Grace period over: forget whatever is left.
+            let left: Vec<CallHandle> = self.calls.keys().copied().collect();
+            for h in left {
+                self.media(MediaCtl::Stop { call: h });
+                self.calls.remove(&h);
+            }
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        if self.shutdown_deadline.is_some() && !matches!(cmd, Command::Shutdown) {
+            self.command_error("shutting down: no new commands are taken".into());
+            return;
+        }
+        match cmd {
+            Command::Invite { target } => self.cmd_invite(&target),
+            Command::Progress { call, code, reason } => self.cmd_progress(call, code, reason),
+            Command::Accept { call } => self.cmd_accept(call),
+            Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
+            Command::Cancel { call } => self.cmd_cancel(call),
+            Command::Hangup { call } => self.cmd_hangup(call),
+            Command::Shutdown => self.cmd_shutdown(),
+        }
+    }
+
+    fn cmd_shutdown(&mut self) {
+        if self.shutdown_deadline.is_none() {
+            self.shutdown_deadline = Some(self.now + SHUTDOWN_GRACE);
+        }
+        let calls: Vec<CallHandle> = self.calls.keys().copied().collect();
+        for h in calls {
+            self.end_call(h, "shutdown");
+        }
+    }
+
+    fn on_media_report(&mut self, report: MediaReport) {
+        match report {
+            MediaReport::Opened { call, local } => self.on_media_opened(call, local),
+            MediaReport::OpenFailed { call } => self.on_media_open_failed(call),
+        }
+    }
+
+    fn on_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
+        // §7.5: keep-alive CRLFs and stray whitespace between messages are not messages.
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        match Message::parse(bytes) {
+            Ok(Message::Request(req)) if bytes.len() > MAX_REQUEST_BYTES => {
+                // §21.5.11: far larger than any request a call needs; refuse it whole.
+                self.reply_stateless(&req, source, 513, "Message Too Large");
+            }
+            Ok(Message::Request(req)) => self.on_request(req, source),
+            Ok(Message::Response(resp)) => self.on_response(resp),
+            Err(e) => {
+                tracing::debug!(%source, error = %e, "unparseable SIP message");
+                if let Some(partial) = e.partial.as_deref() {
+                    let code = if e.kind == ParseErrorKind::Version {
+                        505
+                    } else {
+                        400
+                    };
+                    let reason = if code == 400 {
+                        format!("Bad Request ({e})")
+                    } else {
+                        "Version Not Supported".to_string()
+                    };
+                    self.reply_stateless(partial, source, code, &reason);
+                }
+            }
+        }
+    }
+
+    /// Answer a request outside any transaction (§8.2.6 for requests that cannot be
+    /// processed): never for ACK (§17), only when there is a Via to answer to.
+    fn reply_stateless(&mut self, req: &Request, source: SocketAddr, code: u16, reason: &str) {
+        if req.method == Method::Ack || req.headers.get("Via").is_none() {
+            return;
+        }
+        let mut req = req.clone();
+        transport::stamp_received(&mut req, source);
+        let dest = req
+            .top_via()
+            .ok()
+            .and_then(|v| transport::response_destination(&v))
+            .unwrap_or(source);
+        let mut resp = req.make_response(code, Some(reason));
+        resp.headers.push("User-Agent", USER_AGENT);
+        self.transmit(dest, resp.to_bytes());
+    }
+
+    fn on_request(&mut self, mut req: Request, source: SocketAddr) {
+        transport::stamp_received(&mut req, source);
+        let dest = req
+            .top_via()
+            .ok()
+            .and_then(|v| transport::response_destination(&v))
+            .unwrap_or(source);
+        match self.txns.handle_request(self.now, &req, dest) {
+            RequestMatch::Retransmission | RequestMatch::AckAbsorbed => {}
+            RequestMatch::StrayAck => self.on_ack(req),
+            RequestMatch::New(key) => self.on_new_request(key, req, source),
+        }
+    }
+
+    fn on_new_request(&mut self, key: TxnKey, req: Request, source: SocketAddr) {
+        if matches!(
+            req.uri.scheme,
+            super::msg::Scheme::Other(_) | super::msg::Scheme::Tel
+        ) && req.method != Method::Cancel
+        {
+            // §8.2.2.1: a Request-URI scheme we do not understand.
+            self.respond_simple(&key, &req, 416);
+            return;
+        }
+        if req.method != Method::Cancel {
+            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported.
+            let unsupported: Vec<&str> = req
+                .headers
+                .get_split("Require")
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect();
+            if !unsupported.is_empty() {
+                let mut resp = req.make_response(420, None);
+                resp.headers.push("Unsupported", unsupported.join(", "));
+                self.respond_with_tag(&key, resp);
+                return;
+            }
+        }
+        if req.method == Method::Invite && !accepts_sdp(&req) {
+            // §8.2.3 / RFC 4475 §3.3.15: our answer would be SDP, which the caller refuses.
+            let mut resp = req.make_response(406, None);
+            resp.headers.push("Accept", "application/sdp");
+            self.respond_with_tag(&key, resp);
+            return;
+        }
+        let in_dialog = req.to_hdr().ok().and_then(|t| t.tag().map(str::to_string));
+        match (&req.method, in_dialog) {
+            (Method::Invite, None) => self.on_incoming_invite(key, req, source),
+            (Method::Cancel, _) => self.on_cancel(key, req),
+            (Method::Options, None) => self.respond_simple(&key, &req, 200),
+            (Method::Invite | Method::Bye, Some(_)) => self.on_in_dialog_request(key, req),
+            (_, Some(_)) => self.on_in_dialog_request(key, req),
+            (Method::Extension(_), None) => self.respond_simple(&key, &req, 501),
+            (Method::Bye, None) => self.respond_simple(&key, &req, 481),
+            (_, None) => self.respond_simple(&key, &req, 405),
+        }
+    }
+
+    fn on_response(&mut self, resp: Response) {
+        // §8.1.3.3: more than one Via in a response means it was not meant for us.
+        match resp.vias() {
+            Ok(v) if v.len() == 1 => {}
+            _ => return,
+        }
+        match self.txns.handle_response(self.now, &resp) {
+            ResponseMatch::PassUp(key) => {
+                let owner = self.owners.get(&key).copied();
+                if resp.code >= 200 {
+                    self.owners.remove(&key);
+                }
+                if let Some((call, purpose)) = owner {
+                    self.on_owned_response(call, purpose, key, resp);
+                }
+            }
+            ResponseMatch::Absorbed => {}
+            ResponseMatch::Unmatched => self.on_stray_response(resp),
+        }
+    }
+}
+
+/// True unless the request has an Accept header that rules out `application/sdp`.
+fn accepts_sdp(req: &Request) -> bool {
+    let accept = req.headers.get_split("Accept");
+    if req.headers.get("Accept").is_none() {
+        return true;
+    }
+    accept.iter().any(|a| {
+        let media = a
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        media == "application/sdp" || media == "application/*" || media == "*/*"
+    }) || accept.iter().all(|a| a.trim().is_empty())
 }

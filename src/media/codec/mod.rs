@@ -138,6 +138,13 @@ pub trait Decoder: Send {
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<usize, CodecError>;
     /// Produce one 20 ms frame of concealment for a lost packet (PLC) into `out`.
     fn conceal(&mut self, out: &mut Vec<i16>) -> Result<usize, CodecError>;
+    /// Produce the 20 ms frame for a lost packet when the packet after it (`next_payload`)
+    /// has already arrived: Opus rebuilds it from in-band FEC (RFC 6716 §2.1.7); codecs
+    /// without FEC conceal. Call `decode(next_payload)` afterwards as usual.
+    fn recover(&mut self, next_payload: &[u8], out: &mut Vec<i16>) -> Result<usize, CodecError> {
+        let _ = next_payload;
+        self.conceal(out)
+    }
 }
 
 /// A new encoder for `kind`.

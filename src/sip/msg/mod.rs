@@ -314,6 +314,7 @@ pub trait SipMessage {
         Via::parse(first)
     }
     /// The From header (§8.1.1.3).
+    #[allow(clippy::wrong_self_convention)] // `from` is the header's name, not a conversion
     fn from_hdr(&self) -> Result<NameAddr, ParseError> {
         NameAddr::parse(
             self.headers()

@@ -1,8 +1,13 @@
 //! Parsing one SIP message from bytes (RFC 3261 §7, §25). Never panics on any input.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use super::{Message, Request};
+use super::header::{
+    comma_elements, cseq_parts, is_lws, is_token, is_valid_name_addr, is_valid_via, known_name,
+    parse_u32, trim_lws,
+};
+use super::{Header, Headers, Message, Method, Request, Response, Uri};
 
 /// What was wrong with the bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -10,7 +15,9 @@ use super::{Message, Request};
 pub enum ParseErrorKind {
     /// The start line is neither a Request-Line nor a Status-Line (§7.1, §7.2).
     StartLine,
-    /// SIP-Version other than SIP/2.0 (a request gets 505, §8.2.2? / RFC 4475 §3.3.7).
+    /// SIP-Version other than SIP/2.0: a request gets 505 Version Not Supported
+    /// ([RFC 3261 §21.5.7](https://www.rfc-editor.org/rfc/rfc3261#section-21.5.7),
+    /// [RFC 4475 §3.1.2.16](https://www.rfc-editor.org/rfc/rfc4475#section-3.1.2.16)).
     Version,
     /// A header line without a colon or with an invalid name (§7.3).
     HeaderLine,
@@ -34,6 +41,10 @@ pub struct ParseError {
     /// When the start line was a valid Request-Line: the request as far as it could be read
     /// (headers that split cleanly), so a UAS can still answer 400 (or 505) per §8.2 when it
     /// has Via, From, To, Call-ID and CSeq.
+    ///
+    /// With [`ParseErrorKind::BadUri`] from the Request-URI, the partial request's `uri` is a
+    /// placeholder: `Scheme::Other("")` with the raw text in `opaque`. Its body is empty
+    /// unless the body could be framed.
     pub partial: Option<Box<Request>>,
 }
 
@@ -78,13 +89,714 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parse one complete message (a datagram, or one framed stream message).
+/// Parse one complete message (a datagram, or one framed stream message):
+/// [RFC 3261 §7](https://www.rfc-editor.org/rfc/rfc3261#section-7) and the grammar of
+/// [§25](https://www.rfc-editor.org/rfc/rfc3261#section-25).
 ///
 /// Checks the start line, every header line, the body length against Content-Length, and
 /// that Via, From, To, Call-ID and CSeq are present and parse (the CSeq method must match a
 /// request's method, §8.2). A request that fails after its start line parsed carries
 /// `partial` so the caller can answer 400.
+///
+/// Leniency, deliberately: CRLFs before the start line are skipped (§7.5); bare LF line ends
+/// are accepted; extra SP between and after start-line elements is ignored (RFC 4475
+/// §3.1.2.9, §3.1.2.10); a message whose last header line ends with CRLF but lacks the empty
+/// line is taken as having no body. Octets beyond Content-Length are ignored (§18.3); with no
+/// Content-Length the body is the rest of the bytes. A head that is not UTF-8 is read lossily.
+///
+/// Normalisation: the parsed message carries exactly one `Content-Length`, equal to the body
+/// length (at the place of the first one received, or appended when none was), so printing
+/// and parsing again gives an equal message.
 pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
-    let _ = bytes;
-    todo!("sip::msg::parse::parse_message")
+    // §7.5: ignore CRLFs before the start line.
+    let start = bytes
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .ok_or_else(|| ParseError::new(ParseErrorKind::Truncated))?;
+    let frame = find_head_end(bytes, start);
+    let head_bytes = bytes.get(start..frame.head_end).unwrap_or(&[]);
+    let head: Cow<'_, str> = match std::str::from_utf8(head_bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(head_bytes).into_owned()),
+    };
+    let rest = bytes.get(frame.body_start..).unwrap_or(&[]);
+
+    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let first = lines.next().unwrap_or("");
+    let start_line = parse_start_line(first)?;
+
+    // Header lines: every line that splits cleanly is kept, in order.
+    let mut headers: Vec<Header> = Vec::with_capacity(16);
+    let mut header_line_err = false;
+    let mut can_continue = false;
+    for line in lines {
+        if line.is_empty() {
+            continue; // only the trailing piece after the last LF
+        }
+        if line.starts_with([' ', '\t']) {
+            // §7.3.1 folding: the continuation joins the previous value with one SP.
+            match headers.last_mut() {
+                Some(h) if can_continue => {
+                    let cont = trim_lws(line);
+                    if !cont.is_empty() {
+                        if !h.value.is_empty() {
+                            h.value.push(' ');
+                        }
+                        h.value.push_str(cont);
+                    }
+                }
+                _ => header_line_err = true,
+            }
+            continue;
+        }
+        can_continue = false;
+        let Some((name, value)) = line.split_once(':') else {
+            header_line_err = true;
+            continue;
+        };
+        let name = name.trim_end_matches([' ', '\t']);
+        if !is_token(name) {
+            header_line_err = true;
+            continue;
+        }
+        headers.push(Header {
+            name: match known_name(name) {
+                Some(canon) => canon.to_string(),
+                None => name.to_string(),
+            },
+            value: trim_lws(value).to_string(),
+        });
+        can_continue = true;
+    }
+    let mut headers = Headers(headers);
+
+    // Body framing by Content-Length (§18.3, §20.14).
+    let mut first_err: Option<ParseErrorKind> = match &start_line {
+        StartLine::Request { error, .. } => error.clone(),
+        StartLine::Response { .. } => None,
+    };
+    if first_err.is_none() && frame.truncated {
+        first_err = Some(ParseErrorKind::Truncated);
+    }
+    if first_err.is_none() && header_line_err {
+        first_err = Some(ParseErrorKind::HeaderLine);
+    }
+    let mut body: &[u8] = &[];
+    match content_length(&headers) {
+        Ok(Some(n)) if n <= rest.len() => {
+            body = rest.get(..n).unwrap_or(&[]);
+            normalise_content_length(&mut headers, n);
+        }
+        Ok(None) => {
+            body = rest;
+            normalise_content_length(&mut headers, rest.len());
+        }
+        Ok(Some(_)) | Err(()) => {
+            if first_err.is_none() {
+                first_err = Some(ParseErrorKind::ContentLength);
+            }
+        }
+    }
+
+    let method = match &start_line {
+        StartLine::Request { method, .. } => Some(method),
+        StartLine::Response { .. } => None,
+    };
+    if first_err.is_none() {
+        if let Err(kind) = validate(&headers, method) {
+            first_err = Some(kind);
+        }
+    }
+
+    match start_line {
+        StartLine::Request { method, uri, .. } => {
+            let req = Request {
+                method,
+                uri,
+                headers,
+                body: body.to_vec(),
+            };
+            match first_err {
+                None => Ok(Message::Request(req)),
+                Some(kind) => Err(ParseError {
+                    kind,
+                    partial: Some(Box::new(req)),
+                }),
+            }
+        }
+        StartLine::Response { code, reason } => match first_err {
+            None => Ok(Message::Response(Response {
+                code,
+                reason,
+                headers,
+                body: body.to_vec(),
+            })),
+            Some(kind) => Err(ParseError::new(kind)),
+        },
+    }
+}
+
+/// Where the head ends and the body starts.
+struct Frame {
+    /// End of the head (exclusive; the last header line's LF included).
+    head_end: usize,
+    /// First body byte.
+    body_start: usize,
+    /// The input ended in the middle of a line, before the empty line.
+    truncated: bool,
+}
+
+/// Find the empty line (CRLF CRLF, or bare LFs) that ends the head, starting at `start`
+/// (the first byte of the start line).
+fn find_head_end(bytes: &[u8], start: usize) -> Frame {
+    let len = bytes.len();
+    let mut i = start;
+    while i < len {
+        if bytes[i] == b'\n' {
+            // An empty line follows this LF: `\n\n` or `\n\r\n`.
+            if i + 1 < len && bytes[i + 1] == b'\n' {
+                return Frame {
+                    head_end: i + 1,
+                    body_start: i + 2,
+                    truncated: false,
+                };
+            }
+            if i + 2 < len && bytes[i + 1] == b'\r' && bytes[i + 2] == b'\n' {
+                return Frame {
+                    head_end: i + 1,
+                    body_start: i + 3,
+                    truncated: false,
+                };
+            }
+        }
+        i += 1;
+    }
+    // No empty line: lenient when the last line is complete, truncated otherwise.
+    Frame {
+        head_end: len,
+        body_start: len,
+        truncated: bytes.last() != Some(&b'\n'),
+    }
+}
+
+enum StartLine {
+    Request {
+        method: Method,
+        uri: Uri,
+        /// A Version or BadUri error found on an otherwise usable Request-Line.
+        error: Option<ParseErrorKind>,
+    },
+    Response {
+        code: u16,
+        reason: String,
+    },
+}
+
+fn is_sp(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn is_sip_version_prefix(s: &str) -> bool {
+    s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("SIP/"))
+}
+
+/// Request-Line (§7.1, §25.1) or Status-Line (§7.2).
+fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
+    let start_err = || ParseError::new(ParseErrorKind::StartLine);
+    let line = line.trim_matches(is_sp);
+    if is_sip_version_prefix(line) {
+        // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+        let (version, rest) = line.split_once(is_sp).ok_or_else(start_err)?;
+        let rest = rest.trim_start_matches(is_sp);
+        let (code, reason) = rest.split_once(is_sp).unwrap_or((rest, ""));
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(start_err());
+        }
+        let code: u16 = code.parse().map_err(|_| start_err())?;
+        if !(100..=699).contains(&code) {
+            return Err(start_err());
+        }
+        if !version.eq_ignore_ascii_case("SIP/2.0") {
+            return Err(ParseError::new(ParseErrorKind::Version));
+        }
+        return Ok(StartLine::Response {
+            code,
+            reason: reason.trim_matches(is_sp).to_string(),
+        });
+    }
+    // Request-Line = Method SP Request-URI SP SIP-Version
+    let (method, rest) = line.split_once(is_sp).ok_or_else(start_err)?;
+    let (uri, version) = rest.rsplit_once(is_sp).ok_or_else(start_err)?;
+    let uri = uri.trim_matches(is_sp);
+    if !is_token(method) || uri.is_empty() {
+        return Err(start_err());
+    }
+    let mut error = None;
+    if !version.eq_ignore_ascii_case("SIP/2.0") {
+        if !is_sip_version_prefix(version) {
+            return Err(start_err());
+        }
+        error = Some(ParseErrorKind::Version);
+    }
+    let uri = match Uri::parse(uri) {
+        Ok(u) => u,
+        Err(_) => {
+            error.get_or_insert(ParseErrorKind::BadUri);
+            Uri {
+                scheme: super::Scheme::Other(String::new()),
+                user: None,
+                password: None,
+                host: String::new(),
+                port: None,
+                params: Vec::new(),
+                headers: Vec::new(),
+                opaque: Some(uri.to_string()),
+            }
+        }
+    };
+    Ok(StartLine::Request {
+        method: Method::from_token(method),
+        uri,
+        error,
+    })
+}
+
+/// The Content-Length, if any: every line must be 1*DIGIT and all must agree (RFC 4475
+/// §3.1.2.3, §3.3.9).
+fn content_length(headers: &Headers) -> Result<Option<usize>, ()> {
+    let mut found: Option<usize> = None;
+    for v in headers.0.iter().filter(|h| h.name == "Content-Length") {
+        let n = parse_u32(&v.value).ok_or(())? as usize;
+        if found.is_some_and(|f| f != n) {
+            return Err(());
+        }
+        found = Some(n);
+    }
+    Ok(found)
+}
+
+/// Leave exactly one Content-Length, equal to `len`, at the first one's place (or at the end).
+fn normalise_content_length(headers: &mut Headers, len: usize) {
+    let mut seen = false;
+    headers.0.retain_mut(|h| {
+        if h.name != "Content-Length" {
+            return true;
+        }
+        if seen {
+            return false;
+        }
+        seen = true;
+        // Canonical already (no leading zeros) in the common case: no allocation.
+        let canonical = !(h.value.len() > 1 && h.value.starts_with('0'));
+        if !(canonical && parse_u32(&h.value).is_some_and(|v| v as usize == len)) {
+            h.value = len.to_string();
+        }
+        true
+    });
+    if !seen {
+        headers.0.push(Header {
+            name: "Content-Length".to_string(),
+            value: len.to_string(),
+        });
+    }
+}
+
+/// §8.1.1 / §8.2: the headers every request and response must carry, each single-valued
+/// one exactly once, each parsing; a request's CSeq method equals its method; Max-Forwards
+/// is 1*DIGIT when present.
+fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseErrorKind> {
+    let mut from = None;
+    let mut to = None;
+    let mut call_id = None;
+    let mut cseq = None;
+    let mut max_forwards = None;
+    let mut via_seen = false;
+    fn once<'a>(
+        slot: &mut Option<&'a str>,
+        v: &'a str,
+        name: &'static str,
+    ) -> Result<(), ParseErrorKind> {
+        if slot.replace(v).is_some() {
+            return Err(ParseErrorKind::BadHeader(name));
+        }
+        Ok(())
+    }
+    for h in &headers.0 {
+        let v = h.value.as_str();
+        match h.name.as_str() {
+            "Via" => {
+                let mut any = false;
+                for element in comma_elements(v) {
+                    if !is_valid_via(element) {
+                        return Err(ParseErrorKind::BadHeader("Via"));
+                    }
+                    any = true;
+                }
+                if !any {
+                    return Err(ParseErrorKind::BadHeader("Via"));
+                }
+                via_seen = true;
+            }
+            "From" => once(&mut from, v, "From")?,
+            "To" => once(&mut to, v, "To")?,
+            "Call-ID" => once(&mut call_id, v, "Call-ID")?,
+            "CSeq" => once(&mut cseq, v, "CSeq")?,
+            "Max-Forwards" => once(&mut max_forwards, v, "Max-Forwards")?,
+            _ => {}
+        }
+    }
+    if !via_seen {
+        return Err(ParseErrorKind::MissingHeader("Via"));
+    }
+    let from = from.ok_or(ParseErrorKind::MissingHeader("From"))?;
+    if !is_valid_name_addr(from) {
+        return Err(ParseErrorKind::BadHeader("From"));
+    }
+    let to = to.ok_or(ParseErrorKind::MissingHeader("To"))?;
+    if !is_valid_name_addr(to) {
+        return Err(ParseErrorKind::BadHeader("To"));
+    }
+    let call_id = call_id.ok_or(ParseErrorKind::MissingHeader("Call-ID"))?;
+    if call_id.is_empty() || call_id.bytes().any(is_lws) {
+        return Err(ParseErrorKind::BadHeader("Call-ID"));
+    }
+    let cseq = cseq.ok_or(ParseErrorKind::MissingHeader("CSeq"))?;
+    let (_, cseq_method) = cseq_parts(cseq).ok_or(ParseErrorKind::BadHeader("CSeq"))?;
+    if method.is_some_and(|m| m.as_str() != cseq_method) {
+        return Err(ParseErrorKind::BadHeader("CSeq"));
+    }
+    if let Some(mf) = max_forwards {
+        parse_u32(mf).ok_or(ParseErrorKind::BadHeader("Max-Forwards"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::msg::{Scheme, SipMessage};
+
+    const HDRS: &str = "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n\
+Max-Forwards: 70\r\n\
+To: Bob <sip:bob@biloxi.com>\r\n\
+From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n";
+
+    fn invite(extra: &str, body: &str) -> String {
+        format!(
+            "INVITE sip:bob@biloxi.com SIP/2.0\r\n{HDRS}CSeq: 314159 INVITE\r\n{extra}\r\n{body}"
+        )
+    }
+
+    fn req(bytes: &[u8]) -> Request {
+        match parse_message(bytes) {
+            Ok(Message::Request(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn kind(bytes: &[u8]) -> ParseErrorKind {
+        parse_message(bytes).unwrap_err().kind
+    }
+
+    #[test]
+    fn minimal_request() {
+        let r = req(invite("Content-Length: 0\r\n", "").as_bytes());
+        assert_eq!(r.method, Method::Invite);
+        assert_eq!(r.uri.to_string(), "sip:bob@biloxi.com");
+        assert_eq!(r.headers.0.len(), 7);
+        assert_eq!(r.headers.0[0].name, "Via");
+        assert!(r.body.is_empty());
+    }
+
+    #[test]
+    fn response_status_line() {
+        let msg = format!("SIP/2.0 180 Ringing\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        let Ok(Message::Response(r)) = parse_message(msg.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!((r.code, r.reason.as_str()), (180, "Ringing"));
+        // A response's CSeq method is not checked against anything.
+        let msg = format!("sip/2.0 699  Many words here \r\n{HDRS}CSeq: 1 FOO\r\n\r\n");
+        let Ok(Message::Response(r)) = parse_message(msg.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!((r.code, r.reason.as_str()), (699, "Many words here"));
+        let msg = format!("SIP/2.0 100\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        assert!(parse_message(msg.as_bytes()).is_ok());
+        for bad in [
+            "SIP/2.0 99 X",
+            "SIP/2.0 700 X",
+            "SIP/2.0 1000 X",
+            "SIP/2.0 2OO OK",
+            "SIP/2.0",
+        ] {
+            let msg = format!("{bad}\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+            let e = parse_message(msg.as_bytes()).unwrap_err();
+            assert_eq!(e.kind, ParseErrorKind::StartLine, "{bad}");
+            assert!(e.partial.is_none());
+        }
+        let msg = format!("SIP/3.0 200 OK\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        let e = parse_message(msg.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Version);
+        assert!(e.partial.is_none());
+    }
+
+    #[test]
+    fn request_line_errors() {
+        for bad in [
+            "INVITE",
+            "INVITE sip:a@b",
+            "INV<ITE sip:a@b SIP/2.0",
+            "INVITE sip:a@b HTTP/1.1",
+            "GET / HTTP/1.1",
+            "\u{e9} sip:a@b SIP/2.0",
+        ] {
+            let msg = format!("{bad}\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+            let e = parse_message(msg.as_bytes()).unwrap_err();
+            assert_eq!(e.kind, ParseErrorKind::StartLine, "{bad}");
+            assert!(e.partial.is_none());
+        }
+    }
+
+    #[test]
+    fn bad_version_keeps_partial_for_505() {
+        let msg = format!("INVITE sip:bob@biloxi.com SIP/2.1\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        let e = parse_message(msg.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Version);
+        let p = e.partial.unwrap();
+        assert_eq!(p.method, Method::Invite);
+        assert_eq!(p.headers.0.len(), 7);
+        assert!(p.top_via().is_ok());
+        // Version wins over a bad URI.
+        let msg = format!("INVITE <sip:bob> SIP/7.0\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        assert_eq!(kind(msg.as_bytes()), ParseErrorKind::Version);
+    }
+
+    #[test]
+    fn bad_request_uri_keeps_partial() {
+        let msg = format!("INVITE sip:bob@ SIP/2.0\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        let e = parse_message(msg.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::BadUri);
+        let p = e.partial.unwrap();
+        assert_eq!(p.uri.scheme, Scheme::Other(String::new()));
+        assert_eq!(p.uri.opaque.as_deref(), Some("sip:bob@"));
+    }
+
+    #[test]
+    fn folding_and_name_forms() {
+        let msg = "OPTIONS sip:b@c SIP/2.0\r\n\
+v: SIP/2.0/UDP a.b\r\n\x20;branch=z9hG4bK1\r\n\
+TO :\r\n\
+\t<sip:b@c>\r\n\
+f: <sip:a@c>;tag=1\r\n\
+i: x@y\r\n\
+cseq: 1\r\n\x20  \r\n\x20 OPTIONS\r\n\
+X-Custom:   spaced   value  \r\n\
+\r\n";
+        let r = req(msg.as_bytes());
+        let names: Vec<&str> = r.headers.0.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Via",
+                "To",
+                "From",
+                "Call-ID",
+                "CSeq",
+                "X-Custom",
+                "Content-Length"
+            ]
+        );
+        assert_eq!(
+            r.headers.get("via"),
+            Some("SIP/2.0/UDP a.b ;branch=z9hG4bK1")
+        );
+        assert_eq!(r.headers.get("t"), Some("<sip:b@c>"));
+        assert_eq!(r.headers.get("CSeq"), Some("1 OPTIONS"));
+        assert_eq!(r.headers.get("x-custom"), Some("spaced   value"));
+    }
+
+    #[test]
+    fn leading_crlf_bare_lf_and_missing_blank_line() {
+        let base = invite("Content-Length: 4\r\n", "abcd");
+        let r = req(format!("\r\n\r\n{base}").as_bytes());
+        assert_eq!(r.body, b"abcd");
+        let r = req(base.replace("\r\n", "\n").as_bytes());
+        assert_eq!(r.body, b"abcd");
+        assert_eq!(
+            r.headers.get("Call-ID"),
+            Some("a84b4c76e66710@pc33.atlanta.com")
+        );
+        // Complete last header line but no empty line: no body.
+        let msg = invite("", "");
+        let r = req(msg.strip_suffix("\r\n").unwrap().as_bytes());
+        assert!(r.body.is_empty());
+        // Cut in the middle of a line: Truncated, with the partial request.
+        let e = parse_message(&msg.as_bytes()[..msg.len() - 10]).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Truncated);
+        assert!(e.partial.is_some());
+        assert_eq!(kind(b""), ParseErrorKind::Truncated);
+        assert_eq!(kind(b"\r\n\r\n"), ParseErrorKind::Truncated);
+    }
+
+    #[test]
+    fn body_framing() {
+        // More bytes than Content-Length: the rest is ignored (§18.3).
+        let r = req(invite("Content-Length: 2\r\n", "abcd").as_bytes());
+        assert_eq!(r.body, b"ab");
+        // Fewer: error, with the partial request.
+        let e = parse_message(invite("Content-Length: 5\r\n", "abcd").as_bytes()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::ContentLength);
+        assert!(e.partial.is_some());
+        // Missing: the rest of the datagram; a Content-Length is added.
+        let r = req(invite("", "abcd").as_bytes());
+        assert_eq!(r.body, b"abcd");
+        assert_eq!(r.headers.0.last().unwrap().value, "4");
+        // Compact, leading zeros, equal duplicates: normalised to one line.
+        let r = req(invite("l: 0004\r\nContent-Length: 4\r\n", "abcd").as_bytes());
+        assert_eq!(
+            r.headers.get_all("Content-Length").collect::<Vec<_>>(),
+            ["4"]
+        );
+        for bad in [
+            "-1",
+            "",
+            "x",
+            "1 2",
+            "99999999999",
+            "4\r\nContent-Length: 3",
+        ] {
+            let msg = invite(&format!("Content-Length: {bad}\r\n"), "abcd");
+            assert_eq!(
+                kind(msg.as_bytes()),
+                ParseErrorKind::ContentLength,
+                "{bad:?}"
+            );
+        }
+        // Binary body with CRLFCRLF inside.
+        let r = req(invite("Content-Length: 6\r\n", "\0\r\n\r\n\u{7f}").as_bytes());
+        assert_eq!(r.body, b"\0\r\n\r\n\x7f");
+    }
+
+    #[test]
+    fn bad_header_lines_are_reported_but_kept_out_of_partial() {
+        let msg = invite("this line has no colon\r\nBad Name: x\r\nGood: y\r\n", "");
+        let e = parse_message(msg.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::HeaderLine);
+        let p = e.partial.unwrap();
+        assert_eq!(p.headers.get("Good"), Some("y"));
+        // The six good lines, Good and the added Content-Length.
+        assert_eq!(p.headers.0.len(), 8);
+        // A continuation line before any header.
+        let msg = format!("INVITE sip:b@c SIP/2.0\r\n folded\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
+        assert_eq!(kind(msg.as_bytes()), ParseErrorKind::HeaderLine);
+    }
+
+    #[test]
+    fn required_headers() {
+        for (name, kind_want) in [
+            ("Via", ParseErrorKind::MissingHeader("Via")),
+            ("To", ParseErrorKind::MissingHeader("To")),
+            ("From", ParseErrorKind::MissingHeader("From")),
+            ("Call-ID", ParseErrorKind::MissingHeader("Call-ID")),
+        ] {
+            let msg: String = invite("", "")
+                .split_inclusive("\r\n")
+                .filter(|l| !l.starts_with(&format!("{name}:")))
+                .collect();
+            let e = parse_message(msg.as_bytes()).unwrap_err();
+            assert_eq!(e.kind, kind_want);
+            assert!(e.partial.is_some());
+        }
+        let msg = format!("INVITE sip:b@c SIP/2.0\r\n{HDRS}\r\n");
+        assert_eq!(kind(msg.as_bytes()), ParseErrorKind::MissingHeader("CSeq"));
+    }
+
+    #[test]
+    fn header_values_are_checked() {
+        let cases = [
+            ("CSeq: 1 INVITE\r\n", ParseErrorKind::BadHeader("CSeq")), // a second CSeq
+            ("Call-ID: other\r\n", ParseErrorKind::BadHeader("Call-ID")),
+            ("To: <sip:x@y>\r\n", ParseErrorKind::BadHeader("To")),
+            (
+                "Max-Forwards: 10\r\n",
+                ParseErrorKind::BadHeader("Max-Forwards"),
+            ),
+            (
+                "Via: SIP/2.0/UDP host;;\r\n",
+                ParseErrorKind::BadHeader("Via"),
+            ),
+            ("Via: ,\r\n", ParseErrorKind::BadHeader("Via")),
+        ];
+        for (extra, want) in cases {
+            assert_eq!(kind(invite(extra, "").as_bytes()), want, "{extra}");
+        }
+        let swap = |from: &str, to: &str| invite("", "").replacen(from, to, 1);
+        assert_eq!(
+            kind(swap("314159 INVITE", "314159 BYE").as_bytes()),
+            ParseErrorKind::BadHeader("CSeq")
+        );
+        assert_eq!(
+            kind(swap("314159 INVITE", "INVITE").as_bytes()),
+            ParseErrorKind::BadHeader("CSeq")
+        );
+        assert_eq!(
+            kind(swap("Max-Forwards: 70", "Max-Forwards: seventy").as_bytes()),
+            ParseErrorKind::BadHeader("Max-Forwards")
+        );
+        assert_eq!(
+            kind(swap("Call-ID: a84b4c76e66710@pc33.atlanta.com", "Call-ID:").as_bytes()),
+            ParseErrorKind::BadHeader("Call-ID")
+        );
+        assert_eq!(
+            kind(
+                swap(
+                    "Call-ID: a84b4c76e66710@pc33",
+                    "Call-ID: a84b4c76e66710 @pc33"
+                )
+                .as_bytes()
+            ),
+            ParseErrorKind::BadHeader("Call-ID")
+        );
+        assert_eq!(
+            kind(
+                swap(
+                    "To: Bob <sip:bob@biloxi.com>",
+                    "To: \"Bob <sip:bob@biloxi.com>"
+                )
+                .as_bytes()
+            ),
+            ParseErrorKind::BadHeader("To")
+        );
+        assert_eq!(
+            kind(swap(";tag=1928301774", ";tag=").as_bytes()),
+            ParseErrorKind::BadHeader("From")
+        );
+        // Methods are case-sensitive (§7.1): `invite` is an extension method.
+        let msg = invite("", "").replacen("INVITE sip", "invite sip", 1);
+        assert_eq!(kind(msg.as_bytes()), ParseErrorKind::BadHeader("CSeq"));
+    }
+
+    #[test]
+    fn non_utf8_head_is_read_lossily() {
+        let mut msg = invite("X-Bin: \u{0}", "").into_bytes();
+        let at = msg.iter().position(|&b| b == 0).unwrap();
+        msg[at] = 0xff;
+        let r = req(&msg);
+        assert_eq!(r.headers.get("X-Bin"), Some("\u{fffd}"));
+    }
+
+    #[test]
+    fn errors_display() {
+        assert_eq!(ParseError::missing("Via").to_string(), "missing Via header");
+        assert_eq!(
+            ParseError::bad_header("CSeq").to_string(),
+            "malformed CSeq header"
+        );
+        assert_eq!(
+            ParseError::new(ParseErrorKind::ContentLength).to_string(),
+            "bad Content-Length"
+        );
+    }
 }

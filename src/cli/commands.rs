@@ -1,0 +1,915 @@
+//! The one command table: text ↔ [`Command`] for the REPL and for scripts.
+//!
+//! Every command the user can type is a row of [`COMMANDS`]: its name, aliases, usage,
+//! one-line summary, whether it is script-only, and its argument parser. Help, completion
+//! and parsing all read this table, so a new command is one new row.
+//!
+//! Grammar (tokens are separated by whitespace; a line whose first non-blank character is
+//! `#` is a comment; blank lines are ignored; command names are case-insensitive):
+//!
+//! ```text
+//! invite <URI>                      aliases: call, dial    (no scheme → sip: is added)
+//! accept [N]                        alias: answer
+//! reject [N] [CODE [REASON…]]       CODE 300-699, default 480
+//! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
+//! cancel [N]
+//! hangup [N]                        alias: bye
+//! help [COMMAND]
+//! quit                              alias: exit
+//! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
+//! sleep <DURATION>                  scripts only
+//! echo [TEXT…]                      scripts only
+//! ```
+//!
+//! `N` is a call number (1, 2, …). For `reject` and `progress`, a lone number below 100 is a
+//! call number and a lone number of 100 or more is a status code; give both (`reject 150
+//! 486`) to name a call numbered 100 or more.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::api::{CallHandle, Command};
+use crate::cli::duration::{parse_duration, DURATION_EXAMPLES};
+
+/// Which front-end is reading the line: some commands only make sense in scripts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// The interactive prompt.
+    Repl,
+    /// `--script FILE`, `-e CMD` or piped stdin.
+    Script,
+}
+
+/// Default `wait` timeout.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// The event names `wait` accepts (the `Event::name()` of every call event).
+pub const WAIT_EVENTS: &[&str] = &[
+    "calling",
+    "progress",
+    "accepted",
+    "rejected",
+    "failed",
+    "canceled",
+    "incoming",
+    "media",
+    "terminated",
+];
+
+/// What a script `wait` line asks for.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct WaitSpec {
+    /// An `Event::name()`, one of [`WAIT_EVENTS`].
+    pub event: &'static str,
+    /// Only an event of this call, or of any call.
+    pub call: Option<CallHandle>,
+    /// How long to wait.
+    pub timeout: Duration,
+}
+
+/// One parsed line.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Action {
+    /// Send this to the engine.
+    Send(Command),
+    /// Show help: all commands, or the one with this (canonical) name.
+    Help(Option<&'static str>),
+    /// Stop: Shutdown and exit.
+    Quit,
+    /// Script only: wait for an event.
+    Wait(WaitSpec),
+    /// Script only: pause (events keep printing).
+    Sleep(Duration),
+    /// Script only: print a line.
+    Echo(String),
+}
+
+/// A line that could not be parsed: which command (if known) and what is wrong.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ParseError {
+    /// Canonical command name, when the line named one.
+    pub command: Option<&'static str>,
+    /// The problem and the expected form, one line.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.command {
+            Some(cmd) => write!(f, "{cmd}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// One row of the command table.
+pub struct Spec {
+    /// Canonical name.
+    pub name: &'static str,
+    /// Other names that mean the same.
+    pub aliases: &'static [&'static str],
+    /// Usage line, e.g. `reject [N] [CODE [REASON…]]`.
+    pub usage: &'static str,
+    /// One-line description.
+    pub summary: &'static str,
+    /// Longer help shown by `help <command>`.
+    pub details: &'static str,
+    /// Only valid in scripts.
+    pub script_only: bool,
+    parse: fn(&mut Args<'_>) -> Result<Action, String>,
+}
+
+impl fmt::Debug for Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spec").field("name", &self.name).finish()
+    }
+}
+
+/// Every command, in the order `help` lists them.
+pub static COMMANDS: &[Spec] = &[
+    Spec {
+        name: "invite",
+        aliases: &["call", "dial"],
+        usage: "invite <URI>",
+        summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
+        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added.",
+        script_only: false,
+        parse: parse_invite,
+    },
+    Spec {
+        name: "accept",
+        aliases: &["answer"],
+        usage: "accept [N]",
+        summary: "answer incoming call N (200 OK)",
+        details: "Without N, the one incoming call that is waiting.",
+        script_only: false,
+        parse: parse_accept,
+    },
+    Spec {
+        name: "reject",
+        aliases: &[],
+        usage: "reject [N] [CODE [REASON…]]",
+        summary: "refuse incoming call N (default 480)",
+        details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code.",
+        script_only: false,
+        parse: parse_reject,
+    },
+    Spec {
+        name: "progress",
+        aliases: &[],
+        usage: "progress [N] [CODE [REASON…]]",
+        summary: "send a provisional response to incoming call N (default 180)",
+        details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code.",
+        script_only: false,
+        parse: parse_progress,
+    },
+    Spec {
+        name: "cancel",
+        aliases: &[],
+        usage: "cancel [N]",
+        summary: "cancel outgoing call N before it is answered",
+        details: "Without N, the one outgoing call still ringing.",
+        script_only: false,
+        parse: parse_cancel,
+    },
+    Spec {
+        name: "hangup",
+        aliases: &["bye"],
+        usage: "hangup [N]",
+        summary: "end call N whatever its state (BYE, CANCEL or reject)",
+        details: "Without N, the one call there is.",
+        script_only: false,
+        parse: parse_hangup,
+    },
+    Spec {
+        name: "help",
+        aliases: &[],
+        usage: "help [COMMAND]",
+        summary: "list commands, or explain one",
+        details: "",
+        script_only: false,
+        parse: parse_help,
+    },
+    Spec {
+        name: "quit",
+        aliases: &["exit"],
+        usage: "quit",
+        summary: "end every call and exit",
+        details: "Ctrl-D at the prompt does the same.",
+        script_only: false,
+        parse: parse_quit,
+    },
+    Spec {
+        name: "wait",
+        aliases: &[],
+        usage: "wait <EVENT> [N] [TIMEOUT]",
+        summary: "scripts: wait for an event (default timeout 30s)",
+        details: "EVENT is one of calling, progress, accepted, rejected, failed, canceled, \
+                  incoming, media, terminated. Takes the oldest event not yet waited for \
+                  that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m.",
+        script_only: true,
+        parse: parse_wait,
+    },
+    Spec {
+        name: "sleep",
+        aliases: &[],
+        usage: "sleep <DURATION>",
+        summary: "scripts: pause, e.g. sleep 2s",
+        details: "Events keep printing while the script sleeps.",
+        script_only: true,
+        parse: parse_sleep,
+    },
+    Spec {
+        name: "echo",
+        aliases: &[],
+        usage: "echo [TEXT…]",
+        summary: "scripts: print a line",
+        details: "",
+        script_only: true,
+        parse: parse_echo,
+    },
+];
+
+/// The row for a name or alias (case-insensitive).
+pub fn lookup(name: &str) -> Option<&'static Spec> {
+    let name = name.to_ascii_lowercase();
+    COMMANDS
+        .iter()
+        .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
+}
+
+/// Every name and alias usable in `mode`, for completion.
+pub fn names(mode: Mode) -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .filter(move |s| mode == Mode::Script || !s.script_only)
+        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
+}
+
+/// Parse one line. `Ok(None)` for blank lines and `#` comments.
+pub fn parse_line(line: &str, mode: Mode) -> Result<Option<Action>, ParseError> {
+    let mut args = Args::new(line);
+    let Some(word) = args.next() else {
+        return Ok(None);
+    };
+    if word.starts_with('#') {
+        return Ok(None);
+    }
+    let Some(spec) = lookup(word) else {
+        return Err(ParseError {
+            command: None,
+            message: format!("unknown command '{word}' (try 'help' for the list)"),
+        });
+    };
+    let err = |message: String| ParseError {
+        command: Some(spec.name),
+        message,
+    };
+    if spec.script_only && mode == Mode::Repl {
+        return Err(err(
+            "only in scripts (--script FILE, -e CMD or piped stdin)".into(),
+        ));
+    }
+    args.usage = spec.usage;
+    (spec.parse)(&mut args).map(Some).map_err(err)
+}
+
+/// Help text: the table, or one command's usage and details.
+pub fn help_text(topic: Option<&str>, mode: Mode) -> String {
+    match topic.and_then(lookup) {
+        Some(spec) => {
+            let mut out = format!("usage: {}\n  {}", spec.usage, spec.summary);
+            if !spec.aliases.is_empty() {
+                out.push_str(&format!("\n  aliases: {}", spec.aliases.join(", ")));
+            }
+            if !spec.details.is_empty() {
+                out.push_str(&format!("\n  {}", spec.details));
+            }
+            out
+        }
+        None => {
+            let shown: Vec<&Spec> = COMMANDS
+                .iter()
+                .filter(|s| mode == Mode::Script || !s.script_only)
+                .collect();
+            let width = shown
+                .iter()
+                .map(|s| s.usage.chars().count())
+                .max()
+                .unwrap_or(0);
+            let mut out =
+                String::from("commands (N = call number, optional when only one call fits):");
+            for s in shown {
+                let pad = width - s.usage.chars().count();
+                out.push_str(&format!(
+                    "\n  {}{}  {}",
+                    s.usage,
+                    " ".repeat(pad),
+                    s.summary
+                ));
+                if !s.aliases.is_empty() {
+                    out.push_str(&format!(" (also: {})", s.aliases.join(", ")));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The words of one line, with access to the raw rest of the line (for reasons and echo).
+pub struct Args<'a> {
+    line: &'a str,
+    pos: usize,
+    usage: &'static str,
+}
+
+impl<'a> Args<'a> {
+    fn new(line: &'a str) -> Self {
+        Args {
+            line,
+            pos: 0,
+            usage: "",
+        }
+    }
+
+    fn skip_space(&mut self) {
+        let rest = &self.line[self.pos..];
+        self.pos += rest.len() - rest.trim_start().len();
+    }
+
+    /// The next word, consuming it.
+    fn next(&mut self) -> Option<&'a str> {
+        let word = self.peek()?;
+        self.pos += word.len();
+        Some(word)
+    }
+
+    /// The next word, not consuming it.
+    fn peek(&mut self) -> Option<&'a str> {
+        self.skip_space();
+        let rest = &self.line[self.pos..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    }
+
+    /// Everything not yet consumed, trimmed.
+    fn rest(&mut self) -> &'a str {
+        let rest = self.line[self.pos..].trim();
+        self.pos = self.line.len();
+        rest
+    }
+
+    /// Error when anything is left.
+    fn finish(&mut self) -> Result<(), String> {
+        match self.next() {
+            None => Ok(()),
+            Some(extra) => Err(format!("unexpected '{extra}' (expected {})", self.usage)),
+        }
+    }
+
+    /// An optional trailing call number, then nothing.
+    fn opt_call_only(&mut self) -> Result<Option<CallHandle>, String> {
+        let call = match self.next() {
+            None => None,
+            Some(word) => Some(parse_call(word).ok_or_else(|| {
+                format!("'{word}' is not a call number (expected {})", self.usage)
+            })?),
+        };
+        self.finish()?;
+        Ok(call)
+    }
+}
+
+fn is_number(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A call number: 1, 2, … (leading zeros allowed).
+fn parse_call(word: &str) -> Option<CallHandle> {
+    if !is_number(word) {
+        return None;
+    }
+    word.parse::<u32>().ok().filter(|&n| n >= 1).map(CallHandle)
+}
+
+fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
+    let Some(target) = args.next() else {
+        return Err(format!(
+            "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070)",
+            args.usage
+        ));
+    };
+    if let Some(extra) = args.next() {
+        return Err(format!(
+            "unexpected '{extra}' after the target (expected {})",
+            args.usage
+        ));
+    }
+    let lower = target.to_ascii_lowercase();
+    let target = if lower.starts_with("sip:") || lower.starts_with("sips:") {
+        target.to_string()
+    } else {
+        format!("sip:{target}")
+    };
+    Ok(Action::Send(Command::Invite { target }))
+}
+
+fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Accept { call }))
+}
+
+fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Cancel { call }))
+}
+
+fn parse_hangup(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Hangup { call }))
+}
+
+/// `[N] [CODE [REASON…]]` with CODE in `range`, `default` when absent.
+fn parse_response(
+    args: &mut Args<'_>,
+    range: (u16, u16),
+    default: u16,
+) -> Result<(Option<CallHandle>, u16, Option<String>), String> {
+    let (lo, hi) = range;
+    let first = args.peek();
+    let second = {
+        // Look two words ahead without consuming.
+        let save = args.pos;
+        args.next();
+        let w = args.peek();
+        args.pos = save;
+        w
+    };
+    let mut call = None;
+    if let Some(first) = first {
+        let n_then_code =
+            is_number(first) && second.is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+        let lone_small = is_number(first) && first.parse::<u32>().is_ok_and(|n| n < 100);
+        if n_then_code || lone_small {
+            args.next();
+            call = Some(parse_call(first).ok_or_else(|| {
+                format!("'{first}' is not a call number (expected {})", args.usage)
+            })?);
+        } else if !first.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!(
+                "'{first}' is not a call number or status code (expected {})",
+                args.usage
+            ));
+        }
+    }
+    let code = match args.next() {
+        None => default,
+        Some(word) => {
+            if !(word.len() == 3 && is_number(word)) {
+                return Err(format!(
+                    "'{word}' is not a status code (expected {lo}-{hi})"
+                ));
+            }
+            let code: u16 = word.parse().expect("three digits");
+            if !(lo..=hi).contains(&code) {
+                return Err(format!(
+                    "{code} is out of range (expected a status code {lo}-{hi})"
+                ));
+            }
+            code
+        }
+    };
+    let reason = Some(args.rest())
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    Ok((call, code, reason))
+}
+
+fn parse_reject(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, reason) = parse_response(args, (300, 699), 480)?;
+    Ok(Action::Send(Command::Reject { call, code, reason }))
+}
+
+fn parse_progress(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, reason) = parse_response(args, (101, 199), 180)?;
+    Ok(Action::Send(Command::Progress { call, code, reason }))
+}
+
+fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
+    let topic = match args.next() {
+        None => None,
+        Some(word) => Some(
+            lookup(word)
+                .ok_or_else(|| format!("no command '{word}' (try 'help' for the list)"))?
+                .name,
+        ),
+    };
+    args.finish()?;
+    Ok(Action::Help(topic))
+}
+
+fn parse_quit(args: &mut Args<'_>) -> Result<Action, String> {
+    args.finish()?;
+    Ok(Action::Quit)
+}
+
+fn parse_wait(args: &mut Args<'_>) -> Result<Action, String> {
+    let Some(word) = args.next() else {
+        return Err(format!(
+            "missing event (expected {}, EVENT one of {})",
+            args.usage,
+            WAIT_EVENTS.join(", ")
+        ));
+    };
+    let lower = word.to_ascii_lowercase();
+    let Some(event) = WAIT_EVENTS.iter().copied().find(|e| *e == lower) else {
+        return Err(format!(
+            "'{word}' is not an event (expected one of {})",
+            WAIT_EVENTS.join(", ")
+        ));
+    };
+    let mut call = None;
+    let mut timeout = DEFAULT_WAIT;
+    if let Some(word) = args.next() {
+        if is_number(word) {
+            call = Some(parse_call(word).ok_or_else(|| {
+                format!("'{word}' is not a call number (expected {})", args.usage)
+            })?);
+            if let Some(word) = args.next() {
+                timeout = parse_duration(word)?;
+            }
+        } else {
+            timeout = parse_duration(word).map_err(|_| {
+                format!(
+                    "'{word}' is not a call number or a duration (expected {}, TIMEOUT {DURATION_EXAMPLES})",
+                    args.usage
+                )
+            })?;
+        }
+    }
+    args.finish()?;
+    Ok(Action::Wait(WaitSpec {
+        event,
+        call,
+        timeout,
+    }))
+}
+
+fn parse_sleep(args: &mut Args<'_>) -> Result<Action, String> {
+    let Some(word) = args.next() else {
+        return Err(format!(
+            "missing duration (expected {}, {DURATION_EXAMPLES})",
+            args.usage
+        ));
+    };
+    let d = parse_duration(word)?;
+    args.finish()?;
+    Ok(Action::Sleep(d))
+}
+
+fn parse_echo(args: &mut Args<'_>) -> Result<Action, String> {
+    Ok(Action::Echo(args.rest().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Action {
+        parse_line(line, Mode::Script)
+            .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+            .unwrap_or_else(|| panic!("{line:?}: no action"))
+    }
+
+    fn err(line: &str) -> String {
+        match parse_line(line, Mode::Script) {
+            Err(e) => e.to_string(),
+            Ok(a) => panic!("{line:?} parsed as {a:?}"),
+        }
+    }
+
+    fn send(line: &str) -> Command {
+        match ok(line) {
+            Action::Send(c) => c,
+            a => panic!("{line:?} parsed as {a:?}"),
+        }
+    }
+
+    const C1: Option<CallHandle> = Some(CallHandle(1));
+    const C2: Option<CallHandle> = Some(CallHandle(2));
+
+    #[test]
+    fn blank_and_comment_lines() {
+        for line in ["", "   ", "\t", "# a comment", "   #indented", "#"] {
+            assert_eq!(parse_line(line, Mode::Script), Ok(None), "{line:?}");
+            assert_eq!(parse_line(line, Mode::Repl), Ok(None), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn invite_and_aliases() {
+        let want = Command::Invite {
+            target: "sip:100@127.0.0.1:5070".into(),
+        };
+        for line in [
+            "invite sip:100@127.0.0.1:5070",
+            "call sip:100@127.0.0.1:5070",
+            "dial sip:100@127.0.0.1:5070",
+            "  INVITE   sip:100@127.0.0.1:5070  ",
+            "invite 100@127.0.0.1:5070",
+        ] {
+            assert_eq!(send(line), want, "{line:?}");
+        }
+        assert_eq!(
+            send("invite sips:alice@example.com"),
+            Command::Invite {
+                target: "sips:alice@example.com".into()
+            }
+        );
+        assert_eq!(
+            err("invite"),
+            "invite: missing target (expected invite <URI>, e.g. invite sip:100@127.0.0.1:5070)"
+        );
+        assert_eq!(
+            err("call sip:a@b extra"),
+            "invite: unexpected 'extra' after the target (expected invite <URI>)"
+        );
+    }
+
+    #[test]
+    fn accept_cancel_hangup() {
+        assert_eq!(send("accept"), Command::Accept { call: None });
+        assert_eq!(send("accept 2"), Command::Accept { call: C2 });
+        assert_eq!(send("answer 1"), Command::Accept { call: C1 });
+        assert_eq!(send("cancel"), Command::Cancel { call: None });
+        assert_eq!(send("cancel 1"), Command::Cancel { call: C1 });
+        assert_eq!(send("hangup"), Command::Hangup { call: None });
+        assert_eq!(send("hangup 2"), Command::Hangup { call: C2 });
+        assert_eq!(send("bye 2"), Command::Hangup { call: C2 });
+        assert_eq!(send("accept 02"), Command::Accept { call: C2 });
+        assert_eq!(
+            err("accept x"),
+            "accept: 'x' is not a call number (expected accept [N])"
+        );
+        assert_eq!(
+            err("accept 0"),
+            "accept: '0' is not a call number (expected accept [N])"
+        );
+        assert_eq!(
+            err("accept -1"),
+            "accept: '-1' is not a call number (expected accept [N])"
+        );
+        assert_eq!(
+            err("accept 1 2"),
+            "accept: unexpected '2' (expected accept [N])"
+        );
+        assert_eq!(
+            err("cancel one"),
+            "cancel: 'one' is not a call number (expected cancel [N])"
+        );
+        assert_eq!(
+            err("bye 1 now"),
+            "hangup: unexpected 'now' (expected hangup [N])"
+        );
+        assert_eq!(
+            err("hangup 99999999999"),
+            "hangup: '99999999999' is not a call number (expected hangup [N])"
+        );
+    }
+
+    #[test]
+    fn reject_forms() {
+        let r = |call, code, reason: Option<&str>| Command::Reject {
+            call,
+            code,
+            reason: reason.map(str::to_string),
+        };
+        assert_eq!(send("reject"), r(None, 480, None));
+        assert_eq!(send("reject 2"), r(C2, 480, None));
+        assert_eq!(send("reject 486"), r(None, 486, None));
+        assert_eq!(
+            send("reject 486 Busy Here"),
+            r(None, 486, Some("Busy Here"))
+        );
+        assert_eq!(send("reject 2 486"), r(C2, 486, None));
+        assert_eq!(
+            send("reject 2 603   Decline  now "),
+            r(C2, 603, Some("Decline  now"))
+        );
+        assert_eq!(send("reject 150 486"), r(Some(CallHandle(150)), 486, None));
+        assert_eq!(
+            err("reject 99x"),
+            "reject: '99x' is not a status code (expected 300-699)"
+        );
+        assert_eq!(
+            err("reject 1 99x"),
+            "reject: '99x' is not a status code (expected 300-699)"
+        );
+        assert_eq!(
+            err("reject 2 Busy"),
+            "reject: 'Busy' is not a status code (expected 300-699)"
+        );
+        assert_eq!(
+            err("reject 200"),
+            "reject: 200 is out of range (expected a status code 300-699)"
+        );
+        assert_eq!(
+            err("reject 1 700"),
+            "reject: 700 is out of range (expected a status code 300-699)"
+        );
+        assert_eq!(
+            err("reject 1 4860"),
+            "reject: '4860' is not a status code (expected 300-699)"
+        );
+        assert_eq!(
+            err("reject busy"),
+            "reject: 'busy' is not a call number or status code (expected reject [N] [CODE [REASON…]])"
+        );
+        assert_eq!(
+            err("reject 0 486"),
+            "reject: '0' is not a call number (expected reject [N] [CODE [REASON…]])"
+        );
+    }
+
+    #[test]
+    fn progress_forms() {
+        let p = |call, code, reason: Option<&str>| Command::Progress {
+            call,
+            code,
+            reason: reason.map(str::to_string),
+        };
+        assert_eq!(send("progress"), p(None, 180, None));
+        assert_eq!(send("progress 1"), p(C1, 180, None));
+        assert_eq!(send("progress 183"), p(None, 183, None));
+        assert_eq!(
+            send("progress 1 183 Session Progress"),
+            p(C1, 183, Some("Session Progress"))
+        );
+        assert_eq!(
+            err("progress 100"),
+            "progress: 100 is out of range (expected a status code 101-199)"
+        );
+        assert_eq!(
+            err("progress 1 200"),
+            "progress: 200 is out of range (expected a status code 101-199)"
+        );
+        assert_eq!(
+            err("progress 1 ring"),
+            "progress: 'ring' is not a status code (expected 101-199)"
+        );
+        assert_eq!(
+            err("progress now"),
+            "progress: 'now' is not a call number or status code (expected progress [N] [CODE [REASON…]])"
+        );
+    }
+
+    #[test]
+    fn help_quit() {
+        assert_eq!(ok("help"), Action::Help(None));
+        assert_eq!(ok("help reject"), Action::Help(Some("reject")));
+        assert_eq!(ok("help dial"), Action::Help(Some("invite")));
+        assert_eq!(ok("help wait"), Action::Help(Some("wait")));
+        assert_eq!(
+            err("help frob"),
+            "help: no command 'frob' (try 'help' for the list)"
+        );
+        assert_eq!(
+            err("help a b"),
+            "help: no command 'a' (try 'help' for the list)"
+        );
+        assert_eq!(
+            err("help accept b"),
+            "help: unexpected 'b' (expected help [COMMAND])"
+        );
+        assert_eq!(ok("quit"), Action::Quit);
+        assert_eq!(ok("exit"), Action::Quit);
+        assert_eq!(ok("QUIT"), Action::Quit);
+        assert_eq!(err("quit now"), "quit: unexpected 'now' (expected quit)");
+    }
+
+    #[test]
+    fn wait_forms() {
+        let w = |event, call, secs| {
+            Action::Wait(WaitSpec {
+                event,
+                call,
+                timeout: Duration::from_secs(secs),
+            })
+        };
+        assert_eq!(ok("wait accepted"), w("accepted", None, 30));
+        assert_eq!(ok("wait accepted 1"), w("accepted", C1, 30));
+        assert_eq!(ok("wait accepted 10s"), w("accepted", None, 10));
+        assert_eq!(ok("wait accepted 1 2m"), w("accepted", C1, 120));
+        assert_eq!(ok("wait Incoming 5s"), w("incoming", None, 5));
+        for name in WAIT_EVENTS {
+            assert_eq!(ok(&format!("wait {name}")), w(name, None, 30));
+        }
+        assert_eq!(
+            err("wait"),
+            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated)"
+        );
+        assert_eq!(
+            err("wait answered"),
+            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated)"
+        );
+        assert_eq!(
+            err("wait command-error"),
+            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated)"
+        );
+        assert_eq!(
+            err("wait accepted soon"),
+            "wait: 'soon' is not a call number or a duration (expected wait <EVENT> [N] [TIMEOUT], TIMEOUT e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            err("wait accepted 1 10"),
+            "wait: '10' needs a unit (e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            err("wait accepted 0"),
+            "wait: '0' is not a call number (expected wait <EVENT> [N] [TIMEOUT])"
+        );
+        assert_eq!(
+            err("wait accepted 1 10s x"),
+            "wait: unexpected 'x' (expected wait <EVENT> [N] [TIMEOUT])"
+        );
+        assert_eq!(
+            err("wait accepted 10s 1"),
+            "wait: unexpected '1' (expected wait <EVENT> [N] [TIMEOUT])"
+        );
+    }
+
+    #[test]
+    fn sleep_echo() {
+        assert_eq!(ok("sleep 2s"), Action::Sleep(Duration::from_secs(2)));
+        assert_eq!(ok("sleep 250ms"), Action::Sleep(Duration::from_millis(250)));
+        assert_eq!(
+            err("sleep"),
+            "sleep: missing duration (expected sleep <DURATION>, e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            err("sleep 2"),
+            "sleep: '2' needs a unit (e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            err("sleep 2s 3s"),
+            "sleep: unexpected '3s' (expected sleep <DURATION>)"
+        );
+        assert_eq!(ok("echo"), Action::Echo(String::new()));
+        assert_eq!(
+            ok("echo  hello   world # not a comment "),
+            Action::Echo("hello   world # not a comment".into())
+        );
+    }
+
+    #[test]
+    fn unknown_and_mode() {
+        assert_eq!(
+            err("frobnicate now"),
+            "unknown command 'frobnicate' (try 'help' for the list)"
+        );
+        for line in ["wait accepted", "sleep 1s", "echo hi"] {
+            let e = parse_line(line, Mode::Repl).unwrap_err();
+            assert!(
+                e.to_string()
+                    .ends_with(": only in scripts (--script FILE, -e CMD or piped stdin)"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            parse_line("accept", Mode::Repl),
+            Ok(Some(Action::Send(Command::Accept { call: None })))
+        );
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        let mut seen = std::collections::HashSet::new();
+        for spec in COMMANDS {
+            assert!(seen.insert(spec.name), "duplicate {}", spec.name);
+            for a in spec.aliases {
+                assert!(seen.insert(a), "duplicate alias {a}");
+            }
+            assert!(spec.usage.starts_with(spec.name), "{}", spec.usage);
+            assert_eq!(lookup(spec.name).unwrap().name, spec.name);
+        }
+        let repl: Vec<_> = names(Mode::Repl).collect();
+        assert!(repl.contains(&"dial") && !repl.contains(&"wait"));
+        assert!(names(Mode::Script).any(|n| n == "wait"));
+    }
+
+    #[test]
+    fn help_lists_table() {
+        let all = help_text(None, Mode::Script);
+        for spec in COMMANDS {
+            assert!(all.contains(spec.usage), "{}", spec.usage);
+        }
+        let repl = help_text(None, Mode::Repl);
+        assert!(!repl.contains("wait <EVENT>"));
+        assert!(repl.contains("(also: call, dial)"), "{repl}");
+        let one = help_text(Some("dial"), Mode::Repl);
+        assert!(one.starts_with("usage: invite <URI>"), "{one}");
+        assert!(one.contains("aliases: call, dial"), "{one}");
+    }
+}

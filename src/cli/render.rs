@@ -1,0 +1,268 @@
+//! Events as text: human lines, or one JSON object per line (`--json`).
+//!
+//! Human lines, one per event:
+//!
+//! ```text
+//! [1] calling sip:100@127.0.0.1:5070
+//! [1] progress 180 Ringing
+//! [1] accepted 200
+//! [1] rejected 486 Busy Here
+//! [1] failed: timeout
+//! [1] canceled by local
+//! [2] incoming call from "Bob" <sip:bob@example.com> — accept 2 / reject 2
+//! [1] media PCMU/8000 ⇄ 127.0.0.1:40000
+//! [1] terminated by remote (bye)
+//! error: no call fits 'accept' (there are no calls)
+//! ```
+//!
+//! JSON: the serde form of [`Event`] with a `ts` field (Unix seconds, microsecond
+//! precision) in front, e.g. `{"ts":1763755200.123456,"event":"progress","call":1,
+//! "code":180,"reason":"Ringing"}`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::api::{Event, Party};
+
+/// How events are printed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per event per line (NDJSON).
+    Json,
+}
+
+fn party(p: Party) -> &'static str {
+    match p {
+        Party::Local => "local",
+        Party::Remote => "remote",
+    }
+}
+
+/// One readable line for an event (no trailing newline).
+pub fn human(event: &Event) -> String {
+    match event {
+        Event::Calling { call, to, .. } => format!("[{call}] calling {to}"),
+        Event::Progress { call, code, reason } => format!("[{call}] progress {code} {reason}")
+            .trim_end()
+            .to_string(),
+        Event::Accepted { call, code } => format!("[{call}] accepted {code}"),
+        Event::Rejected { call, code, reason } => format!("[{call}] rejected {code} {reason}")
+            .trim_end()
+            .to_string(),
+        Event::Failed { call, cause } => format!("[{call}] failed: {}", cause.as_str()),
+        Event::Canceled { call, by } => format!("[{call}] canceled by {}", party(*by)),
+        Event::Incoming { call, from, .. } => {
+            format!("[{call}] incoming call from {from} — accept {call} / reject {call}")
+        }
+        Event::Media {
+            call,
+            codec,
+            remote,
+        } => format!("[{call}] media {codec} ⇄ {remote}"),
+        Event::Terminated { call, by, cause } => {
+            format!("[{call}] terminated by {} ({cause})", party(*by))
+        }
+        Event::CommandError { message } => format!("error: {message}"),
+    }
+}
+
+/// A compact one-line summary for diagnostics: `progress 1 180 Ringing`.
+pub fn brief(event: &Event) -> String {
+    let name = event.name();
+    let s = match event {
+        Event::Calling { call, to, .. } => format!("{name} {call} {to}"),
+        Event::Progress { call, code, reason } | Event::Rejected { call, code, reason } => {
+            format!("{name} {call} {code} {reason}")
+        }
+        Event::Accepted { call, code } => format!("{name} {call} {code}"),
+        Event::Failed { call, cause } => format!("{name} {call} {}", cause.as_str()),
+        Event::Canceled { call, by } => format!("{name} {call} {}", party(*by)),
+        Event::Incoming { call, from, .. } => format!("{name} {call} {from}"),
+        Event::Media {
+            call,
+            codec,
+            remote,
+        } => format!("{name} {call} {codec} {remote}"),
+        Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::CommandError { message } => format!("{name} {message}"),
+    };
+    s.trim_end().to_string()
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// One JSON object (no trailing newline): `{"ts":…,"event":"…",…}`.
+pub fn json(event: &Event, ts: f64) -> String {
+    let body = serde_json::to_string(event).expect("events serialize");
+    let rest = body
+        .strip_prefix('{')
+        .expect("an internally tagged enum serializes as an object");
+    format!("{{\"ts\":{ts:.6},{rest}")
+}
+
+/// The line for an event in the given format, stamped now.
+pub fn line(event: &Event, format: Format) -> String {
+    match format {
+        Format::Human => human(event),
+        Format::Json => json(event, unix_now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{CallHandle, FailureCause};
+    use serde_json::{json, Value};
+
+    fn all_events() -> Vec<Event> {
+        let c = CallHandle(1);
+        vec![
+            Event::Calling {
+                call: c,
+                to: "sip:100@127.0.0.1:5070".into(),
+                from: "<sip:sipline@127.0.0.1:5060>;tag=a".into(),
+            },
+            Event::Progress {
+                call: c,
+                code: 180,
+                reason: "Ringing".into(),
+            },
+            Event::Accepted { call: c, code: 200 },
+            Event::Rejected {
+                call: c,
+                code: 486,
+                reason: "Busy Here".into(),
+            },
+            Event::Failed {
+                call: c,
+                cause: FailureCause::Timeout,
+            },
+            Event::Canceled {
+                call: c,
+                by: Party::Local,
+            },
+            Event::Incoming {
+                call: CallHandle(2),
+                from: "\"Bob\" <sip:bob@example.com>;tag=x".into(),
+                to: "<sip:sipline@127.0.0.1>".into(),
+            },
+            Event::Media {
+                call: c,
+                codec: "PCMU/8000".into(),
+                remote: "127.0.0.1:40000".parse().unwrap(),
+            },
+            Event::Terminated {
+                call: c,
+                by: Party::Remote,
+                cause: "bye".into(),
+            },
+            Event::CommandError {
+                message: "no call 7".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn human_lines() {
+        let lines: Vec<String> = all_events().iter().map(human).collect();
+        assert_eq!(
+            lines,
+            [
+                "[1] calling sip:100@127.0.0.1:5070",
+                "[1] progress 180 Ringing",
+                "[1] accepted 200",
+                "[1] rejected 486 Busy Here",
+                "[1] failed: timeout",
+                "[1] canceled by local",
+                "[2] incoming call from \"Bob\" <sip:bob@example.com>;tag=x — accept 2 / reject 2",
+                "[1] media PCMU/8000 ⇄ 127.0.0.1:40000",
+                "[1] terminated by remote (bye)",
+                "error: no call 7",
+            ]
+        );
+        let empty_reason = Event::Progress {
+            call: CallHandle(3),
+            code: 183,
+            reason: String::new(),
+        };
+        assert_eq!(human(&empty_reason), "[3] progress 183");
+    }
+
+    #[test]
+    fn brief_lines() {
+        let lines: Vec<String> = all_events().iter().map(brief).collect();
+        assert_eq!(lines[1], "progress 1 180 Ringing");
+        assert_eq!(lines[2], "accepted 1 200");
+        assert_eq!(lines[8], "terminated 1 remote bye");
+        assert_eq!(lines[9], "command-error no call 7");
+    }
+
+    #[test]
+    fn json_schema_is_stable() {
+        let want = [
+            json!({"event": "calling", "call": 1, "to": "sip:100@127.0.0.1:5070", "from": "<sip:sipline@127.0.0.1:5060>;tag=a"}),
+            json!({"event": "progress", "call": 1, "code": 180, "reason": "Ringing"}),
+            json!({"event": "accepted", "call": 1, "code": 200}),
+            json!({"event": "rejected", "call": 1, "code": 486, "reason": "Busy Here"}),
+            json!({"event": "failed", "call": 1, "cause": "timeout"}),
+            json!({"event": "canceled", "call": 1, "by": "local"}),
+            json!({"event": "incoming", "call": 2, "from": "\"Bob\" <sip:bob@example.com>;tag=x", "to": "<sip:sipline@127.0.0.1>"}),
+            json!({"event": "media", "call": 1, "codec": "PCMU/8000", "remote": "127.0.0.1:40000"}),
+            json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye"}),
+            json!({"event": "command-error", "message": "no call 7"}),
+        ];
+        for (event, want) in all_events().iter().zip(want) {
+            let line = json(event, 1_763_755_200.25);
+            assert!(
+                line.starts_with("{\"ts\":1763755200.250000,\"event\":\""),
+                "{line}"
+            );
+            assert!(!line.contains('\n'));
+            let mut got: Value = serde_json::from_str(&line).unwrap();
+            let ts = got.as_object_mut().unwrap().remove("ts").unwrap();
+            assert_eq!(ts.as_f64(), Some(1_763_755_200.25));
+            assert_eq!(got, want);
+            assert_eq!(got["event"], event.name());
+        }
+    }
+
+    #[test]
+    fn json_failure_causes() {
+        for (cause, name) in [
+            (FailureCause::Timeout, "timeout"),
+            (FailureCause::Transport, "transport"),
+            (FailureCause::Media, "media"),
+        ] {
+            let line = json(
+                &Event::Failed {
+                    call: CallHandle(1),
+                    cause,
+                },
+                0.0,
+            );
+            let v: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["cause"], name);
+            assert_eq!(cause.as_str(), name);
+        }
+    }
+
+    #[test]
+    fn timestamps_are_recent() {
+        let line = line(
+            &Event::Accepted {
+                call: CallHandle(1),
+                code: 200,
+            },
+            Format::Json,
+        );
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert!(v["ts"].as_f64().unwrap() > 1.7e9);
+    }
+}

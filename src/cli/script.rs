@@ -1,0 +1,881 @@
+//! Script mode: commands from `--script FILE`, `-e CMD` or piped stdin, one per line.
+//!
+//! Every event is printed as it arrives and also kept, unconsumed, in an [`EventQueue`].
+//! `wait <event> [N] [TIMEOUT]` takes the OLDEST unconsumed event that fits (name, and
+//! call number when given), so an event that arrived before the script asked for it is
+//! not lost. Exit status: 0 when the script ends (or says `quit`) and the engine shut
+//! down cleanly; 1 when a wait timed out, `--timeout` passed, the engine reported a
+//! `command-error` or stopped on its own; 2 for a bad line; 130 on Ctrl-C.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::time::Instant;
+
+use crate::api::{CallHandle, Command, Event};
+use crate::cli::commands::{help_text, parse_line, Action, Mode, WaitSpec};
+use crate::cli::duration::format_duration;
+use crate::cli::output::Output;
+use crate::cli::render;
+
+/// Exit status: all went well.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: a wait, the script timeout or a command failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: bad command line, configuration or script line.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status: interrupted (Ctrl-C).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// How many recent events a timeout message shows.
+const RECENT: usize = 3;
+/// Unconsumed events kept at most (the oldest are dropped beyond this).
+const MAX_PENDING: usize = 10_000;
+/// How long the engine may take to stop after a failure before we give up on it.
+const FAILURE_GRACE: Duration = Duration::from_secs(5);
+
+/// Events received and not yet taken by a `wait`, oldest first.
+#[derive(Default, Debug)]
+pub struct EventQueue {
+    pending: VecDeque<Event>,
+    recent: VecDeque<Event>,
+}
+
+impl EventQueue {
+    /// An empty queue.
+    pub fn new() -> Self {
+        EventQueue::default()
+    }
+
+    /// Record an event as it arrives.
+    pub fn push(&mut self, event: Event) {
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(event.clone());
+        if self.pending.len() == MAX_PENDING {
+            self.pending.pop_front();
+        }
+        self.pending.push_back(event);
+    }
+
+    /// Remove and return the oldest unconsumed event named `name` (of `call`, if given).
+    pub fn take(&mut self, name: &str, call: Option<CallHandle>) -> Option<Event> {
+        let i = self
+            .pending
+            .iter()
+            .position(|e| e.name() == name && (call.is_none() || e.call() == call))?;
+        self.pending.remove(i)
+    }
+
+    /// Events not yet consumed, oldest first.
+    pub fn pending(&self) -> impl Iterator<Item = &Event> {
+        self.pending.iter()
+    }
+
+    /// The last few events received (consumed or not), e.g. `progress 1 180 Ringing,
+    /// accepted 1 200`, or `none`.
+    pub fn recent_summary(&self) -> String {
+        if self.recent.is_empty() {
+            return "none".into();
+        }
+        self.recent
+            .iter()
+            .map(render::brief)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One checked script line.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ScriptLine {
+    /// 1-based line number (or the position of the `-e`).
+    pub number: usize,
+    /// The line as written, trimmed.
+    pub text: String,
+    /// What it does.
+    pub action: Action,
+}
+
+/// A script line that does not parse: a usage error (exit 2).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BadLine {
+    /// 1-based line number.
+    pub number: usize,
+    /// The line, trimmed.
+    pub text: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl fmt::Display for BadLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "script line {}: {}: {}",
+            self.number, self.text, self.message
+        )
+    }
+}
+
+impl std::error::Error for BadLine {}
+
+/// Parse one script line; `Ok(None)` for blanks and comments.
+pub fn parse_script_line(number: usize, text: &str) -> Result<Option<ScriptLine>, BadLine> {
+    match parse_line(text, Mode::Script) {
+        Ok(None) => Ok(None),
+        Ok(Some(action)) => Ok(Some(ScriptLine {
+            number,
+            text: text.trim().to_string(),
+            action,
+        })),
+        Err(e) => Err(BadLine {
+            number,
+            text: text.trim().to_string(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Check a whole script (file or `-e` list) before anything is sent.
+pub fn parse_script<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<ScriptLine>, BadLine> {
+    let mut out = Vec::new();
+    for (i, text) in lines.into_iter().enumerate() {
+        if let Some(line) = parse_script_line(i + 1, text)? {
+            out.push(line);
+        }
+    }
+    Ok(out)
+}
+
+/// Where script lines come from.
+pub enum Source {
+    /// Already read and checked (`--script FILE`, `-e`).
+    Parsed(Vec<ScriptLine>),
+    /// Read and checked line by line as they arrive (piped stdin), so a test can feed
+    /// commands in reaction to events.
+    Reader(Box<dyn AsyncBufRead + Unpin + Send>),
+}
+
+/// Script options.
+pub struct Options {
+    /// Bounds the whole script (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// Resolves when the user interrupts (Ctrl-C); `None` never interrupts.
+    pub interrupt: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    /// How long the engine may take to shut down at the end of a good script.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timeout: None,
+            interrupt: None,
+            shutdown_grace: Duration::from_secs(40),
+        }
+    }
+}
+
+/// Why a script stopped early.
+#[derive(Debug)]
+enum Failure {
+    /// A bad line read from stdin.
+    Usage(BadLine),
+    /// `wait` timed out.
+    WaitTimeout {
+        line: usize,
+        text: String,
+        after: Duration,
+    },
+    /// `--timeout` passed.
+    ScriptTimeout {
+        at: Option<(usize, String)>,
+        after: Duration,
+    },
+    /// The engine answered a command with `command-error`.
+    CommandError(String),
+    /// The event channel closed or the command channel is gone.
+    EngineStopped { at: Option<(usize, String)> },
+    /// Ctrl-C.
+    Interrupted,
+    /// Reading stdin failed.
+    Read(std::io::Error),
+}
+
+struct Runner<'a> {
+    commands: &'a UnboundedSender<Command>,
+    events: &'a mut UnboundedReceiver<Event>,
+    out: &'a mut Output,
+    queue: EventQueue,
+    deadline: Option<Instant>,
+    timeout: Option<Duration>,
+    interrupt: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// The line being carried out.
+    current: Option<(usize, String)>,
+    /// The last line that sent a command.
+    last_sent: Option<(usize, String)>,
+}
+
+/// Sleep until an optional instant (forever when None).
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Runner<'_> {
+    fn script_timeout(&self) -> Failure {
+        Failure::ScriptTimeout {
+            at: self.current.clone(),
+            after: self.timeout.unwrap_or_default(),
+        }
+    }
+
+    /// Print an event and keep it for `wait`; a command error fails the script.
+    fn on_event(&mut self, event: Event) -> Result<(), Failure> {
+        self.out.event(&event);
+        if let Event::CommandError { message } = event {
+            return Err(Failure::CommandError(message));
+        }
+        self.queue.push(event);
+        Ok(())
+    }
+
+    /// Handle events until `until_at` (Ok) or a failure.
+    async fn pause(&mut self, until_at: Instant) -> Result<(), Failure> {
+        let script_deadline = self.deadline;
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut self.interrupt => return Err(Failure::Interrupted),
+                ev = self.events.recv() => match ev {
+                    Some(ev) => self.on_event(ev)?,
+                    None => return Err(Failure::EngineStopped { at: self.current.clone() }),
+                },
+                () = until(script_deadline), if script_deadline.is_some_and(|d| d <= until_at) => {
+                    return Err(self.script_timeout());
+                }
+                () = tokio::time::sleep_until(until_at) => return Ok(()),
+            }
+        }
+    }
+
+    async fn wait(&mut self, spec: &WaitSpec, line: usize, text: &str) -> Result<Event, Failure> {
+        if let Some(ev) = self.queue.take(spec.event, spec.call) {
+            return Ok(ev);
+        }
+        let wait_deadline = Instant::now() + spec.timeout;
+        let script_deadline = self.deadline;
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut self.interrupt => return Err(Failure::Interrupted),
+                ev = self.events.recv() => match ev {
+                    Some(ev) => {
+                        self.on_event(ev)?;
+                        if let Some(ev) = self.queue.take(spec.event, spec.call) {
+                            return Ok(ev);
+                        }
+                    }
+                    None => return Err(Failure::EngineStopped { at: self.current.clone() }),
+                },
+                () = until(script_deadline), if script_deadline.is_some_and(|d| d < wait_deadline) => {
+                    return Err(self.script_timeout());
+                }
+                () = tokio::time::sleep_until(wait_deadline) => {
+                    return Err(Failure::WaitTimeout {
+                        line,
+                        text: text.to_string(),
+                        after: spec.timeout,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The next line from a reader, handling events meanwhile. `Ok(None)` at end of input.
+    async fn read_line<R: AsyncBufRead + Unpin>(
+        &mut self,
+        lines: &mut Lines<R>,
+        number: &mut usize,
+    ) -> Result<Option<ScriptLine>, Failure> {
+        loop {
+            let deadline = self.deadline;
+            let text = tokio::select! {
+                biased;
+                () = &mut self.interrupt => return Err(Failure::Interrupted),
+                ev = self.events.recv() => {
+                    match ev {
+                        Some(ev) => self.on_event(ev)?,
+                        None => return Err(Failure::EngineStopped { at: self.current.clone() }),
+                    }
+                    continue;
+                }
+                () = until(deadline), if deadline.is_some() => return Err(self.script_timeout()),
+                line = lines.next_line() => match line {
+                    Ok(Some(text)) => text,
+                    Ok(None) => return Ok(None),
+                    Err(e) => return Err(Failure::Read(e)),
+                },
+            };
+            // Comments and blank lines are skipped, not the end of the script.
+            match parse_script_line(*number, &text).map_err(Failure::Usage)? {
+                Some(line) => return Ok(Some(line)),
+                None => {
+                    *number += 1;
+                    continue;
+                }
+            }
+        }
+    }
+
+    /// Carry out one line. `Ok(false)` means stop (quit).
+    async fn execute(&mut self, line: &ScriptLine) -> Result<bool, Failure> {
+        self.current = Some((line.number, line.text.clone()));
+        match &line.action {
+            Action::Send(cmd) => {
+                tracing::debug!(line = line.number, ?cmd, "script sends");
+                if self.commands.send(cmd.clone()).is_err() {
+                    return Err(Failure::EngineStopped {
+                        at: self.current.clone(),
+                    });
+                }
+                self.last_sent = self.current.clone();
+            }
+            Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
+            Action::Echo(text) => self.out.info(text),
+            Action::Quit => return Ok(false),
+            Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
+            Action::Wait(spec) => {
+                self.wait(spec, line.number, &line.text).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn run_lines(&mut self, source: Source) -> Result<(), Failure> {
+        match source {
+            Source::Parsed(lines) => {
+                for line in &lines {
+                    if !self.execute(line).await? {
+                        break;
+                    }
+                }
+            }
+            Source::Reader(reader) => {
+                let mut lines = reader.lines();
+                let mut number = 0;
+                loop {
+                    number += 1;
+                    let Some(line) = self.read_line(&mut lines, &mut number).await? else {
+                        break;
+                    };
+                    if !self.execute(&line).await? {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn report(&mut self, failure: &Failure) -> u8 {
+        let recent = self.queue.recent_summary();
+        let at = |at: &Option<(usize, String)>| match at {
+            Some((n, text)) => format!("script line {n}: {text}"),
+            None => "script".to_string(),
+        };
+        let (msg, code) = match failure {
+            Failure::Usage(bad) => (bad.to_string(), EXIT_USAGE),
+            Failure::WaitTimeout { line, text, after } => (
+                format!(
+                    "script line {line}: {text}: timed out after {} (last events: {recent})",
+                    format_duration(*after)
+                ),
+                EXIT_FAILED,
+            ),
+            Failure::ScriptTimeout { at: pos, after } => (
+                format!(
+                    "{}: --timeout {} reached (last events: {recent})",
+                    at(pos),
+                    format_duration(*after)
+                ),
+                EXIT_FAILED,
+            ),
+            Failure::CommandError(message) => {
+                let sent = match &self.last_sent {
+                    Some((n, text)) => format!(" (last command sent: line {n}: {text})"),
+                    None => String::new(),
+                };
+                (
+                    format!("script: command failed: {message}{sent}"),
+                    EXIT_FAILED,
+                )
+            }
+            Failure::EngineStopped { at: pos } => (
+                format!(
+                    "{}: the engine stopped unexpectedly (last events: {recent})",
+                    at(pos)
+                ),
+                EXIT_FAILED,
+            ),
+            Failure::Interrupted => ("script: interrupted".to_string(), EXIT_INTERRUPTED),
+            Failure::Read(e) => (format!("script: cannot read stdin: {e}"), EXIT_USAGE),
+        };
+        self.out.error(&msg);
+        code
+    }
+
+    /// Send Shutdown and print events until the engine closes its channel. Returns an
+    /// error message when a command error arrives meanwhile.
+    async fn shutdown(&mut self, grace: Duration) -> Result<(), Failure> {
+        if self.commands.send(Command::Shutdown).is_err() {
+            // Already gone: print what is left.
+        }
+        let limit = Instant::now() + grace;
+        let mut first_error = None;
+        loop {
+            tokio::select! {
+                ev = self.events.recv() => match ev {
+                    Some(ev) => {
+                        if let Err(f) = self.on_event(ev) {
+                            first_error.get_or_insert(f);
+                        }
+                    }
+                    None => break,
+                },
+                () = tokio::time::sleep_until(limit) => {
+                    self.out.error(&format!(
+                        "sipline: the engine did not stop within {}; exiting anyway",
+                        format_duration(grace)
+                    ));
+                    break;
+                }
+            }
+        }
+        match first_error {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Run a script against the engine's channels; returns the exit status. Sends
+/// `Command::Shutdown` at the end (good or bad) and prints events until the engine closes
+/// its event channel; the caller then joins the driver.
+pub async fn run(
+    source: Source,
+    commands: &UnboundedSender<Command>,
+    events: &mut UnboundedReceiver<Event>,
+    out: &mut Output,
+    opts: Options,
+) -> u8 {
+    let start = Instant::now();
+    let mut runner = Runner {
+        commands,
+        events,
+        out,
+        queue: EventQueue::new(),
+        deadline: opts.timeout.map(|t| start + t),
+        timeout: opts.timeout,
+        interrupt: opts
+            .interrupt
+            .unwrap_or_else(|| Box::pin(std::future::pending())),
+        current: None,
+        last_sent: None,
+    };
+    match runner.run_lines(source).await {
+        Ok(()) => {
+            let grace = match runner.deadline {
+                Some(d) => d
+                    .saturating_duration_since(Instant::now())
+                    .min(opts.shutdown_grace)
+                    .max(Duration::from_millis(500)),
+                None => opts.shutdown_grace,
+            };
+            runner.current = None;
+            match runner.shutdown(grace).await {
+                Ok(()) => EXIT_OK,
+                Err(f) => runner.report(&f),
+            }
+        }
+        Err(f) => {
+            let code = runner.report(&f);
+            let _ = runner.shutdown(FAILURE_GRACE).await;
+            code
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Party;
+    use crate::cli::output::Captured;
+    use crate::cli::render::Format;
+    use tokio::sync::mpsc;
+
+    fn progress(call: u32) -> Event {
+        Event::Progress {
+            call: CallHandle(call),
+            code: 180,
+            reason: "Ringing".into(),
+        }
+    }
+
+    fn accepted(call: u32) -> Event {
+        Event::Accepted {
+            call: CallHandle(call),
+            code: 200,
+        }
+    }
+
+    fn terminated(call: u32) -> Event {
+        Event::Terminated {
+            call: CallHandle(call),
+            by: Party::Remote,
+            cause: "bye".into(),
+        }
+    }
+
+    #[test]
+    fn queue_takes_oldest_fitting_event() {
+        let mut q = EventQueue::new();
+        q.push(progress(1));
+        q.push(progress(2));
+        q.push(accepted(2));
+        q.push(accepted(1));
+        q.push(progress(1));
+        assert_eq!(q.take("accepted", None), Some(accepted(2)));
+        assert_eq!(q.take("accepted", None), Some(accepted(1)));
+        assert_eq!(q.take("accepted", None), None);
+        assert_eq!(q.take("progress", Some(CallHandle(2))), Some(progress(2)));
+        assert_eq!(q.take("progress", Some(CallHandle(2))), None);
+        assert_eq!(q.take("progress", Some(CallHandle(1))), Some(progress(1)));
+        assert_eq!(q.take("progress", None), Some(progress(1)));
+        assert_eq!(q.take("progress", None), None);
+        assert_eq!(q.pending().count(), 0);
+        assert_eq!(q.take("terminated", None), None);
+    }
+
+    #[test]
+    fn queue_remembers_recent_events() {
+        let mut q = EventQueue::new();
+        assert_eq!(q.recent_summary(), "none");
+        q.push(progress(1));
+        assert_eq!(q.recent_summary(), "progress 1 180 Ringing");
+        q.push(accepted(1));
+        q.push(terminated(1));
+        q.push(progress(2));
+        q.take("progress", None);
+        assert_eq!(
+            q.recent_summary(),
+            "accepted 1 200, terminated 1 remote bye, progress 2 180 Ringing"
+        );
+    }
+
+    #[test]
+    fn parse_script_reports_line_numbers() {
+        let script =
+            "# call and hang up\n\ninvite sip:100@127.0.0.1\nwait accepted 10s\nreject 99x\n";
+        let err = parse_script(script.lines()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "script line 5: reject 99x: reject: '99x' is not a status code (expected 300-699)"
+        );
+        let ok = parse_script(script.lines().take(4)).unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].number, 3);
+        assert_eq!(ok[1].number, 4);
+        assert_eq!(ok[1].text, "wait accepted 10s");
+    }
+
+    /// A scripted fake engine: answers each command with canned events.
+    struct Fake {
+        commands: UnboundedSender<Command>,
+        events: UnboundedReceiver<Event>,
+        log: tokio::task::JoinHandle<Vec<Command>>,
+    }
+
+    /// Spawns an engine stand-in: `respond` maps each command to events it sends back.
+    /// Shutdown ends it (closing the event channel) after the respond's events.
+    fn fake(respond: impl Fn(&Command) -> Vec<Event> + Send + 'static) -> Fake {
+        let (ctx, mut crx) = mpsc::unbounded_channel::<Command>();
+        let (etx, erx) = mpsc::unbounded_channel();
+        let log = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while let Some(cmd) = crx.recv().await {
+                for ev in respond(&cmd) {
+                    let _ = etx.send(ev);
+                }
+                let stop = cmd == Command::Shutdown;
+                seen.push(cmd);
+                if stop {
+                    break;
+                }
+            }
+            seen
+        });
+        Fake {
+            commands: ctx,
+            events: erx,
+            log,
+        }
+    }
+
+    async fn run_script(
+        fake: &mut Fake,
+        script: &str,
+        timeout: Option<Duration>,
+    ) -> (u8, Captured, Captured) {
+        let lines = parse_script(script.lines()).expect("script parses");
+        let (mut out, stdout, stderr) = Output::capture(Format::Human);
+        let code = run(
+            Source::Parsed(lines),
+            &fake.commands,
+            &mut fake.events,
+            &mut out,
+            Options {
+                timeout,
+                ..Options::default()
+            },
+        )
+        .await;
+        (code, stdout, stderr)
+    }
+
+    fn invite_answers(cmd: &Command) -> Vec<Event> {
+        match cmd {
+            Command::Invite { target } => vec![
+                Event::Calling {
+                    call: CallHandle(1),
+                    to: target.clone(),
+                    from: "<sip:sipline@127.0.0.1>".into(),
+                },
+                progress(1),
+                accepted(1),
+            ],
+            Command::Hangup { call } => vec![Event::Terminated {
+                call: call.unwrap_or(CallHandle(1)),
+                by: Party::Local,
+                cause: "bye".into(),
+            }],
+            _ => vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn events_before_wait_are_not_lost() {
+        let mut f = fake(invite_answers);
+        let script = "invite sip:100@127.0.0.1:5070\nsleep 50ms\nwait accepted 1 1s\nwait progress 1s\nhangup\nwait terminated 1s\necho done";
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(stderr.text(), "");
+        assert_eq!(code, EXIT_OK);
+        assert_eq!(
+            stdout.lines(),
+            [
+                "[1] calling sip:100@127.0.0.1:5070",
+                "[1] progress 180 Ringing",
+                "[1] accepted 200",
+                "[1] terminated by local (bye)",
+                "done",
+            ]
+        );
+        let sent = f.log.await.unwrap();
+        assert_eq!(
+            sent,
+            [
+                Command::Invite {
+                    target: "sip:100@127.0.0.1:5070".into()
+                },
+                Command::Hangup { call: None },
+                Command::Shutdown,
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_consumed_event_is_not_matched_twice() {
+        let mut f = fake(invite_answers);
+        let script = "invite sip:100@127.0.0.1\nwait accepted 1s\nwait accepted 100ms";
+        let (code, _stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 3: wait accepted 100ms: timed out after 100ms (last events: calling 1 sip:100@127.0.0.1, progress 1 180 Ringing, accepted 1 200)"]
+        );
+        let sent = f.log.await.unwrap();
+        assert_eq!(sent.last(), Some(&Command::Shutdown));
+    }
+
+    #[tokio::test]
+    async fn wait_filters_by_call() {
+        let mut f = fake(invite_answers);
+        let script = "invite sip:100@127.0.0.1\nwait accepted 2 100ms";
+        let (code, _stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert!(
+            stderr.text().starts_with(
+                "script line 2: wait accepted 2 100ms: timed out after 100ms (last events: "
+            ),
+            "{}",
+            stderr.text()
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_timeout_names_the_line() {
+        let mut f = fake(|cmd| match cmd {
+            Command::Invite { .. } => vec![progress(1)],
+            _ => vec![],
+        });
+        let script = "# comment\ninvite sip:100@127.0.0.1\n\nwait accepted 50ms";
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(stdout.lines(), ["[1] progress 180 Ringing"]);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 4: wait accepted 50ms: timed out after 50ms (last events: progress 1 180 Ringing)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn command_error_fails_the_script() {
+        let mut f = fake(|cmd| match cmd {
+            Command::Accept { .. } => vec![Event::CommandError {
+                message: "accept: there is no incoming call".into(),
+            }],
+            _ => vec![],
+        });
+        let script = "accept\nsleep 1s\necho not reached";
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(stdout.lines(), ["error: accept: there is no incoming call"]);
+        assert_eq!(
+            stderr.lines(),
+            ["script: command failed: accept: there is no incoming call (last command sent: line 1: accept)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn command_error_during_shutdown_fails_the_script() {
+        let mut f = fake(|cmd| match cmd {
+            Command::Hangup { .. } => vec![Event::CommandError {
+                message: "hangup: no call".into(),
+            }],
+            _ => vec![],
+        });
+        let (code, _stdout, stderr) = run_script(&mut f, "hangup", None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert!(stderr.text().contains("command failed: hangup: no call"));
+    }
+
+    #[tokio::test]
+    async fn script_timeout_bounds_everything() {
+        let mut f = fake(|_| vec![]);
+        let (code, _stdout, stderr) =
+            run_script(&mut f, "wait incoming 10s", Some(Duration::from_millis(50))).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 1: wait incoming 10s: --timeout 50ms reached (last events: none)"]
+        );
+        let mut f = fake(|_| vec![]);
+        let (code, _stdout, stderr) =
+            run_script(&mut f, "sleep 10s", Some(Duration::from_millis(50))).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert!(stderr.text().contains("--timeout 50ms reached"));
+    }
+
+    #[tokio::test]
+    async fn quit_stops_early() {
+        let mut f = fake(|_| vec![]);
+        let (code, stdout, _stderr) = run_script(&mut f, "echo a\nquit\necho b", None).await;
+        assert_eq!(code, EXIT_OK);
+        assert_eq!(stdout.lines(), ["a"]);
+        assert_eq!(f.log.await.unwrap(), [Command::Shutdown]);
+    }
+
+    #[tokio::test]
+    async fn engine_stopping_fails_a_wait() {
+        let (ctx, _crx) = mpsc::unbounded_channel::<Command>();
+        let (etx, mut erx) = mpsc::unbounded_channel::<Event>();
+        drop(etx);
+        let (mut out, _stdout, stderr) = Output::capture(Format::Human);
+        let lines = parse_script(["wait incoming 5s"]).unwrap();
+        let code = run(
+            Source::Parsed(lines),
+            &ctx,
+            &mut erx,
+            &mut out,
+            Options::default(),
+        )
+        .await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 1: wait incoming 5s: the engine stopped unexpectedly (last events: none)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn stdin_lines_are_read_as_they_come_and_checked() {
+        let mut f = fake(invite_answers);
+        let input: &[u8] = b"invite sip:a@127.0.0.1\nwait accepted 1s\nreject 99x\necho never\n";
+        let (mut out, stdout, stderr) = Output::capture(Format::Json);
+        let code = run(
+            Source::Reader(Box::new(input)),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options::default(),
+        )
+        .await;
+        assert_eq!(code, EXIT_USAGE);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 3: reject 99x: reject: '99x' is not a status code (expected 300-699)"]
+        );
+        let events: Vec<serde_json::Value> = stdout
+            .lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let names: Vec<&str> = events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["calling", "progress", "accepted"]);
+        assert_eq!(f.log.await.unwrap().last(), Some(&Command::Shutdown));
+    }
+
+    #[tokio::test]
+    async fn interrupt_stops_the_script() {
+        let mut f = fake(|_| vec![]);
+        let (mut out, _stdout, stderr) = Output::capture(Format::Human);
+        let lines = parse_script(["sleep 10s"]).unwrap();
+        let code = run(
+            Source::Parsed(lines),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options {
+                interrupt: Some(Box::pin(tokio::time::sleep(Duration::from_millis(20)))),
+                ..Options::default()
+            },
+        )
+        .await;
+        assert_eq!(code, EXIT_INTERRUPTED);
+        assert_eq!(stderr.lines(), ["script: interrupted"]);
+    }
+}

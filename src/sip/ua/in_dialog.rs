@@ -1,0 +1,181 @@
+//! Requests inside a dialog (RFC 3261 §12.2): ACK for a 2xx (§13.3.1.4), BYE (§15),
+//! re-INVITE (§14); anything else unknown to a dialog gets 481 (§12.2.2).
+
+use super::{CallState, TxnPurpose};
+use crate::api::{CallHandle, Event, Party};
+use crate::media::sdp;
+use crate::sip::dialog::DialogId;
+use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
+use crate::sip::msg::{Header, Method, Request, SipMessage};
+use crate::sip::transport;
+use crate::sip::txn::TxnKey;
+
+impl Engine {
+    /// An ACK no transaction absorbed: the ACK for our 2xx (§13.3.1.4).
+    pub(crate) fn on_ack(&mut self, req: Request) {
+        let Some(id) = DialogId::of_incoming_request(&req) else {
+            return;
+        };
+        let Some(h) = self.call_by_dialog(&id) else {
+            return;
+        };
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
+        if call.state != CallState::Accepted {
+            return;
+        }
+        call.retransmit = None;
+        call.state = CallState::Confirmed;
+        if let Some(d) = call.dialog.as_mut() {
+            d.confirmed = true;
+        }
+        if call.offer_in_2xx {
+            // Late offer: the answer is in the ACK (§13.2.1).
+            call.offer_in_2xx = false;
+            let local = call.local_media.clone();
+            if let (Some(local), false) = (local, req.body.is_empty()) {
+                match sdp::process_answer(&req.body, &local) {
+                    Ok(params) => self.start_media(h, params),
+                    Err(e) => {
+                        tracing::warn!(call = %h, error = %e, "unusable answer in ACK");
+                        self.send_bye(h, "media");
+                    }
+                }
+            } else {
+                self.send_bye(h, "media");
+            }
+        }
+    }
+
+    /// A request with a To-tag (§12.2.2).
+    pub(crate) fn on_in_dialog_request(&mut self, key: TxnKey, req: Request) {
+        let call = DialogId::of_incoming_request(&req).and_then(|id| self.call_by_dialog(&id));
+        let Some(h) = call else {
+            self.respond_simple(&key, &req, 481);
+            return;
+        };
+        let seq = req.cseq().map(|c| c.seq).unwrap_or(0);
+        let in_order = self
+            .calls
+            .get_mut(&h)
+            .and_then(|c| c.dialog.as_mut())
+            .map(|d| d.accept_remote_seq(seq))
+            .unwrap_or(false);
+        if !in_order {
+            // §12.2.2: a lower CSeq than the last one is out of order.
+            let mut resp = req.make_response(500, Some("CSeq Out of Order"));
+            resp.headers.push("User-Agent", USER_AGENT);
+            self.respond(&key, &resp);
+            return;
+        }
+        match req.method {
+            Method::Bye => {
+                // §15.1.2: 200 to the BYE and end the session.
+                self.respond_simple(&key, &req, 200);
+                if self.remove_call(h).is_some() {
+                    self.emit(Event::Terminated {
+                        call: h,
+                        by: Party::Remote,
+                        cause: "bye".into(),
+                    });
+                }
+            }
+            Method::Invite => self.on_reinvite(h, key, req),
+            Method::Options => self.respond_simple(&key, &req, 200),
+            Method::Extension(_) => self.respond_simple(&key, &req, 501),
+            _ => self.respond_simple(&key, &req, 405),
+        }
+    }
+
+    /// §14.2: a re-INVITE. Answer its offer (or offer again if it has none) and follow
+    /// the new parameters; 488 if the offer is unusable, 491 while our own is pending.
+    fn on_reinvite(&mut self, h: CallHandle, key: TxnKey, req: Request) {
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
+        let Some(mut local) = call.local_media.clone() else {
+            self.respond_simple(&key, &req, 488);
+            return;
+        };
+        if call.state != CallState::Confirmed {
+            // §14.2: a re-INVITE before the previous INVITE completed.
+            self.respond_simple(&key, &req, 500);
+            return;
+        }
+        local.session_version += 1;
+        call.local_media = Some(local.clone());
+        let peer = call.peer.ip();
+        let local_tag = call.local_tag.clone();
+        let (body, params) = if req.body.is_empty() {
+            (sdp::create_offer(&local), None)
+        } else {
+            match sdp::answer_offer(&req.body, &local) {
+                Ok(a) => (a.sdp, Some(a.params)),
+                Err(_) => {
+                    let mut resp = req.make_response(488, None);
+                    resp.headers.push("User-Agent", USER_AGENT);
+                    self.respond(&key, &resp);
+                    return;
+                }
+            }
+        };
+        let mut resp = req.make_response(200, None);
+        if let Ok(mut to) = resp.to_hdr() {
+            if to.tag().is_none() {
+                to.set_tag(&local_tag);
+                resp.headers.set("To", to.to_string());
+            }
+        }
+        resp.headers.push("Contact", self.contact_for(peer));
+        resp.headers.push("Allow", ALLOW);
+        resp.headers.push("User-Agent", USER_AGENT);
+        resp.headers.push("Content-Type", "application/sdp");
+        resp.body = body.into_bytes();
+        self.respond(&key, &resp);
+        if let Some(params) = params {
+            self.start_media(h, params);
+        }
+    }
+
+    /// §15.1.1: send BYE in the call's dialog, then forget the call.
+    pub(crate) fn send_bye(&mut self, h: CallHandle, cause: &str) {
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
+        let peer = call.peer;
+        let bye = call
+            .dialog
+            .as_mut()
+            .map(|d| (d.new_request(Method::Bye), d.next_hop()));
+        if let Some((mut bye, hop)) = bye {
+            let dest = transport::uri_destination(&hop).unwrap_or(peer);
+            let via = self.via_for(dest);
+            bye.headers.0.insert(
+                0,
+                Header {
+                    name: "Via".into(),
+                    value: via,
+                },
+            );
+            bye.headers.push("Max-Forwards", "70");
+            bye.headers.push("User-Agent", USER_AGENT);
+            self.send_request(bye, dest, h, TxnPurpose::Bye);
+        }
+        if self.remove_call(h).is_some() {
+            self.emit(Event::Terminated {
+                call: h,
+                by: Party::Local,
+                cause: cause.to_string(),
+            });
+        }
+    }
+
+    /// `hangup [N]` (SIP.js `terminate`).
+    pub(crate) fn cmd_hangup(&mut self, call: Option<CallHandle>) {
+        let Some(h) = self.resolve_call("hangup", call, |_| true, "call to hang up") else {
+            return;
+        };
+        self.end_call(h, "hangup");
+    }
+}

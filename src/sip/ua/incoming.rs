@@ -1,0 +1,284 @@
+//! The server context: an incoming INVITE (RFC 3261 §13.3) that the user can `progress`,
+//! `accept` or `reject` (SIP.js defaults 180, 200, 480), and CANCEL received (§9.2).
+
+use std::net::SocketAddr;
+
+use super::{Call, CallState, Retransmit2xx};
+use crate::api::{CallHandle, Direction, Event, Party};
+use crate::media::sdp::{self, LocalMedia};
+use crate::media::MediaCtl;
+use crate::sip::dialog::Dialog;
+use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
+use crate::sip::msg::{Request, Response, SipMessage};
+use crate::sip::txn::TxnKey;
+
+impl Engine {
+    /// A new INVITE outside any dialog: a new incoming call (§13.3.1).
+    pub(crate) fn on_incoming_invite(&mut self, key: TxnKey, req: Request, source: SocketAddr) {
+        // §8.2.2.2 merged requests, §8.2.3 extensions and §8.2.6 are refined in the SIP core
+        // work; here: the headers a dialog needs must be there.
+        let (Ok(from), Ok(to)) = (req.from_hdr(), req.to_hdr()) else {
+            self.respond_simple(&key, &req, 400);
+            return;
+        };
+        if req.contacts().is_err() {
+            self.respond_simple(&key, &req, 400);
+            return;
+        }
+        if !req.body.is_empty() {
+            let is_sdp = req
+                .content_type()
+                .map(|ct| ct.to_ascii_lowercase().starts_with("application/sdp"))
+                .unwrap_or(false);
+            if !is_sdp {
+                let mut resp = req.make_response(415, None);
+                resp.headers.push("Accept", "application/sdp");
+                self.respond_with_tag(&key, resp);
+                return;
+            }
+        }
+        let h = self.allocate_call();
+        let mut call = Call::new(h, Direction::Incoming, CallState::Incoming, source);
+        call.local_tag = self.new_tag();
+        call.remote_display = from.to_string();
+        call.invite_key = Some(key.clone());
+        call.dialog = Dialog::from_uas(&req, &call.local_tag).ok();
+        call.invite = Some(req);
+        let to_text = to.to_string();
+        self.calls.insert(h, call);
+        // §13.3.1.1 / §17.2.1: 100 Trying at once, so the caller stops retransmitting.
+        self.send_provisional(h, 100, None);
+        // The call is announced once media is open and the offer is known to be usable.
+        let _ = to_text;
+        self.media(MediaCtl::Open { call: h });
+    }
+
+    /// The RTP socket for an incoming call is open: answer the offer now (or 488).
+    pub(crate) fn incoming_media_ready(&mut self, h: CallHandle, media: LocalMedia) {
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
+        let Some(invite) = call.invite.clone() else {
+            return;
+        };
+        call.local_media = Some(media.clone());
+        if invite.body.is_empty() {
+            // Late offer (§13.2.1): we will offer in the 2xx and read the answer in ACK.
+            call.offer_in_2xx = true;
+        } else {
+            match sdp::answer_offer(&invite.body, &media) {
+                Ok(answer) => call.answer = Some(answer),
+                Err(e) => {
+                    tracing::info!(call = %h, error = %e, "unacceptable offer");
+                    // §13.3.1.3: 488, with what we would accept in a Warning.
+                    self.reject_incoming(h, 488, None);
+                    return;
+                }
+            }
+        }
+        let from = invite.from_hdr().map(|f| f.to_string()).unwrap_or_default();
+        let to = invite.to_hdr().map(|t| t.to_string()).unwrap_or_default();
+        self.emit(Event::Incoming { call: h, from, to });
+    }
+
+    /// A response in the INVITE server transaction, with our To-tag and Contact (§12.1.1).
+    fn invite_response(
+        &mut self,
+        h: CallHandle,
+        code: u16,
+        reason: Option<&str>,
+    ) -> Option<(TxnKey, Response)> {
+        let call = self.calls.get(&h)?;
+        let invite = call.invite.as_ref()?;
+        let key = call.invite_key.clone()?;
+        let mut resp = invite.make_response(code, reason);
+        if code > 100 {
+            if let Ok(mut to) = resp.to_hdr() {
+                to.set_tag(&call.local_tag);
+                resp.headers.set("To", to.to_string());
+            }
+        }
+        let peer = call.peer.ip();
+        if (101..300).contains(&code) {
+            resp.headers.push("Contact", self.contact_for(peer));
+        }
+        if code >= 200 {
+            resp.headers.push("Allow", ALLOW);
+        }
+        resp.headers.push("User-Agent", USER_AGENT);
+        Some((key, resp))
+    }
+
+    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+        if let Some((key, resp)) = self.invite_response(h, code, reason) {
+            self.respond(&key, &resp);
+        }
+    }
+
+    fn fits_incoming(c: &Call) -> bool {
+        c.direction == Direction::Incoming && c.state == CallState::Incoming
+    }
+
+    /// `progress [N] [code [reason]]` (SIP.js `progress`, default 180 Ringing).
+    pub(crate) fn cmd_progress(
+        &mut self,
+        call: Option<CallHandle>,
+        code: u16,
+        reason: Option<String>,
+    ) {
+        if !(101..=199).contains(&code) {
+            self.command_error(format!(
+                "progress: {code} is not a provisional status code (expected 101-199)"
+            ));
+            return;
+        }
+        let Some(h) = self.resolve_call(
+            "progress",
+            call,
+            Self::fits_incoming,
+            "incoming call waiting for an answer",
+        ) else {
+            return;
+        };
+        self.send_provisional(h, code, reason.as_deref());
+        let reason = reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
+        self.emit(Event::Progress {
+            call: h,
+            code,
+            reason,
+        });
+    }
+
+    /// `accept [N]` (SIP.js `accept`, 200 OK with our SDP answer).
+    pub(crate) fn cmd_accept(&mut self, call: Option<CallHandle>) {
+        let Some(h) = self.resolve_call(
+            "accept",
+            call,
+            Self::fits_incoming,
+            "incoming call waiting for an answer",
+        ) else {
+            return;
+        };
+        let Some((key, mut resp)) = self.invite_response(h, 200, None) else {
+            return;
+        };
+        let (body, params) = {
+            let Some(call) = self.calls.get(&h) else {
+                return;
+            };
+            match (&call.answer, &call.local_media) {
+                (Some(a), _) => (a.sdp.clone(), Some(a.params.clone())),
+                (None, Some(m)) if call.offer_in_2xx => (sdp::create_offer(m), None),
+                _ => {
+                    self.command_error(format!(
+                        "accept: call {h} has no media ready yet; try again"
+                    ));
+                    return;
+                }
+            }
+        };
+        resp.headers.push("Content-Type", "application/sdp");
+        resp.body = body.into_bytes();
+        self.respond(&key, &resp);
+        let t1 = self.txns.timer_values().t1;
+        let t1x64 = self.txns.timer_values().t1x64();
+        let now = self.now;
+        if let Some(call) = self.calls.get_mut(&h) {
+            call.state = CallState::Accepted;
+            call.retransmit = Some(Retransmit2xx {
+                bytes: resp.to_bytes(),
+                dest: call.peer,
+                next: now + t1,
+                interval: t1,
+                give_up: now + t1x64,
+            });
+            if let Some(dest) = call
+                .invite
+                .as_ref()
+                .and_then(|i| i.top_via().ok())
+                .and_then(|v| crate::sip::transport::response_destination(&v))
+            {
+                if let Some(r) = call.retransmit.as_mut() {
+                    r.dest = dest;
+                }
+            }
+        }
+        self.emit(Event::Accepted { call: h, code: 200 });
+        if let Some(params) = params {
+            self.start_media(h, params);
+        }
+    }
+
+    /// `reject [N] [code [reason]]` (SIP.js `reject`, default 480).
+    pub(crate) fn cmd_reject(
+        &mut self,
+        call: Option<CallHandle>,
+        code: u16,
+        reason: Option<String>,
+    ) {
+        if !(300..=699).contains(&code) {
+            self.command_error(format!(
+                "reject: {code} is not a rejection status code (expected 300-699)"
+            ));
+            return;
+        }
+        let Some(h) = self.resolve_call(
+            "reject",
+            call,
+            Self::fits_incoming,
+            "incoming call waiting for an answer",
+        ) else {
+            return;
+        };
+        self.reject_incoming(h, code, reason);
+    }
+
+    /// Send a final non-2xx to an incoming INVITE and forget the call.
+    pub(crate) fn reject_incoming(&mut self, h: CallHandle, code: u16, reason: Option<String>) {
+        if let Some((key, resp)) = self.invite_response(h, code, reason.as_deref()) {
+            self.respond(&key, &resp);
+            let announced = self
+                .calls
+                .get(&h)
+                .is_some_and(|c| c.answer.is_some() || c.offer_in_2xx);
+            self.remove_call(h);
+            if announced {
+                self.emit(Event::Rejected {
+                    call: h,
+                    code,
+                    reason: resp.reason,
+                });
+            }
+        }
+    }
+
+    /// §9.2: CANCEL received. 200 to the CANCEL; 487 to the INVITE if it has no final
+    /// response yet; 481 when no INVITE matches.
+    pub(crate) fn on_cancel(&mut self, key: TxnKey, req: Request) {
+        let Some(invite_key) = self.txns.invite_key_for_cancel(&req) else {
+            self.respond_simple(&key, &req, 481);
+            return;
+        };
+        self.respond_simple(&key, &req, 200);
+        if self.txns.server_is_final(&invite_key) {
+            return;
+        }
+        let call = self
+            .calls
+            .values()
+            .find(|c| c.invite_key.as_ref() == Some(&invite_key))
+            .map(|c| (c.handle, c.answer.is_some() || c.offer_in_2xx));
+        if let Some((h, announced)) = call {
+            if let Some((k, resp)) = self.invite_response(h, 487, None) {
+                self.respond(&k, &resp);
+            }
+            self.remove_call(h);
+            if announced {
+                self.emit(Event::Canceled {
+                    call: h,
+                    by: Party::Remote,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The user agent core: invite sessions in the SIP.js model (RFC 3261 §13-§15).
+//!
+//! - `outgoing`: the client context (INVITE, provisional and final responses, CANCEL §9.1).
+//! - `incoming`: the server context (progress, accept, reject, CANCEL received §9.2).
+//! - `in_dialog`: requests inside a dialog (ACK for 2xx, BYE §15, re-INVITE §14).
+//!
+//! Each call is a [`Call`]; its SIP state is named after RFC 3261 (`Calling`, `Proceeding`,
+//! `Early`, `Confirmed`, `Terminated`) and it holds SDP only as opaque bodies plus the
+//! offer/answer results from `media::sdp` (ARCHITECTURE.md rule 8).
+
+mod in_dialog;
+mod incoming;
+mod outgoing;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::dialog::{Dialog, DialogId};
+use super::engine::Engine;
+use super::msg::{Request, Response};
+use super::txn::TxnKey;
+use crate::api::{CallHandle, Direction, Event, FailureCause, Party};
+use crate::media::sdp::{Answer, LocalMedia};
+use crate::media::{MediaCtl, MediaParams};
+
+/// Why a client transaction was started, so its responses reach the right handler.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TxnPurpose {
+    /// The call's initial INVITE.
+    Invite,
+    /// A CANCEL for the call's INVITE.
+    Cancel,
+    /// A BYE ending the call.
+    Bye,
+}
+
+/// Invite-session state, named after RFC 3261 and SIP.js.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallState {
+    /// Outgoing: waiting for the media plane to bind an RTP port before sending INVITE.
+    Opening,
+    /// Outgoing: INVITE sent, no provisional response yet (§17.1.1 Calling).
+    Calling,
+    /// Outgoing: a provisional response arrived (§17.1.1 Proceeding / early dialog).
+    Proceeding,
+    /// Incoming: waiting for the user to accept or reject.
+    Incoming,
+    /// Incoming: 2xx sent, retransmitted until ACK (§13.3.1.4).
+    Accepted,
+    /// Both: the dialog is confirmed (ACK sent or received).
+    Confirmed,
+}
+
+impl CallState {
+    /// Lower-case name for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallState::Opening => "opening",
+            CallState::Calling => "calling",
+            CallState::Proceeding => "proceeding",
+            CallState::Incoming => "incoming",
+            CallState::Accepted => "accepted",
+            CallState::Confirmed => "confirmed",
+        }
+    }
+}
+
+/// §13.3.1.4: a 2xx retransmitted from T1 doubling to T2 until the ACK comes, for 64*T1.
+#[derive(Clone, Debug)]
+pub(crate) struct Retransmit2xx {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) dest: SocketAddr,
+    pub(crate) next: Instant,
+    pub(crate) interval: Duration,
+    pub(crate) give_up: Instant,
+}
+
+/// One call (invite session).
+#[derive(Debug)]
+pub struct Call {
+    pub(crate) handle: CallHandle,
+    pub(crate) direction: Direction,
+    pub(crate) state: CallState,
+    /// Outgoing: the INVITE we sent; incoming: the INVITE we received.
+    pub(crate) invite: Option<Request>,
+    /// The INVITE's transaction (client or server).
+    pub(crate) invite_key: Option<TxnKey>,
+    /// Where the INVITE went (outgoing) or came from (incoming).
+    pub(crate) peer: SocketAddr,
+    /// Request-URI (outgoing) or From (incoming), for events.
+    pub(crate) remote_display: String,
+    /// Our tag (From-tag outgoing; To-tag incoming).
+    pub(crate) local_tag: String,
+    pub(crate) dialog: Option<Dialog>,
+    /// Our media description (known once the RTP socket is open).
+    pub(crate) local_media: Option<LocalMedia>,
+    /// Incoming: our answer to the INVITE's offer, computed when media opened.
+    pub(crate) answer: Option<Answer>,
+    /// Incoming without SDP (late offer): we offered in the 2xx; the answer comes in ACK.
+    pub(crate) offer_in_2xx: bool,
+    /// What the media task runs with, once known.
+    pub(crate) media_params: Option<MediaParams>,
+    /// Outgoing: the user asked to cancel before any provisional response (§9.1).
+    pub(crate) cancel_pending: bool,
+    /// Outgoing: a CANCEL was sent.
+    pub(crate) canceled: bool,
+    /// Outgoing: the ACK for the 2xx, resent on 2xx retransmissions (§13.2.2.4).
+    pub(crate) ack: Option<(Vec<u8>, SocketAddr)>,
+    /// Incoming: the accepted 2xx being retransmitted.
+    pub(crate) retransmit: Option<Retransmit2xx>,
+}
+
+impl Call {
+    pub(crate) fn new(
+        handle: CallHandle,
+        direction: Direction,
+        state: CallState,
+        peer: SocketAddr,
+    ) -> Call {
+        Call {
+            handle,
+            direction,
+            state,
+            invite: None,
+            invite_key: None,
+            peer,
+            remote_display: String::new(),
+            local_tag: String::new(),
+            dialog: None,
+            local_media: None,
+            answer: None,
+            offer_in_2xx: false,
+            media_params: None,
+            cancel_pending: false,
+            canceled: false,
+            ack: None,
+            retransmit: None,
+        }
+    }
+
+    /// The call's own timer (2xx retransmission).
+    pub(crate) fn next_timeout(&self) -> Option<Instant> {
+        self.retransmit.as_ref().map(|r| r.next.min(r.give_up))
+    }
+
+    fn dialog_id(&self) -> Option<&DialogId> {
+        self.dialog.as_ref().map(|d| &d.id)
+    }
+}
+
+impl Engine {
+    /// Pick the call a command means: the one given, or the only one that fits (§ the
+    /// "call number may be left out" rule). Errors are one line for the user.
+    pub(crate) fn resolve_call(
+        &mut self,
+        verb: &str,
+        call: Option<CallHandle>,
+        fits: impl Fn(&Call) -> bool,
+        what: &str,
+    ) -> Option<CallHandle> {
+        match call {
+            Some(h) => match self.calls.get(&h) {
+                Some(c) if fits(c) => Some(h),
+                Some(c) => {
+                    let msg = format!(
+                        "{verb}: call {h} is {} and {}; {verb} needs {what}",
+                        match c.direction {
+                            Direction::Incoming => "incoming",
+                            Direction::Outgoing => "outgoing",
+                        },
+                        c.state.as_str()
+                    );
+                    self.command_error(msg);
+                    None
+                }
+                None => {
+                    let list = self.call_list();
+                    self.command_error(format!("{verb}: {h} is not a call (calls: {list})"));
+                    None
+                }
+            },
+            None => {
+                let fitting: Vec<CallHandle> = self
+                    .calls
+                    .values()
+                    .filter(|c| fits(c))
+                    .map(|c| c.handle)
+                    .collect();
+                match fitting.as_slice() {
+                    [one] => Some(*one),
+                    [] => {
+                        self.command_error(format!("{verb}: there is no {what}"));
+                        None
+                    }
+                    many => {
+                        let list: Vec<String> = many.iter().map(|h| h.to_string()).collect();
+                        self.command_error(format!(
+                            "{verb}: several calls fit ({}); say which, e.g. '{verb} {}'",
+                            list.join(", "),
+                            list[0]
+                        ));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn call_list(&self) -> String {
+        if self.calls.is_empty() {
+            return "none".into();
+        }
+        self.calls
+            .keys()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Remove a call and stop its media. Events are the caller's job.
+    pub(crate) fn remove_call(&mut self, h: CallHandle) -> Option<Call> {
+        let call = self.calls.remove(&h)?;
+        if call.local_media.is_some() {
+            self.media(MediaCtl::Stop { call: h });
+        }
+        Some(call)
+    }
+
+    /// SIP.js `terminate`: CANCEL, reject, BYE, or forget, depending on the state.
+    pub(crate) fn end_call(&mut self, h: CallHandle, cause: &str) {
+        let Some(call) = self.calls.get(&h) else {
+            return;
+        };
+        match (call.direction, call.state) {
+            (_, CallState::Opening) => {
+                self.remove_call(h);
+                self.emit(Event::Canceled {
+                    call: h,
+                    by: Party::Local,
+                });
+            }
+            (Direction::Outgoing, CallState::Calling | CallState::Proceeding) => {
+                self.cancel_invite(h);
+            }
+            (Direction::Incoming, CallState::Incoming) => {
+                self.reject_incoming(h, 480, None);
+            }
+            (_, CallState::Accepted | CallState::Confirmed) => {
+                self.send_bye(h, cause);
+            }
+            (Direction::Incoming, _) | (Direction::Outgoing, _) => {
+                self.remove_call(h);
+            }
+        }
+    }
+
+    pub(crate) fn on_txn_timeout(&mut self, h: CallHandle, purpose: TxnPurpose) {
+        if purpose != TxnPurpose::Invite {
+            return;
+        }
+        let Some(call) = self.remove_call(h) else {
+            return;
+        };
+        if call.canceled || call.cancel_pending {
+            self.emit(Event::Canceled {
+                call: h,
+                by: Party::Local,
+            });
+        } else {
+            self.emit(Event::Failed {
+                call: h,
+                cause: FailureCause::Timeout,
+            });
+        }
+    }
+
+    pub(crate) fn on_call_timer(&mut self, h: CallHandle) {
+        let now = self.now;
+        let t2 = self.txns.timer_values().t2;
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
+        let Some(r) = call.retransmit.as_mut() else {
+            return;
+        };
+        if now >= r.give_up {
+            // §13.3.1.4: no ACK within 64*T1 — confirm, then end the session with BYE.
+            call.retransmit = None;
+            call.state = CallState::Confirmed;
+            self.send_bye(h, "no-ack");
+            return;
+        }
+        if now >= r.next {
+            let (bytes, dest) = (r.bytes.clone(), r.dest);
+            r.interval = (r.interval * 2).min(t2);
+            r.next = now + r.interval;
+            self.transmit(dest, bytes);
+        }
+    }
+
+    pub(crate) fn on_owned_response(
+        &mut self,
+        h: CallHandle,
+        purpose: TxnPurpose,
+        key: TxnKey,
+        resp: Response,
+    ) {
+        match purpose {
+            TxnPurpose::Invite => self.on_invite_response(h, key, resp),
+            TxnPurpose::Cancel | TxnPurpose::Bye => {
+                tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
+            }
+        }
+    }
+
+    /// Find the call a dialog id belongs to.
+    pub(crate) fn call_by_dialog(&self, id: &DialogId) -> Option<CallHandle> {
+        self.calls
+            .values()
+            .find(|c| c.dialog_id() == Some(id))
+            .map(|c| c.handle)
+    }
+}

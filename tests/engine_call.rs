@@ -1,0 +1,281 @@
+//! Whole calls between two engines on the simulated network (RFC 3261 §13, §15, §9).
+
+mod sim;
+
+use std::time::Duration;
+
+use sim::Net;
+use sipline::api::{Command, Event, Party};
+use sipline::media::MediaCtl;
+
+const ALICE: usize = 0;
+const BOB: usize = 1;
+const S: Duration = Duration::from_secs(1);
+
+fn invite(net: &mut Net, from: usize, to: usize) {
+    let target = net.uri(to);
+    net.command(from, Command::Invite { target });
+}
+
+#[test]
+fn call_is_answered_media_starts_and_caller_hangs_up() {
+    let mut net = Net::new(2, 1);
+    invite(&mut net, ALICE, BOB);
+    assert!(net.wait_event(BOB, "incoming", S).is_some());
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    let p = net
+        .wait_event(ALICE, "progress", S)
+        .expect("alice hears ringing");
+    assert!(matches!(p, Event::Progress { code: 180, ref reason, .. } if reason == "Ringing"));
+    net.command(BOB, Command::Accept { call: None });
+    assert!(net.wait_event(ALICE, "accepted", S).is_some());
+    net.run_for(S);
+    // Both sides negotiated the first codec of the offer and started media at the other's RTP port.
+    for (me, other) in [(ALICE, BOB), (BOB, ALICE)] {
+        let start = net.uas[me]
+            .media
+            .iter()
+            .find_map(|m| match m {
+                MediaCtl::Start { params, .. } => Some(params.clone()),
+                _ => None,
+            })
+            .expect("media started");
+        assert_eq!(start.codec.kind.display_name(), "PCMU/8000");
+        let other_open = net.uas[other]
+            .media
+            .iter()
+            .any(|m| matches!(m, MediaCtl::Open { .. }));
+        assert!(other_open);
+        assert_eq!(start.remote.ip().to_string(), "127.0.0.1");
+    }
+    // Bob's 2xx was ACKed: no 2xx retransmission after the ACK arrived.
+    let oks = net
+        .sent_lines(BOB)
+        .iter()
+        .filter(|l| *l == "SIP/2.0 200")
+        .count();
+    assert_eq!(oks, 1, "bob sent {:?}", net.sent_lines(BOB));
+    net.command(ALICE, Command::Hangup { call: None });
+    let t = net.wait_event(BOB, "terminated", S).expect("bob sees BYE");
+    assert!(matches!(
+        t,
+        Event::Terminated {
+            by: Party::Remote,
+            ..
+        }
+    ));
+    assert!(matches!(
+        net.uas[ALICE].events.last().map(|(_, e)| e.clone()),
+        Some(Event::Terminated {
+            by: Party::Local,
+            ..
+        })
+    ));
+    net.run_for(S * 40);
+    assert_eq!(net.uas[ALICE].engine.call_count(), 0);
+    assert_eq!(net.uas[BOB].engine.call_count(), 0);
+    assert!(net.uas[BOB]
+        .media
+        .iter()
+        .any(|m| matches!(m, MediaCtl::Stop { .. })));
+    assert_eq!(
+        net.sent_lines(ALICE),
+        vec!["INVITE", "ACK", "BYE"],
+        "alice's wire"
+    );
+    assert_eq!(
+        net.sent_lines(BOB),
+        vec!["SIP/2.0 100", "SIP/2.0 180", "SIP/2.0 200", "SIP/2.0 200"],
+        "bob's wire: 100, 180, 200 INVITE, 200 BYE"
+    );
+}
+
+#[test]
+fn reject_defaults_to_480_and_caller_sees_rejected() {
+    let mut net = Net::new(2, 2);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        BOB,
+        Command::Reject {
+            call: None,
+            code: 480,
+            reason: None,
+        },
+    );
+    let r = net.wait_event(ALICE, "rejected", S).expect("rejected");
+    assert!(
+        matches!(r, Event::Rejected { code: 480, ref reason, .. } if reason == "Temporarily Unavailable")
+    );
+    net.run_for(S * 40);
+    // The transaction ACKed the 480 (§17.1.1.3) and bob stopped retransmitting it.
+    assert_eq!(net.sent_lines(ALICE), vec!["INVITE", "ACK"]);
+    assert_eq!(
+        net.sent_lines(BOB)
+            .iter()
+            .filter(|l| *l == "SIP/2.0 480")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn reject_with_code_and_reason() {
+    let mut net = Net::new(2, 3);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        BOB,
+        Command::Reject {
+            call: None,
+            code: 486,
+            reason: Some("Busy Here Now".into()),
+        },
+    );
+    let r = net.wait_event(ALICE, "rejected", S).unwrap();
+    assert!(
+        matches!(r, Event::Rejected { code: 486, ref reason, .. } if reason == "Busy Here Now")
+    );
+}
+
+#[test]
+fn cancel_while_ringing_gives_487_and_canceled_on_both_sides() {
+    let mut net = Net::new(2, 4);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.wait_event(ALICE, "progress", S).unwrap();
+    net.command(ALICE, Command::Cancel { call: None });
+    let c = net
+        .wait_event(ALICE, "canceled", S)
+        .expect("alice canceled");
+    assert!(matches!(
+        c,
+        Event::Canceled {
+            by: Party::Local,
+            ..
+        }
+    ));
+    let c = net.wait_event(BOB, "canceled", S).expect("bob canceled");
+    assert!(matches!(
+        c,
+        Event::Canceled {
+            by: Party::Remote,
+            ..
+        }
+    ));
+    net.run_for(S * 40);
+    assert_eq!(net.sent_lines(ALICE), vec!["INVITE", "CANCEL", "ACK"]);
+    let bob = net.sent_lines(BOB);
+    assert!(bob.contains(&"SIP/2.0 487".to_string()), "{bob:?}");
+    assert!(!net.event_names(ALICE).contains(&"rejected"));
+}
+
+#[test]
+fn cancel_before_any_provisional_waits_for_one() {
+    // §9.1: CANCEL only after a provisional response. Bob's 100 Trying comes at once,
+    // so cancel right after invite must still end in 487.
+    let mut net = Net::new(2, 5);
+    invite(&mut net, ALICE, BOB);
+    net.command(ALICE, Command::Cancel { call: None });
+    assert!(net.wait_event(ALICE, "canceled", S * 2).is_some());
+    assert!(!net.event_names(BOB).contains(&"accepted"));
+}
+
+#[test]
+fn callee_hangs_up_with_bye() {
+    let mut net = Net::new(2, 6);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(BOB, Command::Accept { call: None });
+    net.wait_event(ALICE, "accepted", S).unwrap();
+    net.run_for(S);
+    net.command(BOB, Command::Hangup { call: None });
+    let t = net.wait_event(ALICE, "terminated", S).unwrap();
+    assert!(matches!(t, Event::Terminated { by: Party::Remote, ref cause, .. } if cause == "bye"));
+}
+
+#[test]
+fn bye_for_unknown_dialog_gets_481() {
+    let mut net = Net::new(2, 7);
+    let bye = "BYE sip:bob@127.0.0.1:5062 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bKnodialog\r\n\
+        Max-Forwards: 70\r\n\
+        From: <sip:x@127.0.0.1:5099>;tag=aaa\r\n\
+        To: <sip:bob@127.0.0.1:5062>;tag=bbb\r\n\
+        Call-ID: nosuchcall\r\n\
+        CSeq: 2 BYE\r\n\
+        Content-Length: 0\r\n\r\n";
+    net.inject(BOB, "127.0.0.1:5099".parse().unwrap(), bye.as_bytes());
+    net.run_for(S);
+    let replies: Vec<String> = net
+        .stray
+        .iter()
+        .map(|(_, _, _, b)| {
+            String::from_utf8_lossy(b)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(replies, vec!["SIP/2.0 481 Call/Transaction Does Not Exist"]);
+}
+
+#[test]
+fn commands_in_the_wrong_state_say_why_and_send_nothing() {
+    let mut net = Net::new(2, 8);
+    net.command(ALICE, Command::Accept { call: None });
+    net.command(
+        ALICE,
+        Command::Hangup {
+            call: Some(sipline::api::CallHandle(7)),
+        },
+    );
+    net.command(
+        ALICE,
+        Command::Reject {
+            call: None,
+            code: 200,
+            reason: None,
+        },
+    );
+    let msgs: Vec<String> = net.uas[ALICE]
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::CommandError { message } => Some(message.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![
+            "accept: there is no incoming call waiting for an answer".to_string(),
+            "hangup: 7 is not a call (calls: none)".to_string(),
+            "reject: 200 is not a rejection status code (expected 300-699)".to_string(),
+        ]
+    );
+    assert!(net.uas[ALICE].sent.is_empty());
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(ALICE, Command::Accept { call: None });
+    assert!(matches!(
+        net.uas[ALICE].events.last().map(|(_, e)| e.clone()),
+        Some(Event::CommandError { ref message }) if message == "accept: there is no incoming call waiting for an answer"
+    ));
+}
