@@ -6,8 +6,9 @@
 //!   never hang, and never leaves a process behind.
 //! - Ports come from [`reserve_ports`]: a lock file per port under the system temp dir plus a
 //!   bind probe, so test binaries that cargo runs in parallel never collide. The range
-//!   20000-29999 is outside Linux's ephemeral range (32768-60999, where sipline's own RTP
-//!   sockets may land) and outside the RTP range given to baresip (10000-19999).
+//!   20100-29999 stays clear of sipline's default RTP range (10000-20000), of the RTP range
+//!   given to baresip (30000-32699) and of Linux's ephemeral range (32768-60999). Each
+//!   sipline also gets its own reserved `--rtp-ports` block.
 //! - A missing peer binary skips the test with a loud message, unless `CI` is set: under CI
 //!   it is a failure (scripts/test installs the peers).
 //! - Each test gets a [`TempDir`] under `std::env::temp_dir()`; it is kept (and its path

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 
-const PORT_RANGE: std::ops::Range<u16> = 20000..30000;
+const PORT_RANGE: std::ops::Range<u16> = 20100..30000;
 
 /// `count` consecutive ports on 127.0.0.1, free for both UDP and TCP when reserved, and
 /// held (by lock files) until dropped.

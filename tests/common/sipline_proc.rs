@@ -102,6 +102,7 @@ pub struct Sipline {
     events: Vec<Value>,
     reader: Option<JoinHandle<Vec<String>>>,
     stderr_path: PathBuf,
+    _rtp: Ports,
     /// The flags it was started with.
     pub opts: SiplineOpts,
 }
@@ -123,10 +124,17 @@ pub struct Outcome {
 impl Sipline {
     /// Starts sipline with `opts`; `dir` receives `NAME.err`.
     pub fn spawn(name: &str, opts: SiplineOpts, dir: &Path) -> Sipline {
+        // Its own RTP ports, so parallel tests never race for the default range.
+        let rtp = reserve_ports(10);
+        let mut args = opts.args();
+        if !args.iter().any(|a| a == "--rtp-ports") {
+            args.push("--rtp-ports".to_owned());
+            args.push(format!("{}-{}", rtp.port(), rtp.nth(9)));
+        }
         let stderr_path = dir.join(format!("{name}.err"));
         let stderr = fs::File::create(&stderr_path).expect("create sipline stderr file");
         let mut cmd = Command::new(sipline_bin());
-        cmd.args(opts.args())
+        cmd.args(&args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
@@ -134,7 +142,7 @@ impl Sipline {
             .stderr(stderr);
         let mut child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("spawn sipline {:?}: {e}", opts.args()));
+            .unwrap_or_else(|e| panic!("spawn sipline {args:?}: {e}"));
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, events_rx) = mpsc::channel();
@@ -159,6 +167,7 @@ impl Sipline {
             events: Vec::new(),
             reader: Some(reader),
             stderr_path,
+            _rtp: rtp,
             opts,
         }
     }
