@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
@@ -138,18 +138,6 @@ pub fn wait_udp_bound(port: u16, timeout: Duration) -> bool {
             return true;
         }
         thread::sleep(Duration::from_millis(25));
-    }
-    false
-}
-
-/// Waits until something accepts TCP connections on 127.0.0.1:`port`.
-pub fn wait_tcp_listening(port: u16, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&local(port), Duration::from_millis(200)).is_ok() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(50));
     }
     false
 }

@@ -222,11 +222,6 @@ impl Sipline {
         }
     }
 
-    /// Closes stdin (end of script).
-    pub fn close_stdin(&mut self) {
-        self.stdin = None;
-    }
-
     fn drain(&mut self) {
         while let Ok(v) = self.events_rx.try_recv() {
             self.events.push(v);
