@@ -73,13 +73,20 @@ fn lock_port(port: u16) -> Option<PathBuf> {
                 let owner = fs::read_to_string(&path)
                     .ok()
                     .and_then(|s| s.trim().parse::<u32>().ok());
-                match owner {
-                    Some(pid) if pid_alive(pid) => return None,
-                    // Stale (or being written right now: then the retry fails too).
-                    _ => {
-                        let _ = fs::remove_file(&path);
-                    }
+                let stale = match owner {
+                    Some(pid) => !pid_alive(pid),
+                    // No pid yet: another process is between creating and writing it,
+                    // unless the file is old (a crash at exactly that point).
+                    None => fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > Duration::from_secs(10)),
+                };
+                if !stale {
+                    return None;
                 }
+                let _ = fs::remove_file(&path);
             }
         }
     }
