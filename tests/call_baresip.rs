@@ -55,8 +55,10 @@ fn sipline_calls_baresip(codec: &str, baresip_codecs: &str) {
         baresip.uri()
     );
     let out = run_sipline("sipline", opts, &script, dir.path(), secs(45));
-    let closed = baresip.wait_event("CALL_CLOSED", secs(5));
     out.assert_success();
+    assert_eq!(out.first("accepted")["code"], 200, "{}", out.report());
+    assert_eq!(out.first("terminated")["by"], "local", "{}", out.report());
+    let closed = baresip.wait_event("CALL_CLOSED", secs(5));
     assert!(
         baresip.wait_event("CALL_ESTABLISHED", secs(0)).is_some() && closed.is_some(),
         "baresip should report CALL_ESTABLISHED then CALL_CLOSED\n{}\n{}",
@@ -90,10 +92,7 @@ fn baresip_calls_sipline(codec: &str, baresip_codecs: &str) {
          wait terminated 10s\n\
          quit\n",
     );
-    if !wait_udp_bound(me.port(), secs(10)) {
-        let out = sipline.finish(secs(2));
-        panic!("sipline never bound {}\n{}", local(me.port()), out.report());
-    }
+    sipline.expect_listening();
     if let Err(e) = baresip.command("dial", &uri, secs(5)) {
         let out = sipline.finish(secs(2));
         panic!("{e}\n{}\n{}", baresip.peer.logs(), out.report());

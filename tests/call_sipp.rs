@@ -72,10 +72,7 @@ fn sipp_uac_calls_sipline_which_answers() {
          wait terminated 20s\n\
          quit\n",
     );
-    if !wait_udp_bound(me.port(), secs(10)) {
-        let out = sipline.finish(secs(2));
-        panic!("sipline never bound {}\n{}", local(me.port()), out.report());
-    }
+    sipline.expect_listening();
     let mut sipp = Sipp::uac(dir.path(), local(me.port()), "sipline", 2000);
     sipp.assert_success(
         secs(40),

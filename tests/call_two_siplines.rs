@@ -22,10 +22,7 @@ fn two_siplines(codec: &str, codec_name: &str) {
 
     let mut callee = Sipline::spawn("bob", bob.clone(), dir.path());
     callee.send("wait incoming 20s\naccept\nwait terminated 30s\nquit\n");
-    if !wait_udp_bound(pb.port(), secs(10)) {
-        let out = callee.finish(secs(2));
-        panic!("bob never bound {}\n{}", local(pb.port()), out.report());
-    }
+    callee.expect_listening();
     let script = format!(
         "invite {}\n\
          wait accepted 10s\n\

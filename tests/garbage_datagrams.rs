@@ -115,6 +115,7 @@ fn garbage_during_a_call_is_survived_and_bad_requests_get_400() {
     sock.send_to(&full.as_bytes()[..full.len() / 2], target)
         .unwrap();
     let codes = responses_for(&sock, "z9hG4bK-trunc", Duration::from_millis(800));
+    eprintln!("truncated INVITE → {codes:?}");
     if codes.iter().any(|c| (200..300).contains(c) || *c == 180) {
         problems.push(format!("truncated INVITE was treated as a call: {codes:?}"));
     }
@@ -134,6 +135,7 @@ fn garbage_during_a_call_is_survived_and_bad_requests_get_400() {
     );
     sock.send_to(huge.as_bytes(), target).unwrap();
     let codes = responses_for(&sock, "z9hG4bK-huge", secs(2));
+    eprintln!("INVITE with a {filler}-byte header → {codes:?}");
     if !codes.iter().any(|c| matches!(c, 400 | 413 | 513)) {
         problems.push(format!(
             "INVITE with a {}-byte header: want 400 (or 513), got {codes:?}",
@@ -144,6 +146,7 @@ fn garbage_during_a_call_is_survived_and_bad_requests_get_400() {
     let no_cseq = invite(from, target, "z9hG4bK-nocseq", false, "");
     sock.send_to(no_cseq.as_bytes(), target).unwrap();
     let codes = responses_for(&sock, "z9hG4bK-nocseq", secs(2));
+    eprintln!("INVITE without CSeq → {codes:?}");
     if !codes.contains(&400) {
         problems.push(format!("INVITE without CSeq: want 400, got {codes:?}"));
     }
