@@ -192,7 +192,7 @@ impl RunLoop {
                         if self.sip_trace {
                             trace_message("received from", source, &contents);
                         }
-                        Input::Receive(Receive { source, contents })
+                        Input::Receive(Receive::udp(source, contents))
                     }
                     Err(e) => {
                         // ICMP errors surface here on some systems; the engine's timers
