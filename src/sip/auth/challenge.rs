@@ -267,6 +267,12 @@ fn is_token_char(c: u8) -> bool {
         )
 }
 
+/// Control characters other than SP and HTAB (RFC 5234 CTL). CR and LF only occur in a
+/// header value as folding, which the message parser has already removed.
+fn is_forbidden_ctl(c: u8) -> bool {
+    (c < 0x20 && c != b'\t') || c == 0x7f
+}
+
 fn is_lws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -323,7 +329,19 @@ impl<'a> Cursor<'a> {
                     self.pos += 1;
                     return Ok(value);
                 }
+                Some(c) if is_forbidden_ctl(c) => {
+                    return Err(ChallengeError::ControlChar { at: self.pos })
+                }
                 Some(b'\\') => {
+                    if self
+                        .s
+                        .as_bytes()
+                        .get(self.pos + 1)
+                        .copied()
+                        .is_some_and(is_forbidden_ctl)
+                    {
+                        return Err(ChallengeError::ControlChar { at: self.pos + 1 });
+                    }
                     let o = owned.get_or_insert_with(String::new);
                     o.push_str(&self.s[run..self.pos]);
                     self.pos += 1;
@@ -350,7 +368,7 @@ impl<'a> Cursor<'a> {
     fn bare_value(&mut self) -> &'a str {
         let start = self.pos;
         while let Some(c) = self.peek() {
-            if is_lws(c) || c == b',' || c == b'"' {
+            if is_lws(c) || c == b',' || c == b'"' || is_forbidden_ctl(c) {
                 break;
             }
             self.pos += self.s[self.pos..].chars().next().map_or(1, char::len_utf8);
@@ -499,6 +517,24 @@ mod tests {
             Challenge::parse(r#"Digest realm="r" x, nonce="n""#),
             Err(ChallengeError::UnexpectedChar { .. })
         ));
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        assert_eq!(
+            Challenge::parse("Digest realm=\"a\r\nX-Evil: 1\", nonce=\"n\""),
+            Err(ChallengeError::ControlChar { at: 15 })
+        );
+        assert_eq!(
+            Challenge::parse("Digest realm=\"a\\\n\", nonce=\"n\""),
+            Err(ChallengeError::ControlChar { at: 16 })
+        );
+        assert!(matches!(
+            Challenge::parse("Digest realm=a\u{0}b, nonce=n"),
+            Err(ChallengeError::UnexpectedChar { .. })
+        ));
+        let c = Challenge::parse("Digest realm=\"a\tb\", nonce=\"n\"").unwrap();
+        assert_eq!(c.realm, "a\tb");
     }
 
     #[test]

@@ -71,8 +71,9 @@ pub enum AuthDecision {
 #[non_exhaustive]
 pub enum AuthFailure {
     /// The server challenged again a request that carried our credentials for this realm,
-    /// without `stale=true` (or with the very nonce we used): wrong username or password. We
-    /// stop here rather than loop (RFC 3261 §22.2: a UAC MAY retry, it is not obliged to).
+    /// without `stale=true` (or with the very nonce we used): wrong username or password.
+    /// RFC 3261 §22.1: "A UAC MUST NOT re-attempt requests with the credentials that have
+    /// just been rejected (though the request may be retried if the nonce was stale)".
     #[error("credentials rejected for realm {realm:?}")]
     Rejected {
         /// The realm whose credentials were refused.

@@ -290,6 +290,82 @@ mod tests {
         assert!(dbg.contains("***"));
     }
 
+    /// Random strings over an alphabet of the characters that matter to the grammar.
+    fn random_text(rng: &mut impl rand::Rng, alphabet: &[char], max: usize) -> String {
+        let n = rng.gen_range(0..=max);
+        (0..n)
+            .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+            .collect()
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7616);
+        let alphabet = [
+            'D', 'i', 'g', 'e', 's', 't', ' ', '\t', '\r', '\n', '"', '\\', ',', '=', 'r', 'a',
+            'l', 'm', 'n', 'o', 'c', 'é', '\u{0}', '/', '+',
+        ];
+        for _ in 0..5000 {
+            let s = random_text(&mut rng, &alphabet, 40);
+            let _ = crate::sip::auth::parse_challenges(&s);
+            let _ = redact_authorization(&s);
+            let prefixed = format!("Digest realm=\"r\", nonce=\"n\", {s}");
+            let _ = crate::sip::auth::parse_challenges(&prefixed);
+            let _ = redact_authorization(&prefixed);
+        }
+    }
+
+    #[test]
+    fn built_header_parses_back_and_redacts() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(2617);
+        let alphabet = [
+            'a', 'Z', '0', ' ', '"', '\\', ',', '=', ';', ':', '@', 'é', '/',
+        ];
+        for _ in 0..500 {
+            let realm = random_text(&mut rng, &alphabet, 12);
+            let nonce = random_text(&mut rng, &alphabet, 12);
+            let opaque = random_text(&mut rng, &alphabet, 12);
+            let username = random_text(&mut rng, &alphabet, 12);
+            let challenge = Challenge {
+                realm: realm.clone(),
+                nonce: nonce.clone(),
+                opaque: Some(opaque.clone()),
+                stale: false,
+                algorithm: Algorithm::Sha256,
+                qop: vec![Qop::Auth],
+                domain: Vec::new(),
+                userhash: false,
+            };
+            let input = DigestInput {
+                algorithm: Algorithm::Sha256,
+                username: &username,
+                realm: &realm,
+                password: "pw",
+                nonce: &nonce,
+                cnonce: "c",
+                nc: 7,
+                qop: Some(Qop::Auth),
+                method: "REGISTER",
+                uri: "sip:example.com",
+                body: b"",
+            };
+            let value = authorization_value(&challenge, &input);
+            let raws = parse_raw(&value).unwrap();
+            assert_eq!(raws.len(), 1, "{value}");
+            let raw = &raws[0];
+            assert_eq!(raw.get("username"), Some(username.as_str()));
+            assert_eq!(raw.get("realm"), Some(realm.as_str()));
+            assert_eq!(raw.get("nonce"), Some(nonce.as_str()));
+            assert_eq!(raw.get("opaque"), Some(opaque.as_str()));
+            assert_eq!(raw.get("nc"), Some("00000007"));
+            let response = input.response();
+            assert_eq!(raw.get("response"), Some(response.as_str()));
+            assert!(!redact_authorization(&value).contains(&response));
+        }
+    }
+
     #[test]
     fn redaction() {
         let v = r#"Digest username="u", response="6629fae49393a05397450978507c4ef1", nc=00000001"#;

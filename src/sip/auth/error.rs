@@ -26,6 +26,13 @@ pub enum ChallengeError {
         /// Byte offset of the opening quote.
         at: usize,
     },
+    /// A control character (CR, LF, NUL, …) inside a value: refused so that nothing we echo
+    /// back into `Authorization` can break the header (RFC 3261 §25.1 `qdtext` excludes CTLs).
+    #[error("control character at byte {at}")]
+    ControlChar {
+        /// Byte offset in the header value.
+        at: usize,
+    },
     /// `name=` with nothing after it.
     #[error("parameter without a value at byte {at}")]
     MissingValue {
