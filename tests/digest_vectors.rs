@@ -390,6 +390,90 @@ fn stale_nonce_retries_silently_with_new_nonce() {
 }
 
 #[test]
+fn expired_nonce_without_stale_on_a_refresh_retries_once() {
+    // A refresh carries a nonce accepted before (nc=2); the server answers with a new nonce
+    // and no stale flag. Retry silently; if the retry (nc=1) is refused, stop.
+    let mut client = alice();
+    let first = register(1);
+    let r1 = challenged(&first, 401, &[ASTERISK_401]);
+    assert_eq!(
+        client.handle_challenge(&first, &r1),
+        Ok(AuthDecision::Retry)
+    );
+    let mut second = register(2);
+    client.authorize(&mut second, "cn-1"); // 200 OK
+    let mut refresh = register(3);
+    client.authorize(&mut refresh, "cn-2"); // nc=2
+    let expired = challenged(
+        &refresh,
+        401,
+        &[r#"Digest realm="asterisk",nonce="1700003600/new",algorithm=MD5,qop="auth""#],
+    );
+    assert_eq!(
+        client.handle_challenge(&refresh, &expired),
+        Ok(AuthDecision::RetryStale)
+    );
+    let mut retry = register(4);
+    client.authorize(&mut retry, "cn-3");
+    assert!(auth_lines(&retry, "Authorization")[0].contains("nc=00000001"));
+    let refused = challenged(
+        &retry,
+        401,
+        &[r#"Digest realm="asterisk",nonce="1700003601/newer",algorithm=MD5,qop="auth""#],
+    );
+    assert!(matches!(
+        client.handle_challenge(&retry, &refused),
+        Ok(AuthDecision::Fail(AuthFailure::Rejected { .. }))
+    ));
+}
+
+#[test]
+fn without_qop_the_cached_count_decides() {
+    // No qop: the request carries no nc, so the client's own count for the nonce is used.
+    let mut client = alice();
+    let first = register(1);
+    let plain = r#"Digest realm="asterisk", nonce="plain-1""#;
+    let r1 = challenged(&first, 401, &[plain]);
+    assert_eq!(
+        client.handle_challenge(&first, &r1),
+        Ok(AuthDecision::Retry)
+    );
+    let mut second = register(2);
+    client.authorize(&mut second, "unused");
+    // resp("md5","alice","asterisk","s3cret","plain-1","","","","REGISTER","sip:pbx.example.com")
+    assert_eq!(
+        auth_lines(&second, "Authorization"),
+        vec![
+            "Digest username=\"alice\", realm=\"asterisk\", nonce=\"plain-1\", \
+             uri=\"sip:pbx.example.com\", response=\"c7065911fa87ffdb87869626d31473d5\", \
+             algorithm=MD5"
+        ]
+    );
+    let mut third = register(3);
+    client.authorize(&mut third, "unused"); // second use of plain-1
+    let expired = challenged(
+        &third,
+        401,
+        &[r#"Digest realm="asterisk", nonce="plain-2", stale=true"#],
+    );
+    assert_eq!(
+        client.handle_challenge(&third, &expired),
+        Ok(AuthDecision::RetryStale)
+    );
+    let mut fourth = register(4);
+    client.authorize(&mut fourth, "unused"); // first use of plain-2
+    let refused = challenged(
+        &fourth,
+        401,
+        &[r#"Digest realm="asterisk", nonce="plain-3", stale=true"#],
+    );
+    assert!(matches!(
+        client.handle_challenge(&fourth, &refused),
+        Ok(AuthDecision::Fail(AuthFailure::Rejected { .. }))
+    ));
+}
+
+#[test]
 fn stale_with_the_nonce_we_used_fails() {
     let mut client = alice();
     let first = register(1);
@@ -535,7 +619,7 @@ fn www_and_proxy_realms_both_sent() {
 
 #[test]
 fn strongest_supported_challenge_wins() {
-    // MD5 listed first, SHA-256 second, an unknown algorithm third (skipped, RFC 8760 §2.6).
+    // MD5 listed first, SHA-256 second, an unknown algorithm third (ignored, RFC 7616 §3.3).
     let mut client = DigestClient::new(vec![Credentials::new("bob", "pw")]);
     let req = Request::new(Method::Register, Uri::parse("sip:sip.example.org").unwrap());
     let r = challenged(

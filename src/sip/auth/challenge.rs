@@ -71,7 +71,8 @@ impl Algorithm {
     }
 
     /// Preference rank, higher is stronger: SHA-512-256 > SHA-256 > MD5; a `-sess` variant
-    /// ranks with its hash (RFC 8760 §2.4 lists challenges strongest first).
+    /// ranks with its hash (RFC 8760 brings SHA-256 and SHA-512-256 to SIP as stronger
+    /// alternatives to MD5).
     pub fn strength(self) -> u8 {
         match self {
             Algorithm::Md5 | Algorithm::Md5Sess => 1,

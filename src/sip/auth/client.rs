@@ -57,9 +57,9 @@ pub enum AuthDecision {
     /// New challenges were cached: build the request again (new CSeq, new branch, RFC 3261
     /// §22.2), call [`DigestClient::authorize`] on it and send it.
     Retry,
-    /// Every challenged realm answered `stale=true` to credentials we sent: the password was
-    /// right, only the nonce expired (RFC 7616 §3.3). Retry as for `Retry`, without telling
-    /// the user.
+    /// Every challenged realm answered credentials we had used successfully before with a new
+    /// nonce (`stale=true`, RFC 7616 §3.3, or a plain nonce expiry): the password was right,
+    /// only the nonce expired. Retry as for `Retry`, without telling the user.
     RetryStale,
     /// Do not retry; report this to the user.
     Fail(AuthFailure),
@@ -96,8 +96,6 @@ struct CachedChallenge {
     credentials: usize,
     /// Requests already authorized with `challenge.nonce` (the last `nc` sent).
     nc: u32,
-    /// The nonce arrived with `stale=true` in answer to our credentials.
-    from_stale: bool,
 }
 
 /// Credentials the request carried for one realm, read back from its headers.
@@ -152,20 +150,28 @@ impl DigestClient {
     /// Handle a 401 or 407 to `request` (the request exactly as it was sent, so that the
     /// credentials it carried can be compared with the new challenge).
     ///
-    /// For every realm challenged, the strongest supported challenge is chosen (SHA-512-256 >
-    /// SHA-256 > MD5; RFC 8760 §2.4 has servers list one challenge per algorithm, preferred
-    /// first, and we prefer strength over order so a reordering middlebox cannot downgrade
-    /// us; ties keep the first). Challenges we cannot use are skipped (RFC 8760 §2.6).
+    /// For every realm challenged, one challenge is chosen. RFC 8760 §2.4 has servers send one
+    /// challenge per algorithm, most preferred first, and UACs use the topmost they support; we
+    /// choose the strongest supported one instead (SHA-512-256 > SHA-256 > MD5, ties keep the
+    /// topmost), which differs only when a server lists a weaker algorithm above a stronger one
+    /// and cannot be downgraded by reordering. Challenges we cannot use are skipped (RFC 7616
+    /// §3.3: an algorithm that is not understood means the challenge is ignored).
     ///
-    /// Decision per realm, then combined (any `Fail` wins; `RetryStale` only if all are
-    /// stale):
+    /// Decision per realm, then combined (any `Fail` wins; `RetryStale` only if every realm
+    /// is a silent retry):
     /// - the request carried no credentials for the realm → `Retry`;
-    /// - it did, and the challenge is not `stale=true` → `Fail(Rejected)` (RFC 7616 §3.3:
-    ///   the credentials themselves were refused; servers such as Asterisk send a fresh nonce
-    ///   with every 401, so retrying would loop);
-    /// - `stale=true` with the nonce we already used, or with a nonce that itself came from a
-    ///   stale retry and was refused at its first use (`nc=00000001`) → `Fail(Rejected)`;
-    /// - otherwise `stale=true` → `RetryStale`.
+    /// - it carried credentials with the nonce now challenged again → `Fail(Rejected)`;
+    /// - it carried credentials with a nonce at its first use (`nc=00000001`, i.e. the retry
+    ///   right after a challenge) → `Fail(Rejected)`, whether or not `stale=true`: the
+    ///   credentials were refused (Asterisk answers a wrong password with a fresh nonce), or
+    ///   the server calls its own new nonce stale; either way retrying would loop;
+    /// - it carried credentials with a nonce already used before (`nc` > 1: it had been
+    ///   accepted) and a new nonce comes back → `RetryStale`. With `stale=true` this is RFC
+    ///   7616 §3.3; without it, it is how some servers expire nonces, and the next attempt is
+    ///   at `nc=00000001`, so a refusal then ends in `Fail`. No loop is possible.
+    ///
+    /// Without qop the request carries no `nc`; the count kept in the cache for that nonce is
+    /// used, and a nonce the cache no longer knows counts as first use.
     ///
     /// Errors: `NotAChallenge` for another status code (caller misuse), `MissingChallenge`
     /// and `NoUsableChallenge` when the server offers nothing we can answer.
@@ -210,32 +216,30 @@ impl DigestClient {
 
         // Decide first; the cache is only updated when we retry.
         let mut all_stale = true;
-        let mut plan: Vec<(Challenge, usize, bool)> = Vec::with_capacity(chosen.len());
+        let mut plan: Vec<(Challenge, usize)> = Vec::with_capacity(chosen.len());
         for c in chosen {
             let Some(cred) = self.credentials_for(&c.realm) else {
                 return Ok(AuthDecision::Fail(AuthFailure::NoCredentials {
                     realm: c.realm,
                 }));
             };
-            let stale_retry = match sent.iter().find(|s| s.realm == c.realm) {
-                None => {
-                    all_stale = false;
-                    false
-                }
+            match sent.iter().find(|s| s.realm == c.realm) {
+                None => all_stale = false,
                 Some(s) => {
-                    let refused_fresh_stale_nonce = self.cached(kind, &c.realm).is_some_and(|e| {
-                        e.from_stale && e.challenge.nonce == s.nonce && s.nc.unwrap_or(1) <= 1
+                    let uses = s.nc.unwrap_or_else(|| {
+                        self.cached(kind, &c.realm)
+                            .filter(|e| e.challenge.nonce == s.nonce)
+                            .map_or(1, |e| e.nc)
                     });
-                    if !c.stale || c.nonce == s.nonce || refused_fresh_stale_nonce {
+                    if c.nonce == s.nonce || uses <= 1 {
                         return Ok(AuthDecision::Fail(AuthFailure::Rejected { realm: c.realm }));
                     }
-                    true
                 }
-            };
-            plan.push((c, cred, stale_retry));
+            }
+            plan.push((c, cred));
         }
 
-        for (challenge, credentials, from_stale) in plan {
+        for (challenge, credentials) in plan {
             let pos = self
                 .cache
                 .iter()
@@ -251,7 +255,6 @@ impl DigestClient {
                 challenge,
                 credentials,
                 nc,
-                from_stale,
             };
             match pos {
                 Some(i) => self.cache[i] = entry,

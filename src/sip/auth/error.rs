@@ -6,8 +6,8 @@ use thiserror::Error;
 /// Why one challenge (one `WWW-Authenticate` / `Proxy-Authenticate` value) cannot be used.
 ///
 /// Syntax variants mean the peer sent garbage; `Unsupported*` variants mean the peer offered
-/// something valid that we do not implement (RFC 7616 §3.7: the client ignores challenges it
-/// does not understand).
+/// something valid that we do not implement (RFC 7616 §3.3: a challenge whose algorithm is
+/// not understood is ignored, and another one used if there is one).
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ChallengeError {
@@ -51,7 +51,7 @@ pub enum ChallengeError {
     /// A scheme other than Digest (e.g. Basic, which RFC 3261 §22.4 forbids).
     #[error("unsupported authentication scheme {0:?}")]
     UnsupportedScheme(String),
-    /// An algorithm we do not implement (RFC 8760 §2.6: skip the challenge).
+    /// An algorithm we do not implement (RFC 7616 §3.3: such a challenge is ignored).
     #[error("unsupported digest algorithm {0:?}")]
     UnsupportedAlgorithm(String),
     /// A `qop` list with no option we implement.
