@@ -54,6 +54,8 @@ pub enum FailureCause {
     Media,
     /// The target could not be resolved or parsed.
     BadTarget,
+    /// A 401/407 challenge could not be answered (no or wrong credentials).
+    Auth,
 }
 
 impl FailureCause {
@@ -64,6 +66,7 @@ impl FailureCause {
             FailureCause::Transport => "transport",
             FailureCause::Media => "media",
             FailureCause::BadTarget => "bad-target",
+            FailureCause::Auth => "auth",
         }
     }
 }
@@ -112,6 +115,16 @@ pub enum Command {
     Hangup {
         /// The call, or None for the only one that fits.
         call: Option<CallHandle>,
+    },
+    /// Register an account now (RFC 3261 §10); refreshes follow by themselves.
+    Register {
+        /// The account's name; None for the first account.
+        account: Option<String>,
+    },
+    /// Remove an account's registration (Expires: 0) and stop refreshing it.
+    Unregister {
+        /// The account's name; None for the first account.
+        account: Option<String>,
     },
     /// End every call and stop.
     Shutdown,
@@ -200,6 +213,30 @@ pub enum Event {
         /// Short cause: `bye`, `timeout`, `transport`, `shutdown`.
         cause: String,
     },
+    // ===== registrations =====
+    /// The registrar accepted our binding (RFC 3261 §10.2.4).
+    Registered {
+        /// Account name.
+        account: String,
+        /// Lifetime the registrar granted, in seconds.
+        expires: u32,
+    },
+    /// A REGISTER failed; a retry is scheduled unless the account was unregistered.
+    RegistrationFailed {
+        /// Account name.
+        account: String,
+        /// Final status code, if one arrived.
+        code: Option<u16>,
+        /// Reason phrase, or `timeout`, `transport`, `auth failed`.
+        reason: String,
+        /// Seconds until the next attempt.
+        retry_in: Option<u32>,
+    },
+    /// The binding was removed (Expires: 0 answered with 2xx).
+    Unregistered {
+        /// Account name.
+        account: String,
+    },
     // ===== the front-end's own mistakes =====
     /// A command could not be carried out; nothing was sent. One line for the user.
     CommandError {
@@ -221,6 +258,9 @@ impl Event {
             Event::Incoming { .. } => "incoming",
             Event::Media { .. } => "media",
             Event::Terminated { .. } => "terminated",
+            Event::Registered { .. } => "registered",
+            Event::RegistrationFailed { .. } => "registration-failed",
+            Event::Unregistered { .. } => "unregistered",
             Event::CommandError { .. } => "command-error",
         }
     }
@@ -237,7 +277,10 @@ impl Event {
             | Event::Incoming { call, .. }
             | Event::Media { call, .. }
             | Event::Terminated { call, .. } => Some(*call),
-            Event::CommandError { .. } => None,
+            Event::Registered { .. }
+            | Event::RegistrationFailed { .. }
+            | Event::Unregistered { .. }
+            | Event::CommandError { .. } => None,
         }
     }
 }

@@ -172,6 +172,7 @@ impl Config {
                     rtp_ports,
                 },
                 sip_trace: cli.sip_trace,
+                accounts: Vec::new(),
             },
             json: cli.json,
             script,

@@ -82,7 +82,10 @@ impl CallTable {
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }
-            Event::CommandError { .. } => {}
+            Event::Registered { .. }
+            | Event::RegistrationFailed { .. }
+            | Event::Unregistered { .. }
+            | Event::CommandError { .. } => {}
         }
     }
 

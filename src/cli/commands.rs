@@ -55,6 +55,9 @@ pub const WAIT_EVENTS: &[&str] = &[
     "incoming",
     "media",
     "terminated",
+    "registered",
+    "registration-failed",
+    "unregistered",
 ];
 
 /// What a script `wait` line asks for.

@@ -64,6 +64,22 @@ pub fn human(event: &Event) -> String {
         Event::Terminated { call, by, cause } => {
             format!("[{call}] terminated by {} ({cause})", party(*by))
         }
+        Event::Registered { account, expires } => {
+            format!("[{account}] registered (expires in {expires}s)")
+        }
+        Event::RegistrationFailed {
+            account,
+            code,
+            reason,
+            retry_in,
+        } => {
+            let code = code.map(|c| format!("{c} ")).unwrap_or_default();
+            let retry = retry_in
+                .map(|s| format!(", retrying in {s}s"))
+                .unwrap_or_default();
+            format!("[{account}] registration failed: {code}{reason}{retry}")
+        }
+        Event::Unregistered { account } => format!("[{account}] unregistered"),
         Event::CommandError { message } => format!("error: {message}"),
     }
 }
@@ -95,6 +111,17 @@ pub fn brief(event: &Event) -> String {
             remote,
         } => format!("{name} {call} {codec} {remote}"),
         Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::Registered { account, expires } => format!("{name} {account} {expires}"),
+        Event::RegistrationFailed {
+            account,
+            code,
+            reason,
+            ..
+        } => match code {
+            Some(c) => format!("{name} {account} {c} {reason}"),
+            None => format!("{name} {account} {reason}"),
+        },
+        Event::Unregistered { account } => format!("{name} {account}"),
         Event::CommandError { message } => format!("{name} {message}"),
     };
     s.trim_end().to_string()

@@ -38,6 +38,8 @@ pub struct DriverConfig {
     pub media: MediaConfig,
     /// Print every SIP message sent and received (`--sip-trace`) to stderr.
     pub sip_trace: bool,
+    /// Accounts (the first is the default one for calls).
+    pub accounts: Vec<crate::sip::account::AccountConfig>,
 }
 
 /// Why the driver could not start or stopped.
@@ -129,6 +131,7 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
             codecs: cfg.codecs.clone(),
             seed,
             timers: TimerValues::default(),
+            accounts: cfg.accounts.clone(),
         },
         Instant::now(),
     );

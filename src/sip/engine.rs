@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use super::account::AccountConfig;
 use super::msg::{Message, Method, ParseErrorKind, Request, Response, SipMessage};
 use super::timers::TimerValues;
 use super::transport::{self, ip_host, FlowId, Protocol, Target};
 use super::txn::{RequestMatch, ResponseMatch, TxnKey, TxnLayer, MAGIC_COOKIE};
-use super::ua::{Call, TxnPurpose};
+use super::ua::{AccountState, Call, TxnPurpose};
 use crate::api::{CallHandle, Command, Event};
 use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
@@ -47,6 +48,8 @@ pub struct EngineConfig {
     pub seed: u64,
     /// T1, T2, T4.
     pub timers: TimerValues,
+    /// Accounts, the first being the default (empty: calls come from `user@our-IP`).
+    pub accounts: Vec<AccountConfig>,
 }
 
 /// One message received: a UDP datagram or one framed stream message.
@@ -131,6 +134,9 @@ pub struct Engine {
     pub(crate) txns: TxnLayer,
     pub(crate) calls: BTreeMap<CallHandle, Call>,
     pub(crate) owners: HashMap<TxnKey, (CallHandle, TxnPurpose)>,
+    pub(crate) accounts: Vec<AccountState>,
+    /// REGISTER transactions → the account they belong to.
+    pub(crate) reg_owners: HashMap<TxnKey, usize>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -139,8 +145,20 @@ pub struct Engine {
 impl Engine {
     /// A new engine; `now` is the time origin.
     pub fn new(cfg: EngineConfig, now: Instant) -> Self {
+        let mut rng = SmallRng::seed_from_u64(cfg.seed);
+        let accounts = cfg
+            .accounts
+            .iter()
+            .map(|a| {
+                let call_id = hex(&mut rng, 24);
+                let tag = hex(&mut rng, 10);
+                AccountState::new(a.clone(), call_id, tag, now)
+            })
+            .collect();
         Engine {
-            rng: SmallRng::seed_from_u64(cfg.seed),
+            rng,
+            accounts,
+            reg_owners: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
             now,
@@ -180,10 +198,16 @@ impl Engine {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let calls = self.calls.values().filter_map(Call::next_timeout).min();
-        [self.txns.poll_timeout(), calls, self.shutdown_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        let accounts = self.accounts.iter().filter_map(|a| a.next).min();
+        [
+            self.txns.poll_timeout(),
+            calls,
+            accounts,
+            self.shutdown_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// True after `Command::Shutdown` once every call has ended and our BYEs/CANCELs were
@@ -228,10 +252,7 @@ impl Engine {
     }
 
     pub(crate) fn random_hex(&mut self, len: usize) -> String {
-        const HEX: &[u8] = b"0123456789abcdef";
-        (0..len)
-            .map(|_| HEX[self.rng.gen_range(0..16)] as char)
-            .collect()
+        hex(&mut self.rng, len)
     }
 
     /// A fresh tag (§19.3: at least 32 bits of randomness).
@@ -280,14 +301,18 @@ impl Engine {
     /// Our Contact for a peer reached through `target` (§8.1.1.8), naming the transport
     /// when it is not UDP so the peer's in-dialog requests come back the same way.
     pub(crate) fn contact_for(&self, target: &Target) -> String {
+        self.contact_with_user(&self.cfg.user, target)
+    }
+
+    /// Like `contact_for`, with another user part (an account's).
+    pub(crate) fn contact_with_user(&self, user: &str, target: &Target) -> String {
         let transport = match target.proto {
             Protocol::Udp => "",
             Protocol::Tcp => ";transport=tcp",
             Protocol::Tls => ";transport=tls",
         };
         format!(
-            "<sip:{}@{}:{}{transport}>",
-            self.cfg.user,
+            "<sip:{user}@{}:{}{transport}>",
             ip_host(self.local_ip_for(target.addr.ip())),
             self.cfg.local.port()
         )
@@ -383,8 +408,10 @@ impl Engine {
         for h in due {
             self.on_call_timer(h);
         }
+        self.on_registration_timers();
         let txns = &self.txns;
         self.owners.retain(|k, _| txns.contains(k));
+        self.reg_owners.retain(|k, _| txns.contains(k));
         if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
             // Grace period over: forget whatever is left.
             let left: Vec<CallHandle> = self.calls.keys().copied().collect();
@@ -399,6 +426,8 @@ impl Engine {
         while let Some((key, failure)) = self.txns.poll_timed_out() {
             if let Some((call, purpose)) = self.owners.remove(&key) {
                 self.on_txn_timeout(call, purpose, failure);
+            } else if let Some(i) = self.reg_owners.remove(&key) {
+                self.on_register_txn_failure(i, key, failure);
             }
         }
     }
@@ -415,6 +444,8 @@ impl Engine {
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
             Command::Cancel { call } => self.cmd_cancel(call),
             Command::Hangup { call } => self.cmd_hangup(call),
+            Command::Register { account } => self.cmd_register(account),
+            Command::Unregister { account } => self.cmd_unregister(account),
             Command::Shutdown => self.cmd_shutdown(),
         }
     }
@@ -427,6 +458,7 @@ impl Engine {
         for h in calls {
             self.end_call(h, "shutdown");
         }
+        self.unregister_all();
     }
 
     fn on_media_report(&mut self, report: MediaReport) {
@@ -577,6 +609,10 @@ impl Engine {
                 // Owners live as long as their transaction (cleaned on timeouts): an INVITE
                 // transaction in Accepted passes further 2xx up (RFC 6026), and those need
                 // their call to be re-ACKed or, from another fork, ACKed and ended.
+                if let Some(&i) = self.reg_owners.get(&key) {
+                    self.on_register_response(i, key, resp);
+                    return;
+                }
                 match self.owners.get(&key).copied() {
                     Some((call, purpose)) => self.on_owned_response(call, purpose, key, resp),
                     None => self.on_stray_response(resp),
@@ -628,4 +664,12 @@ fn response_target(
         .and_then(|v| transport::response_destination(&v))
         .unwrap_or(source);
     Target::udp(addr)
+}
+
+/// `len` random lowercase hex digits.
+fn hex(rng: &mut SmallRng, len: usize) -> String {
+    const HEX: &[u8] = b"0123456789abcdef";
+    (0..len)
+        .map(|_| HEX[rng.gen_range(0..16)] as char)
+        .collect()
 }

@@ -61,7 +61,13 @@ pub struct Net {
     /// Rules holding datagrams back: (sender index, start of the message text).
     hold_rules: Vec<(usize, String, String)>,
     held: Vec<InFlight>,
+    /// Scripted servers at addresses that are not UAs (e.g. a registrar for timeline
+    /// tests): each datagram to the address goes in, the replies go back to its sender.
+    responders: Vec<(SocketAddr, Responder)>,
 }
+
+/// A scripted server: the bytes of one request in, the replies out.
+pub type Responder = Box<dyn FnMut(&[u8]) -> Vec<Vec<u8>>>;
 
 /// The names of the UAs, in order: alice = 0, bob = 1, carol = 2.
 pub const NAMES: [&str; 3] = ["alice", "bob", "carol"];
@@ -74,6 +80,24 @@ impl Net {
 
     /// Like `new`, with a codec list for every UA.
     pub fn with_codecs(n: usize, seed: u64, codecs: Vec<CodecKind>) -> Net {
+        Self::build(n, seed, codecs, |_| Vec::new())
+    }
+
+    /// Like `new`, with accounts for UA `i` from `accounts(i)`.
+    pub fn with_accounts(
+        n: usize,
+        seed: u64,
+        accounts: impl Fn(usize) -> Vec<sipline::sip::account::AccountConfig>,
+    ) -> Net {
+        Self::build(n, seed, vec![CodecKind::Pcmu, CodecKind::Opus], accounts)
+    }
+
+    fn build(
+        n: usize,
+        seed: u64,
+        codecs: Vec<CodecKind>,
+        accounts: impl Fn(usize) -> Vec<sipline::sip::account::AccountConfig>,
+    ) -> Net {
         let epoch = Instant::now();
         let uas = (0..n)
             .map(|i| {
@@ -88,6 +112,7 @@ impl Net {
                             codecs: codecs.clone(),
                             seed: seed.wrapping_mul(31).wrapping_add(i as u64),
                             timers: TimerValues::default(),
+                            accounts: accounts(i),
                         },
                         epoch,
                     ),
@@ -112,7 +137,13 @@ impl Net {
             rng: SmallRng::seed_from_u64(seed),
             hold_rules: Vec::new(),
             held: Vec::new(),
+            responders: Vec::new(),
         }
+    }
+
+    /// Serve `addr` with a scripted responder.
+    pub fn serve(&mut self, addr: SocketAddr, responder: Responder) {
+        self.responders.push((addr, responder));
     }
 
     /// Hold back every datagram UA `from` sends whose text starts with `prefix` (e.g.
@@ -295,6 +326,17 @@ impl Net {
                 }
                 None => {
                     let since = self.now - self.epoch;
+                    if let Some((_, r)) = self.responders.iter_mut().find(|(a, _)| *a == d.to) {
+                        for reply in r(&d.bytes) {
+                            self.wire.push(InFlight {
+                                at: self.now + self.latency,
+                                to: d.from,
+                                from: d.to,
+                                bytes: reply,
+                                proto: d.proto,
+                            });
+                        }
+                    }
                     self.stray.push((since, d.from, d.to, d.bytes));
                 }
             }

@@ -231,7 +231,14 @@ impl DigestClient {
                             .filter(|e| e.challenge.nonce == s.nonce)
                             .map_or(1, |e| e.nc)
                     });
-                    if c.nonce == s.nonce || uses <= 1 {
+                    // RFC 7616 §3.3: stale=true says the credentials were right and only the
+                    // nonce expired, so retry with the new nonce even at its first use —
+                    // once: a stale answer to a stale retry is a refusal (no loop).
+                    let stale_retry = c.stale
+                        && !self
+                            .cached(kind, &c.realm)
+                            .is_some_and(|e| e.challenge.stale && e.nc <= 1);
+                    if c.nonce == s.nonce || (uses <= 1 && !stale_retry) {
                         return Ok(AuthDecision::Fail(AuthFailure::Rejected { realm: c.realm }));
                     }
                 }

@@ -11,6 +11,9 @@
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod registration;
+
+pub(crate) use registration::AccountState;
 
 use std::time::{Duration, Instant};
 
@@ -80,6 +83,8 @@ pub(crate) struct Retransmit2xx {
 pub struct Call {
     pub(crate) handle: CallHandle,
     pub(crate) direction: Direction,
+    /// The account the call belongs to (index into the engine's accounts).
+    pub(crate) account: Option<usize>,
     pub(crate) state: CallState,
     /// Outgoing: the INVITE we sent; incoming: the INVITE we received.
     pub(crate) invite: Option<Request>,
@@ -120,6 +125,7 @@ impl Call {
         Call {
             handle,
             direction,
+            account: None,
             state,
             invite: None,
             invite_key: None,

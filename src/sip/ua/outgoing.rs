@@ -22,10 +22,18 @@ impl Engine {
                 .iter()
                 .any(|k| s.eq_ignore_ascii_case(k))
         });
-        let with_scheme = if has_scheme {
-            text.to_string()
-        } else {
-            format!("sip:{text}")
+        let account = (!self.accounts.is_empty()).then_some(0);
+        let with_scheme = match (has_scheme, text.contains('@'), account) {
+            (true, _, _) => text.to_string(),
+            // A bare number or user: at the account's domain (`invite 100`).
+            (false, false, Some(i)) if !text.contains('.') && !text.contains(':') => {
+                let aor = &self.accounts[i].cfg.aor;
+                match aor.port {
+                    Some(p) => format!("sip:{text}@{}:{p}", aor.host),
+                    None => format!("sip:{text}@{}", aor.host),
+                }
+            }
+            _ => format!("sip:{text}"),
         };
         let uri = match Uri::parse(&with_scheme) {
             Ok(u) => u,
@@ -36,7 +44,17 @@ impl Engine {
                 return;
             }
         };
-        let Some(addr) = transport::uri_destination(&uri) else {
+        // §8.1.2: the account's outbound proxy, else the Request-URI's host, else (for the
+        // account's own domain) its registrar.
+        let hop = account.and_then(|i| {
+            let cfg = &self.accounts[i].cfg;
+            cfg.outbound_proxy.clone().or_else(|| {
+                (transport::uri_destination(&uri).is_none() && uri.host == cfg.aor.host)
+                    .then(|| cfg.registrar_uri())
+            })
+        });
+        let hop_uri = hop.as_ref().unwrap_or(&uri);
+        let Some(addr) = transport::uri_destination(hop_uri) else {
             self.command_error(format!(
                 "invite: cannot reach '{text}': the host must be an IP address or localhost (e.g. sip:100@127.0.0.1:5070)"
             ));
@@ -44,21 +62,25 @@ impl Engine {
         };
         let h = self.allocate_call();
         let dest = Target {
-            proto: transport::uri_protocol(&uri),
+            proto: transport::uri_protocol(hop_uri),
             addr,
             flow: None,
         };
         let mut call = Call::new(h, Direction::Outgoing, CallState::Opening, dest);
+        call.account = account;
         call.remote_display = uri.to_string();
         call.local_tag = self.new_tag();
         let invite = Request::new(Method::Invite, uri);
         call.invite = Some(invite);
         self.calls.insert(h, call);
-        let from = format!(
-            "sip:{}@{}",
-            self.cfg.user,
-            transport::ip_host(self.local_ip_for(addr.ip()))
-        );
+        let from = match account {
+            Some(i) => self.accounts[i].cfg.aor.to_string(),
+            None => format!(
+                "sip:{}@{}",
+                self.cfg.user,
+                transport::ip_host(self.local_ip_for(addr.ip()))
+            ),
+        };
         self.emit(Event::Calling {
             call: h,
             to: with_scheme,
@@ -124,25 +146,48 @@ impl Engine {
             return;
         };
         let tag = call.local_tag.clone();
+        let account = call.account;
         let via = self.via_for(&dest);
         let local_host = transport::ip_host(self.local_ip_for(dest.addr.ip()));
         let mut req = Request::new(Method::Invite, uri.clone());
         let mut headers = Headers::default();
         headers.push("Via", via);
         headers.push("Max-Forwards", "70");
-        headers.push(
-            "From",
-            format!("<sip:{}@{}>;tag={tag}", self.cfg.user, local_host),
-        );
+        let (from, contact_user, proxy) = match account {
+            Some(i) => {
+                let cfg = &self.accounts[i].cfg;
+                let mut from = NameAddr::new(cfg.aor.clone());
+                from.display = cfg.display_name.clone();
+                from.set_tag(&tag);
+                (
+                    from.to_string(),
+                    cfg.aor.user.clone().unwrap_or_default(),
+                    cfg.outbound_proxy.clone(),
+                )
+            }
+            None => (
+                format!("<sip:{}@{}>;tag={tag}", self.cfg.user, local_host),
+                self.cfg.user.clone(),
+                None,
+            ),
+        };
+        if let Some(proxy) = proxy {
+            // §8.1.2: a pre-loaded Route to the outbound proxy (loose routing).
+            headers.push("Route", format!("<{proxy};lr>"));
+        }
+        headers.push("From", from);
         headers.push("To", NameAddr::new(uri).to_string());
         headers.push("Call-ID", call_id);
         headers.push("CSeq", "1 INVITE");
-        headers.push("Contact", self.contact_for(&dest));
+        headers.push("Contact", self.contact_with_user(&contact_user, &dest));
         headers.push("Allow", ALLOW);
         headers.push("User-Agent", USER_AGENT);
         headers.push("Content-Type", "application/sdp");
         req.headers = headers;
         req.body = sdp::create_offer(&media).into_bytes();
+        if let Some(i) = account {
+            self.authorize_for(i, &mut req);
+        }
         let key = self.send_request(req.clone(), dest, h, TxnPurpose::Invite);
         if let Some(call) = self.calls.get_mut(&h) {
             call.state = CallState::Calling;
@@ -157,6 +202,7 @@ impl Engine {
         match resp.code {
             100..=199 => self.on_invite_provisional(h, resp),
             200..=299 => self.on_invite_2xx(h, resp),
+            401 | 407 if self.retry_invite_with_credentials(h, &resp) => {}
             _ => {
                 // §13.2.2.3: the transaction already sent the ACK.
                 let _ = key;
@@ -431,5 +477,38 @@ impl Engine {
         bye.headers.push("Max-Forwards", "70");
         bye.headers.push("User-Agent", USER_AGENT);
         self.send_request(bye, dest, owner, TxnPurpose::Bye);
+    }
+
+    /// §22.2: answer a 401/407 to our INVITE with credentials. True when a new INVITE went
+    /// out; false when the challenge cannot be answered (then the call fails with `auth`).
+    fn retry_invite_with_credentials(&mut self, h: CallHandle, resp: &Response) -> bool {
+        let Some(call) = self.calls.get(&h) else {
+            return true;
+        };
+        let (Some(i), Some(invite)) = (call.account, call.invite.clone()) else {
+            return false;
+        };
+        let peer = call.peer;
+        let decision = self.accounts[i].auth.handle_challenge(&invite, resp);
+        if !matches!(
+            decision,
+            Ok(crate::sip::auth::AuthDecision::Retry | crate::sip::auth::AuthDecision::RetryStale)
+        ) {
+            self.remove_call(h);
+            self.emit(Event::Failed {
+                call: h,
+                cause: FailureCause::Auth,
+            });
+            return true;
+        }
+        let mut retry = self.retry_copy(&invite, &peer);
+        self.authorize_for(i, &mut retry);
+        let key = self.send_request(retry.clone(), peer, h, TxnPurpose::Invite);
+        if let Some(call) = self.calls.get_mut(&h) {
+            call.state = CallState::Calling;
+            call.invite = Some(retry);
+            call.invite_key = Some(key);
+        }
+        true
     }
 }

@@ -1,0 +1,92 @@
+//! Accounts: the address-of-record a user is reached at, and how to register it
+//! (RFC 3261 §10) and authenticate for it (§22).
+
+use std::fmt;
+
+use super::msg::Uri;
+
+/// A password (or other secret). Never printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret.
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The secret itself, for the digest computation only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// One account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountConfig {
+    /// Name the user picks it by (`--account NAME`), unique.
+    pub name: String,
+    /// Address-of-record, e.g. `sip:alice@pbx.example.com` (§10.2, To of REGISTER).
+    pub aor: Uri,
+    /// Display name for From.
+    pub display_name: Option<String>,
+    /// Digest username, when it differs from the AOR user.
+    pub auth_username: Option<String>,
+    /// Digest password.
+    pub password: Option<Secret>,
+    /// Registrar URI (§10.2: default `sip:` + the AOR's host).
+    pub registrar: Option<Uri>,
+    /// Outbound proxy: every request of this account is sent there with a pre-loaded
+    /// Route (§8.1.2).
+    pub outbound_proxy: Option<Uri>,
+    /// Register at start.
+    pub register: bool,
+    /// Requested registration lifetime in seconds (Expires, §10.2.1.1).
+    pub expires: u32,
+}
+
+impl AccountConfig {
+    /// An account for `aor` with defaults: no password, register off, 3600 s.
+    pub fn new(name: &str, aor: Uri) -> AccountConfig {
+        AccountConfig {
+            name: name.to_string(),
+            aor,
+            display_name: None,
+            auth_username: None,
+            password: None,
+            registrar: None,
+            outbound_proxy: None,
+            register: false,
+            expires: 3600,
+        }
+    }
+
+    /// The registrar's URI: the configured one, else `sip:` + the AOR's host and port.
+    pub fn registrar_uri(&self) -> Uri {
+        self.registrar.clone().unwrap_or_else(|| {
+            let mut u = Uri::sip(None, &self.aor.host, self.aor.port);
+            u.scheme = self.aor.scheme.clone();
+            u
+        })
+    }
+
+    /// The digest username: the configured one, else the AOR's user part.
+    pub fn username(&self) -> &str {
+        self.auth_username
+            .as_deref()
+            .or(self.aor.user.as_deref())
+            .unwrap_or("")
+    }
+}
