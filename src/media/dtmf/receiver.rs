@@ -18,6 +18,12 @@
 //! * an event that has not ended and goes quiet for the timeout ends then (all its end
 //!   packets lost): [`DtmfReceiver::on_timeout`].
 //!
+//! Limits: an event whose every packet arrives after the first packet of the next event is
+//! dropped as late (counted in [`DtmfRxStats::stale`]) rather than reported out of order;
+//! that takes reordering longer than the tone plus the gap. A long event whose packets
+//! around a segment boundary are all lost, and whose next segment does not start exactly
+//! 0xFFFF after the last, may be reported as two presses.
+//!
 //! Each key press gives one [`DtmfRxEvent::Started`] as soon as it is heard and one
 //! [`DtmfRxEvent::Ended`] with its duration when it ends. Events other than the DTMF digits
 //! 0–15 (§3.2) are counted and otherwise ignored. Nothing here panics on input bytes.
@@ -163,6 +169,14 @@ impl DtmfReceiver {
     /// Change the silence after which an unfinished event ends (default 1000 ms).
     pub fn set_timeout_ms(&mut self, ms: u64) {
         self.timeout_ms = ms;
+    }
+
+    /// Change the telephone-event clock rate (a re-negotiation); zero is ignored.
+    pub fn set_clock_rate(&mut self, clock_rate: u32) {
+        if clock_rate != 0 {
+            self.clock_rate = clock_rate;
+            self.stale_window = clock_rate.saturating_mul(60);
+        }
     }
 
     /// The telephone-event clock rate.
@@ -333,8 +347,9 @@ impl DtmfReceiver {
             let slack = u64::from(self.clock_rate / 10);
             if b.event == cur.code
                 && !marker
-                && delta.abs_diff(SEGMENT_MAX) <= slack
-                && u64::from(cur.seg_dur) + slack >= SEGMENT_MAX
+                && (delta == SEGMENT_MAX
+                    || (delta.abs_diff(SEGMENT_MAX) <= slack
+                        && u64::from(cur.seg_dur) + slack >= SEGMENT_MAX))
             {
                 // §2.5.1.3: the next segment of a long event.
                 self.stats.updates += 1;
@@ -586,6 +601,19 @@ mod tests {
         let ev = drain(&mut r);
         assert_eq!(ended(&ev), vec![('0', 10_000, DtmfEndReason::EndBit)]);
         assert_eq!(ev.len(), 2);
+    }
+
+    #[test]
+    fn segment_continues_at_exactly_0xffff_despite_loss() {
+        let mut r = DtmfReceiver::new(48_000);
+        r.on_packet(0, 1, 10, true, &block(3, false, 960)).unwrap();
+        // Everything from 20 ms up to the boundary (1.365 s at 48 kHz) is lost.
+        r.on_packet(1400, 70, 10 + 0xFFFF, false, &block(3, false, 1000))
+            .unwrap();
+        r.on_packet(1500, 75, 10 + 0xFFFF, false, &block(3, true, 5000))
+            .unwrap();
+        let e = ended(&drain(&mut r));
+        assert_eq!(e, vec![('3', 1469, DtmfEndReason::EndBit)]);
     }
 
     #[test]

@@ -151,6 +151,8 @@ struct Playing {
     gap_ms: u32,
     /// Whole duration in clock ticks.
     total: u64,
+    /// Clock ticks per frame for this event (the rate may change before the next one).
+    frame_ticks: u64,
     /// Frames covered so far, this one included.
     frames: u64,
     /// Timestamp of the current segment.
@@ -197,6 +199,26 @@ impl DtmfSender {
     /// The telephone-event clock rate.
     pub fn clock_rate(&self) -> u32 {
         self.clock_rate
+    }
+
+    /// Change the telephone-event clock rate (a re-negotiation). A tone already playing
+    /// finishes at the old rate; the next one uses the new rate. Zero is ignored.
+    pub fn set_clock_rate(&mut self, clock_rate: u32) {
+        if clock_rate != 0 {
+            self.clock_rate = clock_rate;
+            self.frame_ticks = (u64::from(clock_rate) * u64::from(self.frame_ms) / 1000).max(1);
+        }
+    }
+
+    /// Stop: drop the queue, and end a tone that is playing at the next tick, with the
+    /// duration it has reached (its end packets still go out three times, §2.5.1.4). Use it
+    /// when sending must stop (hold, hang-up, a new codec).
+    pub fn cancel(&mut self) {
+        self.queue.clear();
+        if let Some(ev) = &mut self.playing {
+            ev.total = ev.total.min(ev.frames * ev.frame_ticks).max(1);
+            ev.duration_ms = ticks_to_ms(ev.total, self.clock_rate);
+        }
     }
 
     /// Set the volume written into events (0..=63, -dBm0; values above 63 are clamped).
@@ -313,6 +335,7 @@ impl DtmfSender {
                     duration_ms,
                     gap_ms,
                     total,
+                    frame_ticks: self.frame_ticks,
                     frames: 1,
                     seg_ts: frame_ts,
                     seg_base: 0,
@@ -360,7 +383,7 @@ impl DtmfSender {
 
     /// Emit this frame's packet(s) for `ev`, whose `frames` counts this frame.
     fn advance(&mut self, mut ev: Playing, out: &mut DtmfTick) {
-        let elapsed = (ev.frames * self.frame_ticks).min(ev.total);
+        let elapsed = (ev.frames * ev.frame_ticks).min(ev.total);
         let first = ev.frames == 1;
         // §2.5.1.3: a segment that reaches 0xFFFF while the event goes on is closed with a
         // 0xFFFF packet without E, and the next segment starts at that point in time.
@@ -379,7 +402,7 @@ impl DtmfSender {
             self.repeat(fin);
             out.ended = Some(SentDigit {
                 digit: ev.digit,
-                duration_ms: ev.duration_ms.max(ticks_to_ms(ev.total, self.clock_rate)),
+                duration_ms: ev.duration_ms,
             });
             // The gap runs from the end of the tone; the end repeats need two more frames.
             self.rest = self.frames_for(ev.gap_ms).max(u64::from(FINAL_SENDS - 1));
@@ -540,6 +563,47 @@ mod tests {
         );
         s.clear_queue();
         assert!(s.is_idle());
+    }
+
+    #[test]
+    fn cancel_ends_the_tone_at_the_next_tick() {
+        let mut s = DtmfSender::new(8000, 20);
+        s.enqueue("12", DtmfTiming::default()).unwrap();
+        s.tick(0);
+        s.tick(160);
+        s.cancel();
+        let t = s.tick(320);
+        let p: Vec<EventPacket> = t.packets().copied().collect();
+        assert_eq!(p.len(), 1);
+        assert!(p[0].payload.end && p[0].payload.duration == 320 && p[0].timestamp == 0);
+        assert!(t.suppress_audio);
+        assert_eq!(
+            t.ended,
+            Some(SentDigit {
+                digit: '1',
+                duration_ms: 40
+            })
+        );
+        let rest: Vec<usize> = (0..100)
+            .map(|i| s.tick(480 + 160 * i).packets().count())
+            .collect();
+        assert_eq!(&rest[..3], &[1, 1, 0]);
+        assert!(rest[2..].iter().all(|&n| n == 0));
+        assert!(s.is_idle());
+    }
+
+    #[test]
+    fn rate_change_applies_to_the_next_tone() {
+        let mut s = DtmfSender::new(8000, 20);
+        s.enqueue("12", DtmfTiming::default()).unwrap();
+        let first = s.tick(0).packets().next().copied().unwrap();
+        s.set_clock_rate(48_000);
+        let mut durs = vec![first.payload.duration];
+        for i in 1..40 {
+            durs.extend(s.tick(i * 160).packets().map(|p| p.payload.duration));
+        }
+        assert_eq!(&durs[..7], &[160, 320, 480, 640, 800, 800, 800]);
+        assert_eq!(&durs[7..], &[960, 1920, 2880, 3840, 4800, 4800, 4800]);
     }
 
     #[test]
