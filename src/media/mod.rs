@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod audio;
 pub mod codec;
+pub mod dtmf;
 pub mod jitter;
 pub mod resample;
 pub mod rtp;
