@@ -873,15 +873,15 @@ mod tests {
         }
         assert_eq!(
             err("wait"),
-            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated)"
+            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, registered, registration-failed, unregistered)"
         );
         assert_eq!(
             err("wait answered"),
-            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated)"
+            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, registered, registration-failed, unregistered)"
         );
         assert_eq!(
             err("wait command-error"),
-            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated)"
+            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, registered, registration-failed, unregistered)"
         );
         assert_eq!(
             err("wait accepted soon"),

@@ -200,6 +200,19 @@ mod tests {
                 by: Party::Remote,
                 cause: "bye".into(),
             },
+            Event::Registered {
+                account: "alice".into(),
+                expires: 600,
+            },
+            Event::RegistrationFailed {
+                account: "alice".into(),
+                code: Some(403),
+                reason: "Forbidden".into(),
+                retry_in: Some(45),
+            },
+            Event::Unregistered {
+                account: "alice".into(),
+            },
             Event::CommandError {
                 message: "no call 7".into(),
             },
@@ -221,6 +234,9 @@ mod tests {
                 "[2] incoming call from \"Bob\" <sip:bob@example.com> — accept 2 / reject 2",
                 "[1] media PCMU/8000 ⇄ 127.0.0.1:40000",
                 "[1] terminated by remote (bye)",
+                "[alice] registered (expires in 600s)",
+                "[alice] registration failed: 403 Forbidden, retrying in 45s",
+                "[alice] unregistered",
                 "error: no call 7",
             ]
         );
@@ -259,7 +275,10 @@ mod tests {
         assert_eq!(lines[1], "progress 1 180 Ringing");
         assert_eq!(lines[2], "accepted 1 200");
         assert_eq!(lines[8], "terminated 1 remote bye");
-        assert_eq!(lines[9], "command-error no call 7");
+        assert_eq!(lines[9], "registered alice 600");
+        assert_eq!(lines[10], "registration-failed alice 403 Forbidden");
+        assert_eq!(lines[11], "unregistered alice");
+        assert_eq!(lines[12], "command-error no call 7");
     }
 
     #[test]
@@ -274,6 +293,9 @@ mod tests {
             json!({"event": "incoming", "call": 2, "from": "\"Bob\" <sip:bob@example.com>;tag=x", "to": "<sip:sipline@127.0.0.1>"}),
             json!({"event": "media", "call": 1, "codec": "PCMU/8000", "remote": "127.0.0.1:40000"}),
             json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye"}),
+            json!({"event": "registered", "account": "alice", "expires": 600}),
+            json!({"event": "registration-failed", "account": "alice", "code": 403, "reason": "Forbidden", "retry_in": 45}),
+            json!({"event": "unregistered", "account": "alice"}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
         for (event, want) in all_events().iter().zip(want) {
