@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod config;
