@@ -71,6 +71,30 @@ impl FailureCause {
     }
 }
 
+/// How DTMF digits travel.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DtmfMode {
+    /// RFC 4733 when the peer's SDP has telephone-event, else SIP INFO.
+    #[default]
+    Auto,
+    /// RFC 4733 telephone-events in the RTP stream.
+    Rfc4733,
+    /// SIP INFO with `application/dtmf-relay` (one request per digit).
+    Info,
+}
+
+impl DtmfMode {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DtmfMode::Auto => "auto",
+            DtmfMode::Rfc4733 => "rfc4733",
+            DtmfMode::Info => "info",
+        }
+    }
+}
+
 /// A user request. The only way a front-end changes the engine.
 ///
 /// `call: None` means "the one call this command fits"; the engine answers with
@@ -115,6 +139,19 @@ pub enum Command {
     Hangup {
         /// The call, or None for the only one that fits.
         call: Option<CallHandle>,
+    },
+    /// Send DTMF digits on a call (SIP.js `sendDTMF`): 0-9 * # A-D, `,` = 2 s pause.
+    SendDtmf {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// The digits.
+        digits: String,
+        /// How to send them.
+        mode: DtmfMode,
+        /// Tone length per digit in ms (default 100).
+        duration_ms: Option<u32>,
+        /// Pause after each tone in ms (default 500).
+        gap_ms: Option<u32>,
     },
     /// Register an account now (RFC 3261 §10); refreshes follow by themselves.
     Register {
@@ -213,6 +250,27 @@ pub enum Event {
         /// Short cause: `bye`, `timeout`, `transport`, `shutdown`.
         cause: String,
     },
+    // ===== DTMF =====
+    /// A DTMF digit arrived (RFC 4733 event or SIP INFO).
+    Dtmf {
+        /// The call.
+        call: CallHandle,
+        /// The digit: 0-9 * # A-D.
+        digit: String,
+        /// How long it was held, in ms.
+        duration_ms: u32,
+        /// `rfc4733` or `info`.
+        method: DtmfMode,
+    },
+    /// One of our digits went out completely.
+    DtmfSent {
+        /// The call.
+        call: CallHandle,
+        /// The digit.
+        digit: String,
+        /// `rfc4733` or `info`.
+        method: DtmfMode,
+    },
     // ===== registrations =====
     /// The registrar accepted our binding (RFC 3261 §10.2.4).
     Registered {
@@ -258,6 +316,8 @@ impl Event {
             Event::Incoming { .. } => "incoming",
             Event::Media { .. } => "media",
             Event::Terminated { .. } => "terminated",
+            Event::Dtmf { .. } => "dtmf",
+            Event::DtmfSent { .. } => "dtmf-sent",
             Event::Registered { .. } => "registered",
             Event::RegistrationFailed { .. } => "registration-failed",
             Event::Unregistered { .. } => "unregistered",
@@ -276,7 +336,9 @@ impl Event {
             | Event::Canceled { call, .. }
             | Event::Incoming { call, .. }
             | Event::Media { call, .. }
-            | Event::Terminated { call, .. } => Some(*call),
+            | Event::Terminated { call, .. }
+            | Event::Dtmf { call, .. }
+            | Event::DtmfSent { call, .. } => Some(*call),
             Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }

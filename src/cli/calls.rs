@@ -82,7 +82,9 @@ impl CallTable {
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }
-            Event::Registered { .. }
+            Event::Dtmf { .. }
+            | Event::DtmfSent { .. }
+            | Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }
             | Event::CommandError { .. } => {}

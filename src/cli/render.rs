@@ -64,6 +64,20 @@ pub fn human(event: &Event) -> String {
         Event::Terminated { call, by, cause } => {
             format!("[{call}] terminated by {} ({cause})", party(*by))
         }
+        Event::Dtmf {
+            call,
+            digit,
+            duration_ms,
+            method,
+        } => format!(
+            "[{call}] dtmf {digit} ({duration_ms} ms, {})",
+            method.as_str()
+        ),
+        Event::DtmfSent {
+            call,
+            digit,
+            method,
+        } => format!("[{call}] dtmf sent {digit} ({})", method.as_str()),
         Event::Registered { account, expires } => {
             format!("[{account}] registered (expires in {expires}s)")
         }
@@ -111,6 +125,13 @@ pub fn brief(event: &Event) -> String {
             remote,
         } => format!("{name} {call} {codec} {remote}"),
         Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::Dtmf {
+            call,
+            digit,
+            method,
+            ..
+        } => format!("{name} {call} {digit} {}", method.as_str()),
+        Event::DtmfSent { call, digit, .. } => format!("{name} {call} {digit}"),
         Event::Registered { account, expires } => format!("{name} {account} {expires}"),
         Event::RegistrationFailed {
             account,

@@ -49,6 +49,7 @@ use tracing::debug;
 use crate::api::CallHandle;
 use crate::media::audio::{self, AudioInSpec, AudioOutSpec, AudioSink, AudioSource};
 use crate::media::codec::{self, Decoder, Encoder};
+use crate::media::dtmf::{DtmfReceiver, DtmfRxEvent, DtmfSender, DtmfTiming};
 use crate::media::jitter::{JitterBuffer, JitterConfig, JitterStats, Pop};
 use crate::media::resample::Resampler;
 use crate::media::rtp::{Ignored, RtpReceiver, RtpRecvStats, RtpSender};
@@ -102,6 +103,7 @@ pub struct MediaConfig {
 
 enum TaskCtl {
     Update(MediaParams),
+    Dtmf(String, DtmfTiming),
     Stop,
 }
 
@@ -133,16 +135,32 @@ pub struct MediaManager {
     /// Index of the even port to try first on the next `Open` (rotates through the range,
     /// so a new call does not reuse the port a finished call's peer may still send to).
     next_port: usize,
+    /// Reports from the tasks (DTMF), read by the run loop through `next_report`.
+    reports_tx: mpsc::UnboundedSender<MediaReport>,
+    reports_rx: mpsc::UnboundedReceiver<MediaReport>,
 }
 
 impl MediaManager {
     /// A manager with no calls.
     pub fn new(cfg: MediaConfig) -> Self {
+        let (reports_tx, reports_rx) = mpsc::unbounded_channel();
         MediaManager {
             cfg,
             calls: HashMap::new(),
             stopping: Vec::new(),
             next_port: 0,
+            reports_tx,
+            reports_rx,
+        }
+    }
+
+    /// The next report from a media task (a DTMF digit heard or sent). Pending forever
+    /// while there is none.
+    pub async fn next_report(&mut self) -> MediaReport {
+        match self.reports_rx.recv().await {
+            Some(r) => r,
+            // invariant: the manager holds a sender, so the channel never closes.
+            None => std::future::pending().await,
         }
     }
 
@@ -172,6 +190,25 @@ impl MediaManager {
             }
             MediaCtl::Stop { call } => {
                 self.stop(call);
+                None
+            }
+            MediaCtl::SendDtmf {
+                call,
+                digits,
+                duration_ms,
+                gap_ms,
+            } => {
+                let timing = DtmfTiming {
+                    duration_ms,
+                    gap_ms,
+                    ..DtmfTiming::default()
+                };
+                match self.calls.get(&call).map(|c| &c.state) {
+                    Some(CallState::Running { ctl, .. }) => {
+                        let _ = ctl.send(TaskCtl::Dtmf(digits, timing));
+                    }
+                    _ => debug!(%call, "media: DTMF for a call without running media; ignored"),
+                }
                 None
             }
         }
@@ -263,7 +300,10 @@ impl MediaManager {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (stats_tx, stats) = watch::channel(CallStats::default());
                 let cfg = self.cfg.clone();
-                let join = tokio::spawn(run_task(call, rtp, rtcp, cfg, params, rx, stats_tx));
+                let reports = self.reports_tx.clone();
+                let join = tokio::spawn(run_task(
+                    call, rtp, rtcp, cfg, params, rx, stats_tx, reports,
+                ));
                 CallState::Running {
                     ctl: tx,
                     join,
@@ -411,8 +451,15 @@ struct CallMedia {
     silent_frames: u64,
     /// Something worth a fresh statistics snapshot happened (latch, new source).
     publish: bool,
+    /// RFC 4733 telephone-events out and in.
+    dtmf_tx: DtmfSender,
+    dtmf_rx: DtmfReceiver,
+    /// When the task started (the DTMF receiver's millisecond clock).
+    epoch: Instant,
+    reports: mpsc::UnboundedSender<MediaReport>,
 }
 
+#[allow(clippy::too_many_arguments)] // one task's whole world, handed over once
 async fn run_task(
     call: CallHandle,
     rtp: StdUdpSocket,
@@ -421,6 +468,7 @@ async fn run_task(
     params: MediaParams,
     mut ctl: mpsc::UnboundedReceiver<TaskCtl>,
     stats: watch::Sender<CallStats>,
+    reports: mpsc::UnboundedSender<MediaReport>,
 ) {
     let sock = match rtp
         .set_nonblocking(true)
@@ -461,7 +509,7 @@ async fn run_task(
         }
     };
 
-    let mut media = match CallMedia::new(call, params, source, sink) {
+    let mut media = match CallMedia::new(call, params, source, sink, reports) {
         Ok(m) => m,
         Err(e) => {
             debug!(%call, error = %e, "media: codec setup failed; call has no audio");
@@ -479,6 +527,11 @@ async fn run_task(
             biased;
             c = ctl.recv() => match c {
                 Some(TaskCtl::Update(p)) => media.update(p),
+                Some(TaskCtl::Dtmf(digits, timing)) => {
+                    if let Err(e) = media.dtmf_tx.enqueue(&digits, timing) {
+                        debug!(%call, error = ?e, "media: DTMF not queued");
+                    }
+                }
                 Some(TaskCtl::Stop) | None => break,
             },
             _ = tick.tick() => {
@@ -512,7 +565,9 @@ impl CallMedia {
         params: MediaParams,
         source: Box<dyn AudioSource>,
         sink: Box<dyn AudioSink>,
+        reports: mpsc::UnboundedSender<MediaReport>,
     ) -> Result<Self, String> {
+        let dtmf_rate = params.dtmf.map(|d| d.1).unwrap_or(8000);
         let codec = Codec::new(&params, source.rate(), sink.rate())?;
         let sender = RtpSender::new(
             rand::random(),
@@ -549,6 +604,10 @@ impl CallMedia {
             silence: vec![0; sink_frame],
             send_errors: 0,
             dtmf_packets: 0,
+            dtmf_tx: DtmfSender::new(dtmf_rate, 20),
+            dtmf_rx: DtmfReceiver::new(dtmf_rate),
+            epoch: Instant::now(),
+            reports,
             concealed_frames: 0,
             silent_frames: 0,
             publish: false,
@@ -610,12 +669,18 @@ impl CallMedia {
         }
         if p.new_source {
             self.jitter.reset();
+            self.dtmf_rx.reset();
             self.heard = false;
             self.publish = true;
         }
         if Some(p.pt) == self.params.dtmf.map(|d| d.0) {
-            // RFC 4733 events are handled elsewhere (media::dtmf); not played as audio.
+            // RFC 4733 events: decoded, never played as audio.
             self.dtmf_packets += 1;
+            let now_ms = (now - self.epoch).as_millis() as u64;
+            let _ = self
+                .dtmf_rx
+                .on_packet(now_ms, p.seq, p.ts, p.marker, p.payload);
+            self.drain_dtmf();
             return;
         }
         if receives(self.params.direction) {
@@ -624,8 +689,64 @@ impl CallMedia {
     }
 
     fn on_tick(&mut self, sock: &UdpSocket, now: Instant) {
-        self.send_frame(sock);
+        let suppress = self.send_dtmf(sock);
+        if suppress {
+            // A tone covers this frame: keep the source's time, send no audio.
+            self.source.read_frame(&mut self.src_pcm);
+            self.sender.skip();
+        } else {
+            self.send_frame(sock);
+        }
         self.play_frame(now);
+        self.dtmf_rx
+            .on_timeout((now - self.epoch).as_millis() as u64);
+        self.drain_dtmf();
+    }
+
+    /// RFC 4733 §2.5.1: this frame's telephone-event packets. True when audio must pause.
+    fn send_dtmf(&mut self, sock: &UdpSocket) -> bool {
+        let Some((pt, _)) = self.params.dtmf else {
+            return false;
+        };
+        if self.dtmf_tx.is_idle() {
+            return false;
+        }
+        let tick = self.dtmf_tx.tick(self.sender.next_ts());
+        let can_send = sends(self.params.direction)
+            && !self.send_to.ip().is_unspecified()
+            && self.send_to.port() != 0;
+        for p in tick.packets() {
+            self.sender.packetise_with(
+                pt,
+                p.marker,
+                p.timestamp,
+                &p.payload.to_bytes(),
+                &mut self.packet,
+            );
+            if can_send {
+                let _ = sock.try_send_to(&self.packet, self.send_to);
+            }
+        }
+        if let Some(sent) = tick.ended {
+            let _ = self.reports.send(MediaReport::DtmfSent {
+                call: self.call,
+                digit: sent.digit,
+            });
+        }
+        tick.suppress_audio
+    }
+
+    /// Report every digit the receiver finished.
+    fn drain_dtmf(&mut self) {
+        while let Some(ev) = self.dtmf_rx.poll_event() {
+            if let DtmfRxEvent::Ended(d) = ev {
+                let _ = self.reports.send(MediaReport::DtmfReceived {
+                    call: self.call,
+                    digit: d.digit,
+                    duration_ms: d.duration_ms,
+                });
+            }
+        }
     }
 
     fn send_frame(&mut self, sock: &UdpSocket) {

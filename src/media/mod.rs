@@ -83,6 +83,17 @@ pub enum MediaCtl {
         /// The call.
         call: CallHandle,
     },
+    /// Queue digits to send as RFC 4733 telephone-events (`,` = a 2 s pause).
+    SendDtmf {
+        /// The call.
+        call: CallHandle,
+        /// Digits 0-9 * # A-D and `,`, already validated.
+        digits: String,
+        /// Tone length per digit.
+        duration_ms: u32,
+        /// Silence after each tone.
+        gap_ms: u32,
+    },
 }
 
 /// Reports from the media plane to the engine (ARCHITECTURE.md `Input::Media`).
@@ -99,5 +110,21 @@ pub enum MediaReport {
     OpenFailed {
         /// The call.
         call: CallHandle,
+    },
+    /// One key press decoded from RFC 4733 telephone-events (reported when it ended).
+    DtmfReceived {
+        /// The call.
+        call: CallHandle,
+        /// The digit.
+        digit: char,
+        /// How long it was held, in ms.
+        duration_ms: u32,
+    },
+    /// A queued RFC 4733 digit finished playing (its end packets went out).
+    DtmfSent {
+        /// The call.
+        call: CallHandle,
+        /// The digit.
+        digit: char,
     },
 }

@@ -22,7 +22,7 @@ use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
 
 /// Methods we answer (sent in Allow, §20.5).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
 
 /// Our User-Agent header value.
 pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
@@ -444,6 +444,13 @@ impl Engine {
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
             Command::Cancel { call } => self.cmd_cancel(call),
             Command::Hangup { call } => self.cmd_hangup(call),
+            Command::SendDtmf {
+                call,
+                digits,
+                mode,
+                duration_ms,
+                gap_ms,
+            } => self.cmd_send_dtmf(call, &digits, mode, duration_ms, gap_ms),
             Command::Register { account } => self.cmd_register(account),
             Command::Unregister { account } => self.cmd_unregister(account),
             Command::Shutdown => self.cmd_shutdown(),
@@ -465,6 +472,12 @@ impl Engine {
         match report {
             MediaReport::Opened { call, local } => self.on_media_opened(call, local),
             MediaReport::OpenFailed { call } => self.on_media_open_failed(call),
+            MediaReport::DtmfReceived {
+                call,
+                digit,
+                duration_ms,
+            } => self.on_media_dtmf(call, digit, Some(duration_ms)),
+            MediaReport::DtmfSent { call, digit } => self.on_media_dtmf(call, digit, None),
         }
     }
 

@@ -81,6 +81,7 @@ impl Engine {
                 }
             }
             Method::Invite => self.on_reinvite(h, key, req),
+            Method::Info => self.on_info(h, key, req),
             Method::Options => self.respond_simple(&key, &req, 200),
             Method::Extension(_) => self.respond_simple(&key, &req, 501),
             _ => self.respond_simple(&key, &req, 405),

@@ -8,6 +8,7 @@
 //! `Early`, `Confirmed`, `Terminated`) and it holds SDP only as opaque bodies plus the
 //! offer/answer results from `media::sdp` (ARCHITECTURE.md rule 8).
 
+mod dtmf;
 mod in_dialog;
 mod incoming;
 mod outgoing;
@@ -35,6 +36,8 @@ pub enum TxnPurpose {
     Cancel,
     /// A BYE ending the call.
     Bye,
+    /// An INFO carrying one DTMF digit.
+    Info,
 }
 
 /// Invite-session state, named after RFC 3261 and SIP.js.
@@ -113,6 +116,8 @@ pub struct Call {
     pub(crate) ack: Option<(Vec<u8>, Target)>,
     /// Incoming: the accepted 2xx being retransmitted.
     pub(crate) retransmit: Option<Retransmit2xx>,
+    /// DTMF digits going out by SIP INFO.
+    pub(crate) info_dtmf: Option<dtmf::InfoQueue>,
 }
 
 impl Call {
@@ -141,12 +146,15 @@ impl Call {
             canceled: false,
             ack: None,
             retransmit: None,
+            info_dtmf: None,
         }
     }
 
     /// The call's own timer (2xx retransmission).
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
-        self.retransmit.as_ref().map(|r| r.next.min(r.give_up))
+        let retx = self.retransmit.as_ref().map(|r| r.next.min(r.give_up));
+        let info = self.info_dtmf.as_ref().and_then(|q| q.not_before);
+        [retx, info].into_iter().flatten().min()
     }
 
     fn dialog_id(&self) -> Option<&DialogId> {
@@ -266,6 +274,11 @@ impl Engine {
         purpose: TxnPurpose,
         failure: super::txn::TxnFailure,
     ) {
+        if purpose == TxnPurpose::Info {
+            self.on_info_done(h, None);
+            self.pump_info_dtmf(h);
+            return;
+        }
         if purpose != TxnPurpose::Invite {
             return;
         }
@@ -288,6 +301,18 @@ impl Engine {
 
     pub(crate) fn on_call_timer(&mut self, h: CallHandle) {
         let now = self.now;
+        let info_due = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.info_dtmf.as_ref())
+            .and_then(|q| q.not_before)
+            .is_some_and(|t| t <= now);
+        if info_due {
+            if let Some(q) = self.calls.get_mut(&h).and_then(|c| c.info_dtmf.as_mut()) {
+                q.not_before = None;
+            }
+            self.pump_info_dtmf(h);
+        }
         let t2 = self.txns.timer_values().t2;
         let Some(call) = self.calls.get_mut(&h) else {
             return;
@@ -323,6 +348,12 @@ impl Engine {
     ) {
         match purpose {
             TxnPurpose::Invite => self.on_invite_response(h, key, resp),
+            TxnPurpose::Info => {
+                if resp.code >= 200 {
+                    self.on_info_done(h, Some(&resp));
+                    self.pump_info_dtmf(h);
+                }
+            }
             TxnPurpose::Cancel | TxnPurpose::Bye => {
                 tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
             }
