@@ -120,15 +120,13 @@ impl Engine {
             return;
         }
         q.not_before = None;
-        let digit = loop {
-            match q.digits.pop_front() {
-                Some(',') => {
-                    q.not_before = Some(now + PAUSE);
-                    return;
-                }
-                Some(d) => break d,
-                None => return,
+        let digit = match q.digits.pop_front() {
+            Some(',') => {
+                q.not_before = Some(now + PAUSE);
+                return;
             }
+            Some(d) => d,
+            None => return,
         };
         q.in_flight = Some(digit);
         let duration = q.duration_ms;
