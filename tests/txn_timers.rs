@@ -1,13 +1,17 @@
 //! Transaction timers on virtual time, machine by machine (RFC 3261 §17, RFC 6026).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sipline::sip::msg::{Message, Request, Response};
 use sipline::sip::timers::TimerValues;
+use sipline::sip::transport::Target;
 use sipline::sip::txn::{RequestMatch, ResponseMatch, TxnLayer};
 
 const PEER: &str = "127.0.0.1:5099";
+
+fn peer() -> Target {
+    Target::udp(PEER.parse().unwrap())
+}
 
 fn request(method: &str, branch: &str) -> Request {
     let text = format!(
@@ -58,7 +62,7 @@ fn run(layer: &mut TxnLayer, t0: Instant, end: Duration) -> (Vec<u128>, Vec<u128
 fn non_invite_client_retransmits_doubling_to_t2_and_times_out_at_64_t1() {
     let t0 = Instant::now();
     let mut layer = TxnLayer::new(TimerValues::default());
-    layer.send_request(t0, request("OPTIONS", "z9hG4bKe"), PEER.parse().unwrap());
+    layer.send_request(t0, request("OPTIONS", "z9hG4bKe"), peer());
     assert_eq!(layer.transmits.drain(..).count(), 1);
     let (sends, timeouts) = run(&mut layer, t0, Duration::from_secs(40));
     // Timer E: 0.5, 1.5, 3.5, 7.5, then every T2 = 4 s (§17.1.2.2) until Timer F at 32 s.
@@ -75,7 +79,7 @@ fn non_invite_client_in_proceeding_retransmits_every_t2_then_lingers_t4() {
     let t0 = Instant::now();
     let mut layer = TxnLayer::new(TimerValues::default());
     let req = request("BYE", "z9hG4bKp");
-    layer.send_request(t0, req.clone(), PEER.parse().unwrap());
+    layer.send_request(t0, req.clone(), peer());
     layer.transmits.clear();
     let t = t0 + Duration::from_millis(100);
     assert!(matches!(
@@ -106,7 +110,7 @@ fn invite_client_acks_a_failure_and_holds_timer_d_32s() {
     let t0 = Instant::now();
     let mut layer = TxnLayer::new(TimerValues::default());
     let req = request("INVITE", "z9hG4bKd");
-    layer.send_request(t0, req.clone(), PEER.parse().unwrap());
+    layer.send_request(t0, req.clone(), peer());
     layer.transmits.clear();
     let t = t0 + Duration::from_millis(50);
     assert!(matches!(
@@ -142,7 +146,7 @@ fn invite_server_retransmits_failure_on_g_until_ack_then_lingers_t4() {
     let t0 = Instant::now();
     let mut layer = TxnLayer::new(TimerValues::default());
     let req = request("INVITE", "z9hG4bKg");
-    let RequestMatch::New(key) = layer.handle_request(t0, &req, PEER.parse().unwrap()) else {
+    let RequestMatch::New(key) = layer.handle_request(t0, &req, peer()) else {
         panic!("new transaction")
     };
     layer.send_response(t0, &key, &response_to(&req, 486));
@@ -155,7 +159,7 @@ fn invite_server_retransmits_failure_on_g_until_ack_then_lingers_t4() {
     ack.headers.set("CSeq", "1 ACK");
     let t = t0 + Duration::from_millis(16000);
     assert_eq!(
-        layer.handle_request(t, &ack, PEER.parse().unwrap()),
+        layer.handle_request(t, &ack, peer()),
         RequestMatch::AckAbsorbed
     );
     // Confirmed: Timer I = T4, no more retransmissions.
@@ -170,7 +174,7 @@ fn invite_server_without_ack_gives_up_on_timer_h() {
     let t0 = Instant::now();
     let mut layer = TxnLayer::new(TimerValues::default());
     let req = request("INVITE", "z9hG4bKh");
-    let RequestMatch::New(key) = layer.handle_request(t0, &req, PEER.parse().unwrap()) else {
+    let RequestMatch::New(key) = layer.handle_request(t0, &req, peer()) else {
         panic!("new transaction")
     };
     layer.send_response(t0, &key, &response_to(&req, 603));
@@ -184,7 +188,7 @@ fn non_invite_server_answers_retransmissions_and_lingers_timer_j() {
     let t0 = Instant::now();
     let mut layer = TxnLayer::new(TimerValues::default());
     let req = request("OPTIONS", "z9hG4bKj");
-    let peer: SocketAddr = PEER.parse().unwrap();
+    let peer = peer();
     let RequestMatch::New(key) = layer.handle_request(t0, &req, peer) else {
         panic!("new transaction")
     };

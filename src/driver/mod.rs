@@ -6,21 +6,24 @@
 //! the earliest of a datagram, a command, a media report or the engine's deadline.
 
 pub mod media;
+pub mod streams;
 
 use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 use crate::api::{Command, Event};
 use crate::media::codec::CodecKind;
 use crate::media::MediaReport;
 use crate::sip::timers::TimerValues;
+use crate::sip::transport::Protocol;
 use crate::sip::{Engine, EngineConfig, Input, Output, Receive};
 use media::{MediaConfig, MediaManager};
+use streams::{StreamEvent, Streams};
 
 /// Everything the driver needs.
 #[derive(Clone, Debug)]
@@ -99,6 +102,15 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
         addr: cfg.listen,
         source: e,
     })?;
+    // TCP on the same address and port (§18: a UA listens on both). A taken TCP port is
+    // not fatal: UDP still works, and the user is told.
+    let listener = match TcpListener::bind(local_addr).await {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln!("sipline: TCP disabled: cannot listen on {local_addr}/tcp: {e}");
+            None
+        }
+    };
     let advertise = if local_addr.ip().is_unspecified() {
         primary_ip()
     } else {
@@ -123,14 +135,19 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let media = MediaManager::new(cfg.media.clone());
+    let (stream_tx, stream_rx) = mpsc::unbounded_channel();
     let run = RunLoop {
         engine,
         socket,
+        listener,
+        streams: Streams::new(stream_tx),
+        stream_events: stream_rx,
         media,
         commands: cmd_rx,
         events: ev_tx,
         sip_trace: cfg.sip_trace,
         reports: VecDeque::new(),
+        reports_transport: VecDeque::new(),
     };
     let task = tokio::spawn(run.run());
     Ok(Driver {
@@ -153,12 +170,17 @@ fn primary_ip() -> Option<IpAddr> {
 struct RunLoop {
     engine: Engine,
     socket: UdpSocket,
+    listener: Option<TcpListener>,
+    streams: Streams,
+    stream_events: mpsc::UnboundedReceiver<StreamEvent>,
     media: MediaManager,
     commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<Event>,
     sip_trace: bool,
     /// Media reports waiting to be fed to the engine, one mutation at a time.
     reports: VecDeque<MediaReport>,
+    /// Destinations the driver could not send to, fed back as transport errors.
+    reports_transport: VecDeque<(Protocol, SocketAddr)>,
 }
 
 impl RunLoop {
@@ -170,6 +192,11 @@ impl RunLoop {
             if let Some(report) = self.reports.pop_front() {
                 self.engine
                     .handle_input(Instant::now(), Input::Media(report));
+                continue;
+            }
+            if let Some((proto, remote)) = self.reports_transport.pop_front() {
+                self.engine
+                    .handle_input(Instant::now(), Input::TransportError { proto, remote });
                 continue;
             }
             if self.engine.is_shut_down() {
@@ -192,7 +219,7 @@ impl RunLoop {
                         if self.sip_trace {
                             trace_message("received from", source, &contents);
                         }
-                        Input::Receive(Receive { source, contents })
+                        Input::Receive(Receive::udp(source, contents))
                     }
                     Err(e) => {
                         // ICMP errors surface here on some systems; the engine's timers
@@ -200,6 +227,36 @@ impl RunLoop {
                         tracing::debug!(error = %e, "recv_from failed");
                         continue;
                     }
+                },
+                ev = self.stream_events.recv() => match ev {
+                    Some(StreamEvent::Message { flow, peer, bytes }) => {
+                        if self.sip_trace {
+                            trace_message("received over TCP from", peer, &bytes);
+                        }
+                        Input::Receive(Receive {
+                            source: peer,
+                            contents: bytes,
+                            proto: Protocol::Tcp,
+                            flow: Some(flow),
+                        })
+                    }
+                    Some(StreamEvent::Closed { flow, peer, failed }) => {
+                        self.streams.closed(flow);
+                        if !failed {
+                            continue;
+                        }
+                        Input::TransportError { proto: Protocol::Tcp, remote: peer }
+                    }
+                    // invariant: RunLoop holds a sender (inside `streams`), so the channel
+                    // never closes while the loop runs.
+                    None => continue,
+                },
+                conn = accept(self.listener.as_ref()) => {
+                    match conn {
+                        Ok((stream, peer)) => self.streams.accept(stream, peer),
+                        Err(e) => tracing::debug!(error = %e, "TCP accept failed"),
+                    }
+                    continue;
                 },
                 _ = sleep_until(deadline) => Input::Timeout,
             };
@@ -214,13 +271,24 @@ impl RunLoop {
     async fn drain(&mut self) {
         while let Some(out) = self.engine.poll_output() {
             match out {
-                Output::Transmit(t) => {
+                Output::Transmit(t) if t.proto == Protocol::Udp => {
                     if self.sip_trace {
                         trace_message("sent to", t.destination, &t.contents);
                     }
                     if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
                         tracing::warn!(destination = %t.destination, error = %e, "send failed");
                     }
+                }
+                Output::Transmit(t) if t.proto == Protocol::Tcp => {
+                    if self.sip_trace {
+                        trace_message("sent over TCP to", t.destination, &t.contents);
+                    }
+                    self.streams.send(&t);
+                }
+                Output::Transmit(t) => {
+                    // TLS is not offered yet: fail what was waiting on it at once.
+                    tracing::warn!(destination = %t.destination, "TLS transport is not supported yet");
+                    self.reports_transport.push_back((t.proto, t.destination));
                 }
                 Output::Media(ctl) => {
                     if let Some(report) = self.media.handle(ctl) {
@@ -232,6 +300,15 @@ impl RunLoop {
                 }
             }
         }
+    }
+}
+
+async fn accept(
+    listener: Option<&TcpListener>,
+) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 
 use super::msg::{Message, Method, ParseErrorKind, Request, Response, SipMessage};
 use super::timers::TimerValues;
-use super::transport::{self, ip_host};
+use super::transport::{self, ip_host, FlowId, Protocol, Target};
 use super::txn::{RequestMatch, ResponseMatch, TxnKey, TxnLayer, MAGIC_COOKIE};
 use super::ua::{Call, TxnPurpose};
 use crate::api::{CallHandle, Command, Event};
@@ -49,22 +49,42 @@ pub struct EngineConfig {
     pub timers: TimerValues,
 }
 
-/// One datagram received.
+/// One message received: a UDP datagram or one framed stream message.
 #[derive(Clone, Debug)]
 pub struct Receive {
     /// Who sent it.
     pub source: SocketAddr,
     /// The bytes.
     pub contents: Vec<u8>,
+    /// Over which protocol.
+    pub proto: Protocol,
+    /// For streams: the connection it came on (responses go back on it, §18.2.2).
+    pub flow: Option<FlowId>,
 }
 
-/// One datagram to send.
+impl Receive {
+    /// A UDP datagram.
+    pub fn udp(source: SocketAddr, contents: Vec<u8>) -> Receive {
+        Receive {
+            source,
+            contents,
+            proto: Protocol::Udp,
+            flow: None,
+        }
+    }
+}
+
+/// One message to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transmit {
     /// Where to.
     pub destination: SocketAddr,
     /// The bytes.
     pub contents: Vec<u8>,
+    /// Over which protocol.
+    pub proto: Protocol,
+    /// For streams: the connection to use, if known; else the driver opens or reuses one.
+    pub flow: Option<FlowId>,
 }
 
 /// Everything that can change the engine.
@@ -78,6 +98,13 @@ pub enum Input {
     Command(Command),
     /// A media-plane report.
     Media(MediaReport),
+    /// The transport could not deliver to this address (connection refused or reset).
+    TransportError {
+        /// Protocol of the failed flow.
+        proto: Protocol,
+        /// The peer.
+        remote: SocketAddr,
+    },
 }
 
 /// Everything the engine asks the outside world to do.
@@ -131,10 +158,14 @@ impl Engine {
             self.now = now;
         }
         match input {
-            Input::Receive(r) => self.on_datagram(r.source, &r.contents),
+            Input::Receive(r) => self.on_receive(r),
             Input::Timeout => self.on_timeout(),
             Input::Command(c) => self.on_command(c),
             Input::Media(m) => self.on_media_report(m),
+            Input::TransportError { proto, remote } => {
+                self.txns.handle_transport_error(proto, remote);
+                self.on_txn_failures();
+            }
         }
         self.collect_txn_output();
     }
@@ -181,11 +212,9 @@ impl Engine {
         self.out.push_back(Output::Media(ctl));
     }
 
-    pub(crate) fn transmit(&mut self, destination: SocketAddr, contents: Vec<u8>) {
-        self.out.push_back(Output::Transmit(Transmit {
-            destination,
-            contents,
-        }));
+    pub(crate) fn transmit(&mut self, target: Target, contents: Vec<u8>) {
+        self.out
+            .push_back(Output::Transmit(target.transmit(contents)));
     }
 
     pub(crate) fn command_error(&mut self, message: String) {
@@ -237,34 +266,67 @@ impl Engine {
         self.cfg.advertise.unwrap_or(bound)
     }
 
-    /// Our Via for a request to `dest` with a fresh branch, asking for rport (RFC 3581).
-    pub(crate) fn via_for(&mut self, dest: SocketAddr) -> String {
+    /// Our Via for a request to `target` with a fresh branch, asking for rport (RFC 3581).
+    pub(crate) fn via_for(&mut self, target: &Target) -> String {
         let branch = self.new_branch();
         format!(
-            "SIP/2.0/UDP {}:{};branch={branch};rport",
-            ip_host(self.local_ip_for(dest.ip())),
+            "SIP/2.0/{} {}:{};branch={branch};rport",
+            target.proto.via_token(),
+            ip_host(self.local_ip_for(target.addr.ip())),
             self.cfg.local.port()
         )
     }
 
-    /// Our Contact for a peer at `peer` (§8.1.1.8).
-    pub(crate) fn contact_for(&self, peer: IpAddr) -> String {
+    /// Our Contact for a peer reached through `target` (§8.1.1.8), naming the transport
+    /// when it is not UDP so the peer's in-dialog requests come back the same way.
+    pub(crate) fn contact_for(&self, target: &Target) -> String {
+        let transport = match target.proto {
+            Protocol::Udp => "",
+            Protocol::Tcp => ";transport=tcp",
+            Protocol::Tls => ";transport=tls",
+        };
         format!(
-            "<sip:{}@{}:{}>",
+            "<sip:{}@{}:{}{transport}>",
             self.cfg.user,
-            ip_host(self.local_ip_for(peer)),
+            ip_host(self.local_ip_for(target.addr.ip())),
             self.cfg.local.port()
         )
     }
 
-    /// Send a request in a new client transaction owned by `call`.
+    /// Where an in-dialog request to `hop` goes for a call whose peer is `peer`: the hop's
+    /// address, its `transport=` (else the call's protocol), and the call's connection when
+    /// it is the same peer (RFC 5923-style reuse).
+    pub(crate) fn hop_target(&self, hop: &super::msg::Uri, peer: Target) -> Target {
+        let addr = transport::uri_destination(hop).unwrap_or(peer.addr);
+        let proto = match hop.param("transport") {
+            Some(Some(_)) => transport::uri_protocol(hop),
+            _ if hop.scheme == super::msg::Scheme::Sips => Protocol::Tls,
+            _ => peer.proto,
+        };
+        let flow = if proto == peer.proto && addr == peer.addr {
+            peer.flow
+        } else {
+            None
+        };
+        Target { proto, addr, flow }
+    }
+
+    /// Send a request in a new client transaction owned by `call`. A request over UDP
+    /// larger than 1300 bytes goes over TCP instead (§18.1.1).
     pub(crate) fn send_request(
         &mut self,
-        req: Request,
-        dest: SocketAddr,
+        mut req: Request,
+        mut dest: Target,
         call: CallHandle,
         purpose: TxnPurpose,
     ) -> TxnKey {
+        if dest.proto == Protocol::Udp && req.to_bytes().len() > transport::UDP_SIZE_LIMIT {
+            if let Ok(mut via) = req.top_via() {
+                via.transport = Protocol::Tcp.via_token().to_string();
+                transport::replace_top_via(&mut req, &via);
+                dest.proto = Protocol::Tcp;
+            }
+        }
         let key = self.txns.send_request(self.now, req, dest);
         self.owners.insert(key.clone(), (call, purpose));
         key
@@ -311,11 +373,7 @@ impl Engine {
 
     fn on_timeout(&mut self) {
         self.txns.handle_timeout(self.now);
-        while let Some(key) = self.txns.poll_timed_out() {
-            if let Some((call, purpose)) = self.owners.remove(&key) {
-                self.on_txn_timeout(call, purpose);
-            }
-        }
+        self.on_txn_failures();
         let due: Vec<CallHandle> = self
             .calls
             .iter()
@@ -333,6 +391,14 @@ impl Engine {
             for h in left {
                 self.media(MediaCtl::Stop { call: h });
                 self.calls.remove(&h);
+            }
+        }
+    }
+
+    fn on_txn_failures(&mut self) {
+        while let Some((key, failure)) = self.txns.poll_timed_out() {
+            if let Some((call, purpose)) = self.owners.remove(&key) {
+                self.on_txn_timeout(call, purpose, failure);
             }
         }
     }
@@ -370,7 +436,9 @@ impl Engine {
         }
     }
 
-    fn on_datagram(&mut self, source: SocketAddr, bytes: &[u8]) {
+    fn on_receive(&mut self, r: Receive) {
+        let (source, bytes) = (r.source, r.contents.as_slice());
+        let reply_to = |req: &Request| response_target(req, source, r.proto, r.flow);
         // §7.5: keep-alive CRLFs and stray whitespace between messages are not messages.
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return;
@@ -378,9 +446,13 @@ impl Engine {
         match Message::parse(bytes) {
             Ok(Message::Request(req)) if bytes.len() > MAX_REQUEST_BYTES => {
                 // §21.5.11: far larger than any request a call needs; refuse it whole.
-                self.reply_stateless(&req, source, 513, "Message Too Large");
+                let to = reply_to(&req);
+                self.reply_stateless(&req, to, 513, "Message Too Large");
             }
-            Ok(Message::Request(req)) => self.on_request(req, source),
+            Ok(Message::Request(req)) => {
+                let to = reply_to(&req);
+                self.on_request(req, source, to);
+            }
             Ok(Message::Response(resp)) => self.on_response(resp),
             Err(e) => {
                 tracing::debug!(%source, error = %e, "unparseable SIP message");
@@ -395,7 +467,8 @@ impl Engine {
                     } else {
                         "Version Not Supported".to_string()
                     };
-                    self.reply_stateless(partial, source, code, &reason);
+                    let to = reply_to(partial);
+                    self.reply_stateless(partial, to, code, &reason);
                 }
             }
         }
@@ -403,37 +476,27 @@ impl Engine {
 
     /// Answer a request outside any transaction (§8.2.6 for requests that cannot be
     /// processed): never for ACK (§17), only when there is a Via to answer to.
-    fn reply_stateless(&mut self, req: &Request, source: SocketAddr, code: u16, reason: &str) {
+    fn reply_stateless(&mut self, req: &Request, dest: Target, code: u16, reason: &str) {
         if req.method == Method::Ack || req.headers.get("Via").is_none() {
             return;
         }
         let mut req = req.clone();
-        transport::stamp_received(&mut req, source);
-        let dest = req
-            .top_via()
-            .ok()
-            .and_then(|v| transport::response_destination(&v))
-            .unwrap_or(source);
+        transport::stamp_received(&mut req, dest.addr);
         let mut resp = req.make_response(code, Some(reason));
         resp.headers.push("User-Agent", USER_AGENT);
         self.transmit(dest, resp.to_bytes());
     }
 
-    fn on_request(&mut self, mut req: Request, source: SocketAddr) {
+    fn on_request(&mut self, mut req: Request, source: SocketAddr, dest: Target) {
         transport::stamp_received(&mut req, source);
-        let dest = req
-            .top_via()
-            .ok()
-            .and_then(|v| transport::response_destination(&v))
-            .unwrap_or(source);
         match self.txns.handle_request(self.now, &req, dest) {
             RequestMatch::Retransmission | RequestMatch::AckAbsorbed => {}
             RequestMatch::StrayAck => self.on_ack(req),
-            RequestMatch::New(key) => self.on_new_request(key, req, source),
+            RequestMatch::New(key) => self.on_new_request(key, req, dest),
         }
     }
 
-    fn on_new_request(&mut self, key: TxnKey, req: Request, source: SocketAddr) {
+    fn on_new_request(&mut self, key: TxnKey, req: Request, source: Target) {
         if matches!(
             req.uri.scheme,
             super::msg::Scheme::Other(_) | super::msg::Scheme::Tel
@@ -540,4 +603,29 @@ fn accepts_sdp(req: &Request) -> bool {
             .to_ascii_lowercase();
         media == "application/sdp" || media == "application/*" || media == "*/*"
     }) || accept.iter().all(|a| a.trim().is_empty())
+}
+
+/// §18.2.2: where the response to `req` goes. On a stream, back on the connection it came
+/// in on; over UDP, to the Via's `received`/`rport` (stamped by §18.2.1), else the sender.
+fn response_target(
+    req: &Request,
+    source: SocketAddr,
+    proto: Protocol,
+    flow: Option<FlowId>,
+) -> Target {
+    if proto.is_reliable() {
+        return Target {
+            proto,
+            addr: source,
+            flow,
+        };
+    }
+    let mut stamped = req.clone();
+    transport::stamp_received(&mut stamped, source);
+    let addr = stamped
+        .top_via()
+        .ok()
+        .and_then(|v| transport::response_destination(&v))
+        .unwrap_or(source);
+    Target::udp(addr)
 }

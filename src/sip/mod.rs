@@ -1,6 +1,7 @@
 //! The sans-IO SIP engine (RFC 3261): messages, transport rules, transactions, dialogs
 //! and the user agent (invite sessions). No sockets, no clock, no threads.
 
+pub mod auth;
 pub mod dialog;
 pub mod engine;
 pub mod msg;

@@ -16,6 +16,7 @@ use sipline::api::{CallHandle, Command, Event};
 use sipline::media::codec::CodecKind;
 use sipline::media::{MediaCtl, MediaReport};
 use sipline::sip::timers::TimerValues;
+use sipline::sip::transport::Protocol;
 use sipline::sip::{Engine, EngineConfig, Input, Output, Receive};
 
 /// One simulated user agent and everything it did.
@@ -40,6 +41,7 @@ struct InFlight {
     to: SocketAddr,
     from: SocketAddr,
     bytes: Vec<u8>,
+    proto: Protocol,
 }
 
 /// The network.
@@ -155,13 +157,9 @@ impl Net {
     /// Deliver raw bytes to UA `i` now, as if sent from `from`.
     pub fn inject(&mut self, i: usize, from: SocketAddr, bytes: &[u8]) {
         let now = self.now;
-        self.uas[i].engine.handle_input(
-            now,
-            Input::Receive(Receive {
-                source: from,
-                contents: bytes.to_vec(),
-            }),
-        );
+        self.uas[i]
+            .engine
+            .handle_input(now, Input::Receive(Receive::udp(from, bytes.to_vec())));
         self.drain(i);
     }
 
@@ -175,6 +173,7 @@ impl Net {
                         self.uas[i]
                             .sent
                             .push((since, t.destination, t.contents.clone()));
+                        let proto = t.proto;
                         let held = self.hold_rules.iter().any(|(who, prefix, contains)| {
                             *who == i
                                 && t.contents.starts_with(prefix.as_bytes())
@@ -186,9 +185,10 @@ impl Net {
                                 to: t.destination,
                                 from,
                                 bytes: t.contents,
+                                proto,
                             });
                         } else {
-                            self.put_on_wire(from, t.destination, t.contents);
+                            self.put_on_wire(from, t.destination, t.contents, proto);
                         }
                     }
                     Output::Media(ctl) => {
@@ -216,7 +216,18 @@ impl Net {
         }
     }
 
-    fn put_on_wire(&mut self, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>) {
+    fn put_on_wire(&mut self, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>, proto: Protocol) {
+        // Streams neither lose nor duplicate (what TCP guarantees).
+        if proto.is_reliable() {
+            self.wire.push(InFlight {
+                at: self.now + self.latency,
+                to,
+                from,
+                bytes,
+                proto,
+            });
+            return;
+        }
         if self.loss > 0.0 && self.rng.gen_bool(self.loss) {
             return;
         }
@@ -232,6 +243,7 @@ impl Net {
                 to,
                 from,
                 bytes: bytes.clone(),
+                proto,
             });
         }
     }
@@ -275,6 +287,8 @@ impl Net {
                         Input::Receive(Receive {
                             source: d.from,
                             contents: d.bytes,
+                            proto: d.proto,
+                            flow: None,
                         }),
                     );
                     self.drain(k);

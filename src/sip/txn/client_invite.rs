@@ -6,12 +6,12 @@
 //!    +--Timer B--> Terminated (timeout reported to the TU)
 //! ```
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::{Transmit, TxnOutcome};
 use crate::sip::msg::{Headers, Method, Request, Response, SipMessage};
 use crate::sip::timers::{TimerTable, TimerValues};
+use crate::sip::transport::Target;
 
 /// States of §17.1.1.2 figure 5, plus Accepted (RFC 6026 §7.2).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -45,7 +45,7 @@ pub struct ClientInvite {
     a_interval: Duration,
     request: Request,
     bytes: Vec<u8>,
-    dest: SocketAddr,
+    target: Target,
     ack: Option<Vec<u8>>,
 }
 
@@ -54,17 +54,16 @@ impl ClientInvite {
     pub fn start(
         now: Instant,
         request: Request,
-        dest: SocketAddr,
+        target: Target,
         tv: &TimerValues,
         out: &mut Vec<Transmit>,
     ) -> Self {
         let bytes = request.to_bytes();
-        out.push(Transmit {
-            destination: dest,
-            contents: bytes.clone(),
-        });
+        out.push(target.transmit(bytes.clone()));
         let mut timers = TimerTable::default();
-        timers.set(A, now + tv.t1);
+        if !target.proto.is_reliable() {
+            timers.set(A, now + tv.t1);
+        }
         timers.set(B, now + tv.t1x64());
         ClientInvite {
             state: State::Calling,
@@ -72,7 +71,7 @@ impl ClientInvite {
             a_interval: tv.t1,
             request,
             bytes,
-            dest,
+            target,
             ack: None,
         }
     }
@@ -83,8 +82,8 @@ impl ClientInvite {
     }
 
     /// Where the INVITE went (a CANCEL goes there too, §9.1).
-    pub fn destination(&self) -> SocketAddr {
-        self.dest
+    pub fn target(&self) -> Target {
+        self.target
     }
 
     /// A response matched this transaction (§17.1.1.2).
@@ -110,24 +109,23 @@ impl ClientInvite {
             (State::Accepted, 200..=299) => TxnOutcome::PassUp,
             (State::Calling | State::Proceeding, _) => {
                 let ack = build_ack(&self.request, resp).to_bytes();
-                out.push(Transmit {
-                    destination: self.dest,
-                    contents: ack.clone(),
-                });
+                out.push(self.target.transmit(ack.clone()));
                 self.ack = Some(ack);
                 self.state = State::Completed;
                 self.timers.stop_all();
-                // Timer D: at least 32 s for unreliable transports.
-                self.timers.set(D, now + Duration::from_secs(32));
+                // Timer D: at least 32 s for unreliable transports, zero for reliable ones.
+                let d = if self.target.proto.is_reliable() {
+                    Duration::ZERO
+                } else {
+                    Duration::from_secs(32)
+                };
+                self.timers.set(D, now + d);
                 TxnOutcome::PassUp
             }
             (State::Completed, 300..=699) => {
                 // §17.1.1.2: retransmit the ACK, do not pass the response up again.
                 if let Some(ack) = &self.ack {
-                    out.push(Transmit {
-                        destination: self.dest,
-                        contents: ack.clone(),
-                    });
+                    out.push(self.target.transmit(ack.clone()));
                 }
                 TxnOutcome::Absorbed
             }
@@ -139,10 +137,7 @@ impl ClientInvite {
     pub fn on_timer(&mut self, now: Instant, timer: usize, out: &mut Vec<Transmit>) -> TxnOutcome {
         match timer {
             A if self.state == State::Calling => {
-                out.push(Transmit {
-                    destination: self.dest,
-                    contents: self.bytes.clone(),
-                });
+                out.push(self.target.transmit(self.bytes.clone()));
                 self.a_interval *= 2;
                 self.timers.set(A, now + self.a_interval);
                 TxnOutcome::Absorbed

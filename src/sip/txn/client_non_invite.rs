@@ -6,12 +6,12 @@
 //! ```
 //! Timer E retransmits from T1, doubling up to T2 (and at T2 in Proceeding).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::{Transmit, TxnOutcome};
 use crate::sip::msg::{Request, Response};
 use crate::sip::timers::{TimerTable, TimerValues};
+use crate::sip::transport::Target;
 
 /// States of §17.1.2.2 figure 6.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -40,7 +40,7 @@ pub struct ClientNonInvite {
     pub(super) timers: TimerTable<3>,
     e_interval: Duration,
     bytes: Vec<u8>,
-    dest: SocketAddr,
+    pub(super) target: Target,
 }
 
 impl ClientNonInvite {
@@ -48,24 +48,23 @@ impl ClientNonInvite {
     pub fn start(
         now: Instant,
         request: &Request,
-        dest: SocketAddr,
+        target: Target,
         tv: &TimerValues,
         out: &mut Vec<Transmit>,
     ) -> Self {
         let bytes = request.to_bytes();
-        out.push(Transmit {
-            destination: dest,
-            contents: bytes.clone(),
-        });
+        out.push(target.transmit(bytes.clone()));
         let mut timers = TimerTable::default();
-        timers.set(E, now + tv.t1);
+        if !target.proto.is_reliable() {
+            timers.set(E, now + tv.t1);
+        }
         timers.set(F, now + tv.t1x64());
         ClientNonInvite {
             state: State::Trying,
             timers,
             e_interval: tv.t1,
             bytes,
-            dest,
+            target,
         }
     }
 
@@ -79,7 +78,13 @@ impl ClientNonInvite {
             (State::Trying | State::Proceeding, _) => {
                 self.state = State::Completed;
                 self.timers.stop_all();
-                self.timers.set(K, now + tv.t4);
+                // Timer K: T4 for unreliable transports, zero for reliable ones.
+                let k = if self.target.proto.is_reliable() {
+                    std::time::Duration::ZERO
+                } else {
+                    tv.t4
+                };
+                self.timers.set(K, now + k);
                 TxnOutcome::PassUp
             }
             _ => TxnOutcome::Absorbed,
@@ -96,10 +101,7 @@ impl ClientNonInvite {
     ) -> TxnOutcome {
         match timer {
             E if matches!(self.state, State::Trying | State::Proceeding) => {
-                out.push(Transmit {
-                    destination: self.dest,
-                    contents: self.bytes.clone(),
-                });
+                out.push(self.target.transmit(self.bytes.clone()));
                 self.e_interval = if self.state == State::Trying {
                     (self.e_interval * 2).min(tv.t2)
                 } else {

@@ -10,12 +10,12 @@ pub mod server_invite;
 pub mod server_non_invite;
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::time::Instant;
 
 pub use super::engine::Transmit;
 use super::msg::{Method, Request, Response, SipMessage};
 use super::timers::TimerValues;
+use super::transport::{Protocol, Target};
 use client_invite::ClientInvite;
 use client_non_invite::ClientNonInvite;
 use server_invite::ServerInvite;
@@ -23,6 +23,15 @@ use server_non_invite::ServerNonInvite;
 
 /// The branch prefix that marks RFC 3261 branches (§8.1.1.7).
 pub const MAGIC_COOKIE: &str = "z9hG4bK";
+
+/// Why a client transaction ended without a final response.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TxnFailure {
+    /// Timer B or F fired (§17.1.1.2, §17.1.2.2); H for server INVITEs.
+    Timeout,
+    /// The transport reported the destination unreachable (§8.1.3.1).
+    Transport,
+}
 
 /// What a machine tells the layer after an input.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -108,7 +117,7 @@ pub struct TxnLayer {
     tv: TimerValues,
     /// Datagrams to send, drained by the engine.
     pub transmits: Vec<Transmit>,
-    timed_out: VecDeque<TxnKey>,
+    timed_out: VecDeque<(TxnKey, TxnFailure)>,
 }
 
 impl TxnLayer {
@@ -129,7 +138,7 @@ impl TxnLayer {
 
     /// Start a client transaction for `req` (never ACK) toward `dest`. The top Via must
     /// carry a fresh RFC 3261 branch.
-    pub fn send_request(&mut self, now: Instant, req: Request, dest: SocketAddr) -> TxnKey {
+    pub fn send_request(&mut self, now: Instant, req: Request, dest: Target) -> TxnKey {
         let key = client_key(&req);
         let txn = if req.method == Method::Invite {
             Txn::ClientInvite(Box::new(ClientInvite::start(
@@ -170,12 +179,7 @@ impl TxnLayer {
 
     /// Route a request to its server transaction, creating one for a new request (§17.2.3).
     /// `dest` is where responses go (§18.2.2).
-    pub fn handle_request(
-        &mut self,
-        now: Instant,
-        req: &Request,
-        dest: SocketAddr,
-    ) -> RequestMatch {
+    pub fn handle_request(&mut self, now: Instant, req: &Request, dest: Target) -> RequestMatch {
         let key = server_key(req);
         match (self.txns.get_mut(&key), &req.method) {
             (Some(Txn::ServerInvite(t)), Method::Ack) => {
@@ -278,16 +282,59 @@ impl TxnLayer {
                     },
                 };
                 if outcome == TxnOutcome::TimedOut {
-                    self.timed_out.push_back(key.clone());
+                    self.timed_out.push_back((key.clone(), TxnFailure::Timeout));
                 }
             }
         }
         self.txns.retain(|_, t| !t.is_terminated());
     }
 
-    /// A transaction whose Timer B, F or H fired since the last call.
-    pub fn poll_timed_out(&mut self) -> Option<TxnKey> {
+    /// A transaction that failed (Timer B, F or H, or a transport error) since the last call.
+    pub fn poll_timed_out(&mut self) -> Option<(TxnKey, TxnFailure)> {
         self.timed_out.pop_front()
+    }
+
+    /// §8.1.3.1, §18.4: the transport could not reach `addr` over `proto` (connection
+    /// refused or reset, ICMP error). Every client transaction still waiting for a final
+    /// response from there ends with a transport error.
+    pub fn handle_transport_error(&mut self, proto: Protocol, addr: std::net::SocketAddr) {
+        for (key, txn) in self.txns.iter_mut() {
+            let hit = match txn {
+                Txn::ClientInvite(t) => {
+                    t.target().proto == proto
+                        && t.target().addr == addr
+                        && matches!(
+                            t.state,
+                            client_invite::State::Calling | client_invite::State::Proceeding
+                        )
+                }
+                Txn::ClientNonInvite(t) => {
+                    t.target.proto == proto
+                        && t.target.addr == addr
+                        && matches!(
+                            t.state,
+                            client_non_invite::State::Trying | client_non_invite::State::Proceeding
+                        )
+                }
+                _ => false,
+            };
+            if hit {
+                match txn {
+                    Txn::ClientInvite(t) => {
+                        t.state = client_invite::State::Terminated;
+                        t.timers.stop_all();
+                    }
+                    Txn::ClientNonInvite(t) => {
+                        t.state = client_non_invite::State::Terminated;
+                        t.timers.stop_all();
+                    }
+                    _ => {}
+                }
+                self.timed_out
+                    .push_back((key.clone(), TxnFailure::Transport));
+            }
+        }
+        self.txns.retain(|_, t| !t.is_terminated());
     }
 
     /// Earliest timer of any transaction.

@@ -8,12 +8,12 @@
 //! Timer G retransmits the final non-2xx response from T1, doubling up to T2. 2xx
 //! retransmission is the TU's job (§13.3.1.4).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::{Transmit, TxnOutcome};
 use crate::sip::msg::Response;
 use crate::sip::timers::{TimerTable, TimerValues};
+use crate::sip::transport::Target;
 
 /// States of §17.2.1 figure 7, plus Accepted (RFC 6026 §7.1).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,13 +53,13 @@ pub struct ServerInvite {
     last_response: Option<Vec<u8>>,
     /// The 100 Trying to send if the TU is slow (§17.2.1).
     trying: Option<Vec<u8>>,
-    dest: SocketAddr,
+    target: Target,
 }
 
 impl ServerInvite {
     /// A new transaction for a received INVITE; responses go to `dest` (§18.2.2). If the
     /// TU sends nothing within 200 ms, the transaction sends `trying` (§17.2.1).
-    pub fn new(now: Instant, dest: SocketAddr, trying: Response, tv: &TimerValues) -> Self {
+    pub fn new(now: Instant, target: Target, trying: Response, tv: &TimerValues) -> Self {
         let mut timers = TimerTable::default();
         timers.set(TRYING, now + TRYING_DELAY);
         ServerInvite {
@@ -68,7 +68,7 @@ impl ServerInvite {
             g_interval: tv.t1,
             last_response: None,
             trying: Some(trying.to_bytes()),
-            dest,
+            target,
         }
     }
 
@@ -82,10 +82,7 @@ impl ServerInvite {
     pub fn on_retransmission(&mut self, out: &mut Vec<Transmit>) {
         if matches!(self.state, State::Proceeding | State::Completed) {
             if let Some(bytes) = &self.last_response {
-                out.push(Transmit {
-                    destination: self.dest,
-                    contents: bytes.clone(),
-                });
+                out.push(self.target.transmit(bytes.clone()));
             }
         }
     }
@@ -95,7 +92,13 @@ impl ServerInvite {
         if self.state == State::Completed {
             self.state = State::Confirmed;
             self.timers.stop_all();
-            self.timers.set(I, now + tv.t4);
+            // Timer I: T4 for unreliable transports, zero for reliable ones.
+            let i = if self.target.proto.is_reliable() {
+                Duration::ZERO
+            } else {
+                tv.t4
+            };
+            self.timers.set(I, now + i);
         }
     }
 
@@ -113,10 +116,7 @@ impl ServerInvite {
         self.timers.stop(TRYING);
         self.trying = None;
         let bytes = resp.to_bytes();
-        out.push(Transmit {
-            destination: self.dest,
-            contents: bytes.clone(),
-        });
+        out.push(self.target.transmit(bytes.clone()));
         match resp.code {
             100..=199 => {}
             200..=299 => {
@@ -125,7 +125,9 @@ impl ServerInvite {
             }
             _ => {
                 self.state = State::Completed;
-                self.timers.set(G, now + self.g_interval);
+                if !self.target.proto.is_reliable() {
+                    self.timers.set(G, now + self.g_interval);
+                }
                 self.timers.set(H, now + tv.t1x64());
             }
         }
@@ -143,20 +145,14 @@ impl ServerInvite {
         match timer {
             TRYING if self.state == State::Proceeding => {
                 if let Some(bytes) = self.trying.take() {
-                    out.push(Transmit {
-                        destination: self.dest,
-                        contents: bytes.clone(),
-                    });
+                    out.push(self.target.transmit(bytes.clone()));
                     self.last_response = Some(bytes);
                 }
                 TxnOutcome::Absorbed
             }
             G if self.state == State::Completed => {
                 if let Some(bytes) = &self.last_response {
-                    out.push(Transmit {
-                        destination: self.dest,
-                        contents: bytes.clone(),
-                    });
+                    out.push(self.target.transmit(bytes.clone()));
                 }
                 self.g_interval = (self.g_interval * 2).min(tv.t2);
                 self.timers.set(G, now + self.g_interval);

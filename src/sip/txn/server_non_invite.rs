@@ -5,12 +5,12 @@
 //! ```
 //! Request retransmissions are answered with the last response sent.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::{Transmit, TxnOutcome};
 use crate::sip::msg::Response;
 use crate::sip::timers::{TimerTable, TimerValues};
+use crate::sip::transport::Target;
 
 /// States of §17.2.2 figure 8.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -34,17 +34,17 @@ pub struct ServerNonInvite {
     pub(super) state: State,
     pub(super) timers: TimerTable<1>,
     last_response: Option<Vec<u8>>,
-    dest: SocketAddr,
+    target: Target,
 }
 
 impl ServerNonInvite {
     /// A new transaction; responses go to `dest` (§18.2.2).
-    pub fn new(dest: SocketAddr) -> Self {
+    pub fn new(target: Target) -> Self {
         ServerNonInvite {
             state: State::Trying,
             timers: TimerTable::default(),
             last_response: None,
-            dest,
+            target,
         }
     }
 
@@ -56,10 +56,7 @@ impl ServerNonInvite {
     /// The request was retransmitted: repeat the last response, if any.
     pub fn on_retransmission(&mut self, out: &mut Vec<Transmit>) {
         if let Some(bytes) = &self.last_response {
-            out.push(Transmit {
-                destination: self.dest,
-                contents: bytes.clone(),
-            });
+            out.push(self.target.transmit(bytes.clone()));
         }
     }
 
@@ -75,16 +72,19 @@ impl ServerNonInvite {
             return;
         }
         let bytes = resp.to_bytes();
-        out.push(Transmit {
-            destination: self.dest,
-            contents: bytes.clone(),
-        });
+        out.push(self.target.transmit(bytes.clone()));
         self.last_response = Some(bytes);
         if resp.code < 200 {
             self.state = State::Proceeding;
         } else {
             self.state = State::Completed;
-            self.timers.set(J, now + tv.t1x64());
+            // Timer J: 64*T1 for unreliable transports, zero for reliable ones.
+            let j = if self.target.proto.is_reliable() {
+                std::time::Duration::ZERO
+            } else {
+                tv.t1x64()
+            };
+            self.timers.set(J, now + j);
         }
     }
 

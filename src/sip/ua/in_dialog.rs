@@ -7,7 +7,6 @@ use crate::media::sdp;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
 use crate::sip::msg::{Header, Method, Request, SipMessage};
-use crate::sip::transport;
 use crate::sip::txn::TxnKey;
 
 impl Engine {
@@ -105,7 +104,7 @@ impl Engine {
         }
         local.session_version += 1;
         call.local_media = Some(local.clone());
-        let peer = call.peer.ip();
+        let peer = call.peer;
         let local_tag = call.local_tag.clone();
         let (body, params) = if req.body.is_empty() {
             (sdp::create_offer(&local), None)
@@ -127,7 +126,7 @@ impl Engine {
                 resp.headers.set("To", to.to_string());
             }
         }
-        resp.headers.push("Contact", self.contact_for(peer));
+        resp.headers.push("Contact", self.contact_for(&peer));
         resp.headers.push("Allow", ALLOW);
         resp.headers.push("User-Agent", USER_AGENT);
         resp.headers.push("Content-Type", "application/sdp");
@@ -149,8 +148,8 @@ impl Engine {
             .as_mut()
             .map(|d| (d.new_request(Method::Bye), d.next_hop()));
         if let Some((mut bye, hop)) = bye {
-            let dest = transport::uri_destination(&hop).unwrap_or(peer);
-            let via = self.via_for(dest);
+            let dest = self.hop_target(&hop, peer);
+            let via = self.via_for(&dest);
             bye.headers.0.insert(
                 0,
                 Header {

@@ -1,8 +1,6 @@
 //! The server context: an incoming INVITE (RFC 3261 §13.3) that the user can `progress`,
 //! `accept` or `reject` (SIP.js defaults 180, 200, 480), and CANCEL received (§9.2).
 
-use std::net::SocketAddr;
-
 use super::{Call, CallState, Retransmit2xx};
 use crate::api::{CallHandle, Direction, Event, Party};
 use crate::media::sdp::{self, LocalMedia};
@@ -10,11 +8,12 @@ use crate::media::MediaCtl;
 use crate::sip::dialog::Dialog;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
 use crate::sip::msg::{NameAddr, Request, Response, SipMessage};
+use crate::sip::transport::Target;
 use crate::sip::txn::TxnKey;
 
 impl Engine {
     /// A new INVITE outside any dialog: a new incoming call (§13.3.1).
-    pub(crate) fn on_incoming_invite(&mut self, key: TxnKey, req: Request, source: SocketAddr) {
+    pub(crate) fn on_incoming_invite(&mut self, key: TxnKey, req: Request, source: Target) {
         // §8.2.2.2 merged requests, §8.2.3 extensions and §8.2.6 are refined in the SIP core
         // work; here: the headers a dialog needs must be there.
         let (Ok(from), Ok(_)) = (req.from_hdr(), req.to_hdr()) else {
@@ -100,9 +99,9 @@ impl Engine {
                 resp.headers.set("To", to.to_string());
             }
         }
-        let peer = call.peer.ip();
+        let peer = call.peer;
         if (101..300).contains(&code) {
-            resp.headers.push("Contact", self.contact_for(peer));
+            resp.headers.push("Contact", self.contact_for(&peer));
         }
         if code >= 200 {
             resp.headers.push("Allow", ALLOW);
@@ -194,16 +193,6 @@ impl Engine {
                 interval: t1,
                 give_up: now + t1x64,
             });
-            if let Some(dest) = call
-                .invite
-                .as_ref()
-                .and_then(|i| i.top_via().ok())
-                .and_then(|v| crate::sip::transport::response_destination(&v))
-            {
-                if let Some(r) = call.retransmit.as_mut() {
-                    r.dest = dest;
-                }
-            }
         }
         self.emit(Event::Accepted { call: h, code: 200 });
         if let Some(params) = params {

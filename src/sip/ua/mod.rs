@@ -12,12 +12,12 @@ mod in_dialog;
 mod incoming;
 mod outgoing;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::dialog::{Dialog, DialogId};
 use super::engine::Engine;
 use super::msg::{Request, Response};
+use super::transport::Target;
 use super::txn::TxnKey;
 use crate::api::{CallHandle, Direction, Event, FailureCause, Party};
 use crate::media::sdp::{Answer, LocalMedia};
@@ -69,7 +69,7 @@ impl CallState {
 #[derive(Clone, Debug)]
 pub(crate) struct Retransmit2xx {
     pub(crate) bytes: Vec<u8>,
-    pub(crate) dest: SocketAddr,
+    pub(crate) dest: Target,
     pub(crate) next: Instant,
     pub(crate) interval: Duration,
     pub(crate) give_up: Instant,
@@ -85,8 +85,8 @@ pub struct Call {
     pub(crate) invite: Option<Request>,
     /// The INVITE's transaction (client or server).
     pub(crate) invite_key: Option<TxnKey>,
-    /// Where the INVITE went (outgoing) or came from (incoming).
-    pub(crate) peer: SocketAddr,
+    /// Where the INVITE went (outgoing) or came from (incoming), with its transport.
+    pub(crate) peer: Target,
     /// Request-URI (outgoing) or From (incoming), for events.
     pub(crate) remote_display: String,
     /// Our tag (From-tag outgoing; To-tag incoming).
@@ -105,7 +105,7 @@ pub struct Call {
     /// Outgoing: a CANCEL was sent.
     pub(crate) canceled: bool,
     /// Outgoing: the ACK for the 2xx, resent on 2xx retransmissions (§13.2.2.4).
-    pub(crate) ack: Option<(Vec<u8>, SocketAddr)>,
+    pub(crate) ack: Option<(Vec<u8>, Target)>,
     /// Incoming: the accepted 2xx being retransmitted.
     pub(crate) retransmit: Option<Retransmit2xx>,
 }
@@ -115,7 +115,7 @@ impl Call {
         handle: CallHandle,
         direction: Direction,
         state: CallState,
-        peer: SocketAddr,
+        peer: Target,
     ) -> Call {
         Call {
             handle,
@@ -254,7 +254,12 @@ impl Engine {
         }
     }
 
-    pub(crate) fn on_txn_timeout(&mut self, h: CallHandle, purpose: TxnPurpose) {
+    pub(crate) fn on_txn_timeout(
+        &mut self,
+        h: CallHandle,
+        purpose: TxnPurpose,
+        failure: super::txn::TxnFailure,
+    ) {
         if purpose != TxnPurpose::Invite {
             return;
         }
@@ -267,10 +272,11 @@ impl Engine {
                 by: Party::Local,
             });
         } else {
-            self.emit(Event::Failed {
-                call: h,
-                cause: FailureCause::Timeout,
-            });
+            let cause = match failure {
+                super::txn::TxnFailure::Timeout => FailureCause::Timeout,
+                super::txn::TxnFailure::Transport => FailureCause::Transport,
+            };
+            self.emit(Event::Failed { call: h, cause });
         }
     }
 
@@ -294,7 +300,11 @@ impl Engine {
             let (bytes, dest) = (r.bytes.clone(), r.dest);
             r.interval = (r.interval * 2).min(t2);
             r.next = now + r.interval;
-            self.transmit(dest, bytes);
+            // §13.3.1.4 retransmits over unreliable transports only; on a stream the
+            // timer just bounds the wait for the ACK.
+            if !dest.proto.is_reliable() {
+                self.transmit(dest, bytes);
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use crate::media::{MediaCtl, MediaDirection, MediaParams};
 use crate::sip::dialog::{Dialog, DialogId};
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
 use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, SipMessage, Uri};
-use crate::sip::transport;
+use crate::sip::transport::{self, Target};
 use crate::sip::txn::TxnKey;
 
 impl Engine {
@@ -36,13 +36,18 @@ impl Engine {
                 return;
             }
         };
-        let Some(dest) = transport::uri_destination(&uri) else {
+        let Some(addr) = transport::uri_destination(&uri) else {
             self.command_error(format!(
                 "invite: cannot reach '{text}': the host must be an IP address or localhost (e.g. sip:100@127.0.0.1:5070)"
             ));
             return;
         };
         let h = self.allocate_call();
+        let dest = Target {
+            proto: transport::uri_protocol(&uri),
+            addr,
+            flow: None,
+        };
         let mut call = Call::new(h, Direction::Outgoing, CallState::Opening, dest);
         call.remote_display = uri.to_string();
         call.local_tag = self.new_tag();
@@ -52,7 +57,7 @@ impl Engine {
         let from = format!(
             "sip:{}@{}",
             self.cfg.user,
-            transport::ip_host(self.local_ip_for(dest.ip()))
+            transport::ip_host(self.local_ip_for(addr.ip()))
         );
         self.emit(Event::Calling {
             call: h,
@@ -72,7 +77,7 @@ impl Engine {
         let peer = call.peer;
         let mut rtp = local;
         if rtp.ip().is_unspecified() {
-            rtp.set_ip(self.local_ip_for(peer.ip()));
+            rtp.set_ip(self.local_ip_for(peer.addr.ip()));
         }
         let media = LocalMedia {
             rtp,
@@ -119,8 +124,8 @@ impl Engine {
             return;
         };
         let tag = call.local_tag.clone();
-        let via = self.via_for(dest);
-        let local_host = transport::ip_host(self.local_ip_for(dest.ip()));
+        let via = self.via_for(&dest);
+        let local_host = transport::ip_host(self.local_ip_for(dest.addr.ip()));
         let mut req = Request::new(Method::Invite, uri.clone());
         let mut headers = Headers::default();
         headers.push("Via", via);
@@ -132,7 +137,7 @@ impl Engine {
         headers.push("To", NameAddr::new(uri).to_string());
         headers.push("Call-ID", call_id);
         headers.push("CSeq", "1 INVITE");
-        headers.push("Contact", self.contact_for(dest.ip()));
+        headers.push("Contact", self.contact_for(&dest));
         headers.push("Allow", ALLOW);
         headers.push("User-Agent", USER_AGENT);
         headers.push("Content-Type", "application/sdp");
@@ -217,6 +222,7 @@ impl Engine {
         let Some(invite) = call.invite.clone() else {
             return;
         };
+        let peer = call.peer;
         let dialog = match call.dialog.take() {
             Some(mut d) if DialogId::of_response(&resp).as_ref() == Some(&d.id) => {
                 d.update_from_response(&resp);
@@ -233,7 +239,7 @@ impl Engine {
             });
             return;
         };
-        let ack = self.build_ack(&dialog, &invite);
+        let ack = self.build_ack(&dialog, &invite, peer);
         self.transmit(ack.1, ack.0.clone());
         let Some(call) = self.calls.get_mut(&h) else {
             return;
@@ -292,17 +298,11 @@ impl Engine {
     }
 
     /// §13.2.2.4: the ACK for a 2xx, sent to the remote target, outside any transaction.
-    fn build_ack(&mut self, dialog: &Dialog, invite: &Request) -> (Vec<u8>, SocketAddr) {
+    fn build_ack(&mut self, dialog: &Dialog, invite: &Request, peer: Target) -> (Vec<u8>, Target) {
         let seq = invite.cseq().map(|c| c.seq).unwrap_or(1);
         let mut ack = dialog.ack(seq);
-        let dest = transport::uri_destination(&dialog.next_hop()).unwrap_or_else(|| {
-            self.calls
-                .values()
-                .find(|c| c.dialog_id() == Some(&dialog.id))
-                .map(|c| c.peer)
-                .unwrap_or(self.cfg.local)
-        });
-        let via = self.via_for(dest);
+        let dest = self.hop_target(&dialog.next_hop(), peer);
+        let via = self.via_for(&dest);
         ack.headers.0.insert(
             0,
             crate::sip::msg::Header {
@@ -363,7 +363,7 @@ impl Engine {
             return;
         };
         let invite = cinv.request().clone();
-        let dest = cinv.destination();
+        let dest = cinv.target();
         let mut cancel = Request::new(Method::Cancel, invite.uri.clone());
         let mut headers = Headers::default();
         // §9.1: same Request-URI, Call-ID, To, From, CSeq number and top Via as the INVITE.
@@ -405,22 +405,22 @@ impl Engine {
             return;
         }
         // A 2xx from a dialog we did not keep (forking): find the INVITE by Call-ID.
-        let Some(invite) = self
+        let Some((owner, peer, invite)) = self
             .calls
             .values()
-            .filter_map(|c| c.invite.as_ref())
-            .find(|i| i.call_id().ok() == Some(id.call_id.as_str()))
-            .cloned()
+            .filter_map(|c| c.invite.as_ref().map(|i| (c.handle, c.peer, i)))
+            .find(|(_, _, i)| i.call_id().ok() == Some(id.call_id.as_str()))
+            .map(|(h, p, i)| (h, p, i.clone()))
         else {
             return;
         };
         let Ok(mut dialog) = Dialog::from_uac(&invite, &resp) else {
             return;
         };
-        let (ack, dest) = self.build_ack(&dialog, &invite);
+        let (ack, dest) = self.build_ack(&dialog, &invite, peer);
         self.transmit(dest, ack);
         let mut bye = dialog.new_request(Method::Bye);
-        let via = self.via_for(dest);
+        let via = self.via_for(&dest);
         bye.headers.0.insert(
             0,
             crate::sip::msg::Header {
@@ -430,13 +430,6 @@ impl Engine {
         );
         bye.headers.push("Max-Forwards", "70");
         bye.headers.push("User-Agent", USER_AGENT);
-        let owner = self
-            .calls
-            .values()
-            .find(|c| c.invite.as_ref() == Some(&invite))
-            .map(|c| c.handle);
-        if let Some(owner) = owner {
-            self.send_request(bye, dest, owner, TxnPurpose::Bye);
-        }
+        self.send_request(bye, dest, owner, TxnPurpose::Bye);
     }
 }
