@@ -1,15 +1,19 @@
 //! Garbage on the SIP port during a call: sipline must not crash, the call must go on (a
 //! later hangup works and sipline exits 0), and each well-framed bad request must get an
-//! error response on the socket that sent it (RFC 3261 §8.2 / §16.3: 400 Bad Request when
-//! a mandatory header such as CSeq is missing; for an oversized header 400 or 513 Message
-//! Too Large). Unframed junk (random bytes, a truncated request) gets no 2xx and no call.
+//! error response on the socket or connection that sent it (RFC 3261 §8.2: 400 Bad Request
+//! when a mandatory header such as CSeq is missing; for an oversized request 400 or 513
+//! Message Too Large). Unframed junk (random bytes, a truncated request) gets no 1xx/2xx and
+//! creates no call.
 //!
-//! UDP carries at most 65,507 bytes per datagram, so the "huge header" request is as large
-//! as one datagram can be (~64 KB of one header) rather than 100 KB.
+//! UDP carries at most 65,507 bytes per datagram, so over UDP the "huge header" request is
+//! as large as one datagram can be (~64 KB); the 100 KB one goes over TCP, where sipline may
+//! also close the connection instead of answering (framing lost, RFC 4475 §3.1.2.3), but
+//! must not stay silent with the connection open, and must not take it for a call.
 
 mod common;
 
-use std::net::{SocketAddr, UdpSocket};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -85,6 +89,44 @@ fn responses_for(sock: &UdpSocket, branch: &str, wait: Duration) -> Vec<u16> {
     codes
 }
 
+/// Sends `bytes` on a new TCP connection to `target`, then reads until a final response,
+/// the connection closing, or `wait`: (status codes seen, closed by sipline).
+fn over_tcp(target: SocketAddr, bytes: &[u8], wait: Duration) -> (Vec<u16>, bool) {
+    let mut stream = TcpStream::connect_timeout(&target, secs(5)).expect("TCP connect to sipline");
+    // sipline may close the connection before it has read everything: not an error here.
+    let _ = stream.write_all(bytes);
+    let deadline = Instant::now() + wait;
+    let mut text = String::new();
+    let mut buf = [0u8; 8192];
+    let mut codes = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (codes, false);
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return (codes, true),
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                return (codes, false)
+            }
+            Err(_) => return (codes, true), // reset
+        }
+        codes = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("SIP/2.0 "))
+            .filter_map(|rest| rest.get(..3)?.parse::<u16>().ok())
+            .collect();
+        if codes.iter().any(|&c| c >= 200) {
+            return (codes, false);
+        }
+    }
+}
+
 #[test]
 fn garbage_during_a_call_is_survived_and_bad_requests_get_400() {
     if !peer_available("sipp", "sip-tester") {
@@ -149,6 +191,35 @@ fn garbage_during_a_call_is_survived_and_bad_requests_get_400() {
     eprintln!("INVITE without CSeq → {codes:?}");
     if !codes.contains(&400) {
         problems.push(format!("INVITE without CSeq: want 400, got {codes:?}"));
+    }
+
+    // Over TCP, same port: a 100 KB header, a request without CSeq, random bytes.
+    let tcp_invite = |branch: &str, with_cseq: bool, extra: &str| {
+        invite(from, target, branch, with_cseq, extra).replacen("SIP/2.0/UDP", "SIP/2.0/TCP", 1)
+    };
+    let huge = tcp_invite(
+        "z9hG4bK-tcphuge",
+        true,
+        &format!("X-Huge: {}\r\n", "a".repeat(100 * 1024)),
+    );
+    let (codes, closed) = over_tcp(target, huge.as_bytes(), secs(3));
+    eprintln!("TCP: INVITE with a 100 KB header → {codes:?}, connection closed: {closed}");
+    let refused = codes.iter().any(|c| matches!(c, 400 | 413 | 513));
+    if codes.iter().any(|&c| c < 300) || !(refused || closed) {
+        problems.push(format!(
+            "TCP INVITE with a 100 KB header: want 400/513 or the connection closed, got \
+             {codes:?}, closed: {closed}"
+        ));
+    }
+    let no_cseq = tcp_invite("z9hG4bK-tcpnocseq", false, "");
+    let (codes, _) = over_tcp(target, no_cseq.as_bytes(), secs(3));
+    eprintln!("TCP: INVITE without CSeq → {codes:?}");
+    if !codes.contains(&400) {
+        problems.push(format!("TCP INVITE without CSeq: want 400, got {codes:?}"));
+    }
+    let (codes, _) = over_tcp(target, &junk(0xbad, 4000), Duration::from_millis(500));
+    if codes.iter().any(|&c| c < 300) {
+        problems.push(format!("TCP junk was answered like a request: {codes:?}"));
     }
 
     // The call goes on: hang up normally.

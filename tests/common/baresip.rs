@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc::{self, Receiver};
@@ -29,6 +29,8 @@ pub struct BaresipOpts {
     pub answermode: String,
     /// `audio_codecs` account parameter, e.g. `pcmu` or `opus/48000/2`.
     pub codecs: String,
+    /// Register there (every 60 s) with the AOR `sip:USER@REGISTRAR`; None: no REGISTER.
+    pub registrar: Option<SocketAddr>,
 }
 
 impl BaresipOpts {
@@ -40,6 +42,7 @@ impl BaresipOpts {
             tone_seconds: 60.0,
             answermode: "auto".to_owned(),
             codecs: codecs.to_owned(),
+            registrar: None,
         }
     }
 }
@@ -114,9 +117,15 @@ impl Baresip {
             .replace("@AUDIO_SOURCE_RATE@", "8000")
             .replace("@SND_PATH@", &rec_dir.display().to_string());
         fs::write(home.join("config"), config).expect("write baresip config");
+        // With a registrar the AOR's domain is the registrar, and baresip registers there.
+        let (domain, regint) = match opts.registrar {
+            Some(registrar) => (registrar.to_string(), "60"),
+            None => (format!("127.0.0.1:{}", sip.port()), "0"),
+        };
         let accounts = BARESIP_ACCOUNTS
             .replace("@USER@", &opts.user)
-            .replace("@SIP_PORT@", &sip.port().to_string())
+            .replace("@DOMAIN@", &domain)
+            .replace("@REGINT@", regint)
             .replace("@ANSWERMODE@", &opts.answermode)
             .replace("@CODECS@", &opts.codecs);
         fs::write(home.join("accounts"), accounts).expect("write baresip accounts");

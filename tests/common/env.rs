@@ -36,7 +36,8 @@ pub fn peer_available(bin: &str, package: &str) -> bool {
     false
 }
 
-/// A fresh directory under `std::env::temp_dir()`, removed on drop unless the test panicked.
+/// A fresh directory under `std::env::temp_dir()`, removed on drop unless the test panicked
+/// or `SIPLINE_TEST_KEEP` is set.
 pub struct TempDir {
     path: PathBuf,
 }
@@ -76,6 +77,8 @@ impl Drop for TempDir {
                 "test failed: keeping {} for inspection",
                 self.path.display()
             );
+        } else if std::env::var_os("SIPLINE_TEST_KEEP").is_some() {
+            eprintln!("SIPLINE_TEST_KEEP: keeping {}", self.path.display());
         } else {
             let _ = fs::remove_dir_all(&self.path);
         }

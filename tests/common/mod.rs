@@ -18,6 +18,7 @@
 
 mod baresip;
 mod env;
+mod kamailio;
 mod ports;
 mod process;
 mod sipline_proc;
@@ -28,6 +29,8 @@ mod wav;
 pub use baresip::*;
 #[allow(unused_imports)]
 pub use env::*;
+#[allow(unused_imports)]
+pub use kamailio::*;
 #[allow(unused_imports)]
 pub use ports::*;
 #[allow(unused_imports)]

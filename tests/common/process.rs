@@ -97,6 +97,11 @@ impl Peer {
         self.wait(grace)
     }
 
+    /// Its pid while it has not been waited for.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     /// Is it still running?
     pub fn running(&mut self) -> bool {
         match &mut self.child {
