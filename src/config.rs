@@ -172,6 +172,8 @@ impl Config {
                     rtp_ports,
                 },
                 sip_trace: cli.sip_trace,
+                // TLS flags are not wired yet: the driver reads SIPLINE_TLS_* meanwhile.
+                tls: Default::default(),
             },
             json: cli.json,
             script,
