@@ -505,3 +505,44 @@ fn tls_and_tcp_share_the_sip_port_and_pings_are_answered_over_tls() {
     let resp = read_until(&mut tcp, "\r\n\r\n");
     assert!(resp.starts_with("SIP/2.0 200"), "OPTIONS over TCP: {resp}");
 }
+
+#[test]
+fn unusable_tls_files_stop_the_start_with_one_line() {
+    let dir = TempDir::new("tls-bad-files");
+    let cert = make_cert(dir.path());
+    let missing = dir.join("missing.pem");
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a Path)>, &'a str);
+    let cases: [Case; 3] = [
+        (
+            "missing certificate",
+            vec![
+                ("SIPLINE_TLS_CERT", &missing),
+                ("SIPLINE_TLS_KEY", &cert.key),
+            ],
+            "TLS certificate",
+        ),
+        (
+            "certificate without key",
+            vec![("SIPLINE_TLS_CERT", &cert.cert)],
+            "without its private key",
+        ),
+        (
+            "key file given as CA",
+            vec![("SIPLINE_TLS_CA", &cert.key)],
+            "no PEM certificate",
+        ),
+    ];
+    for (what, tls, expected) in cases {
+        let me = reserve_port();
+        let mut sipline = spawn_tls(
+            "sipline",
+            SiplineOpts::new("alice", me.port()),
+            dir.path(),
+            &tls,
+        );
+        sipline.send("quit\n");
+        let out = sipline.finish(secs(20));
+        assert_eq!(out.code(), Some(2), "{what}\n{}", out.report());
+        assert!(out.stderr.contains(expected), "{what}\n{}", out.report());
+    }
+}

@@ -205,13 +205,11 @@ async fn bind_tls_listener(
     sip: SocketAddr,
 ) -> Result<Option<TcpListener>, DriverError> {
     if let Some(addr) = cfg.listen {
+        // Not AddrInUse: its message points at --listen, which is not this address.
         return TcpListener::bind(addr)
             .await
             .map(Some)
-            .map_err(|e| match e.kind() {
-                ErrorKind::AddrInUse => DriverError::AddrInUse { addr },
-                _ => DriverError::Bind { addr, source: e },
-            });
+            .map_err(|e| DriverError::Bind { addr, source: e });
     }
     let Some(port) = sip.port().checked_add(1) else {
         return Ok(None);

@@ -157,8 +157,13 @@ pub fn server_config(cfg: &TlsConfig) -> Result<Option<Arc<ServerConfig>>, TlsSe
         }
     };
     let chain = read_certs(cert, "TLS certificate")?;
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| setup_error(format!("TLS private key {}: {e}", key.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => setup_error(format!(
+            "TLS private key {}: no PEM private key (-----BEGIN PRIVATE KEY-----) in it",
+            key.display()
+        )),
+        e => setup_error(format!("TLS private key {}: {e}", key.display())),
+    })?;
     let config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| setup_error(format!("TLS: {e}")))?
