@@ -173,6 +173,8 @@ impl Config {
                 },
                 sip_trace: cli.sip_trace,
                 accounts: Vec::new(),
+                // TLS flags are not wired yet: the driver reads SIPLINE_TLS_* meanwhile.
+                tls: Default::default(),
             },
             json: cli.json,
             script,

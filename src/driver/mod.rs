@@ -7,6 +7,7 @@
 
 pub mod media;
 pub mod streams;
+pub mod tls;
 
 use std::collections::VecDeque;
 use std::io::ErrorKind;
@@ -23,7 +24,8 @@ use crate::sip::timers::TimerValues;
 use crate::sip::transport::Protocol;
 use crate::sip::{Engine, EngineConfig, Input, Output, Receive};
 use media::{MediaConfig, MediaManager};
-use streams::{StreamEvent, Streams};
+use streams::{Listener, StreamEvent, Streams};
+use tls::{TlsConfig, TlsSetupError};
 
 /// Everything the driver needs.
 #[derive(Clone, Debug)]
@@ -40,6 +42,8 @@ pub struct DriverConfig {
     pub sip_trace: bool,
     /// Accounts (the first is the default one for calls).
     pub accounts: Vec<crate::sip::account::AccountConfig>,
+    /// SIP over TLS: our certificate, trusted CAs, the TLS listener ([`tls`]).
+    pub tls: TlsConfig,
 }
 
 /// Why the driver could not start or stopped.
@@ -60,6 +64,9 @@ pub enum DriverError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A TLS certificate, key or CA file cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
 }
 
 /// A running driver: send commands, receive events.
@@ -70,6 +77,9 @@ pub struct Driver {
     pub events: mpsc::UnboundedReceiver<Event>,
     /// The bound SIP address.
     pub local_addr: SocketAddr,
+    /// The dedicated TLS listener's address, when there is one (TLS is also accepted on
+    /// the SIP port when we have a certificate).
+    pub tls_local_addr: Option<SocketAddr>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -83,6 +93,23 @@ impl Driver {
 
 /// Bind the SIP socket and start the run loop on the current tokio runtime.
 pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
+    // TEMPORARY BRIDGE until the command line has TLS flags: SIPLINE_TLS_* fill what the
+    // configuration left unset (tls::ENV_BRIDGE).
+    let tls_cfg = cfg.tls.clone().with_env_bridge()?;
+    let tls_server = tls::server_config(&tls_cfg)?;
+    let tls_roots = tls::extra_roots(&tls_cfg)?;
+    if tls_cfg.listen.is_some() && tls_server.is_none() {
+        return Err(TlsSetupError {
+            what: "a TLS listen address needs a certificate and key (--tls-cert, --tls-key)".into(),
+        }
+        .into());
+    }
+    if tls_cfg.dangerous_skip_verify {
+        tracing::warn!(
+            "TLS server certificates are NOT verified (dangerous skip): anyone on the path \
+             can pose as the peer"
+        );
+    }
     let std_socket = StdUdpSocket::bind(cfg.listen).map_err(|e| match e.kind() {
         ErrorKind::AddrInUse => DriverError::AddrInUse { addr: cfg.listen },
         _ => DriverError::Bind {
@@ -113,6 +140,11 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
             None
         }
     };
+    let tls_listener = match &tls_server {
+        Some(_) => bind_tls_listener(&tls_cfg, local_addr).await?,
+        None => None,
+    };
+    let tls_local_addr = tls_listener.as_ref().and_then(|l| l.local_addr().ok());
     let advertise = if local_addr.ip().is_unspecified() {
         primary_ip()
     } else {
@@ -143,22 +175,58 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
         engine,
         socket,
         listener,
-        streams: Streams::new(stream_tx),
+        tls_listener,
+        streams: Streams::new(
+            stream_tx,
+            tls_server,
+            tls_roots,
+            tls_cfg.dangerous_skip_verify,
+        ),
         stream_events: stream_rx,
         media,
         commands: cmd_rx,
         events: ev_tx,
         sip_trace: cfg.sip_trace,
         reports: VecDeque::new(),
-        reports_transport: VecDeque::new(),
     };
     let task = tokio::spawn(run.run());
     Ok(Driver {
         commands: cmd_tx,
         events: ev_rx,
         local_addr,
+        tls_local_addr,
         task,
     })
+}
+
+/// The dedicated TLS listener: the configured address, else the SIP address with port + 1
+/// (RFC 3263's 5061 beside 5060). A configured address that cannot be bound stops the
+/// start; the default one only costs a line on stderr, since TLS is accepted on the SIP
+/// port as well.
+async fn bind_tls_listener(
+    cfg: &TlsConfig,
+    sip: SocketAddr,
+) -> Result<Option<TcpListener>, DriverError> {
+    if let Some(addr) = cfg.listen {
+        // Not AddrInUse: its message points at --listen, which is not this address.
+        return TcpListener::bind(addr)
+            .await
+            .map(Some)
+            .map_err(|e| DriverError::Bind { addr, source: e });
+    }
+    let Some(port) = sip.port().checked_add(1) else {
+        return Ok(None);
+    };
+    let addr = SocketAddr::new(sip.ip(), port);
+    match TcpListener::bind(addr).await {
+        Ok(l) => Ok(Some(l)),
+        Err(e) => {
+            eprintln!(
+                "sipline: no TLS listener on {addr}: {e} (TLS is still accepted on {sip}/tcp)"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// The IP the routing table would use for outside traffic, found with an unconnected
@@ -174,6 +242,7 @@ struct RunLoop {
     engine: Engine,
     socket: UdpSocket,
     listener: Option<TcpListener>,
+    tls_listener: Option<TcpListener>,
     streams: Streams,
     stream_events: mpsc::UnboundedReceiver<StreamEvent>,
     media: MediaManager,
@@ -182,8 +251,6 @@ struct RunLoop {
     sip_trace: bool,
     /// Media reports waiting to be fed to the engine, one mutation at a time.
     reports: VecDeque<MediaReport>,
-    /// Destinations the driver could not send to, fed back as transport errors.
-    reports_transport: VecDeque<(Protocol, SocketAddr)>,
 }
 
 impl RunLoop {
@@ -195,11 +262,6 @@ impl RunLoop {
             if let Some(report) = self.reports.pop_front() {
                 self.engine
                     .handle_input(Instant::now(), Input::Media(report));
-                continue;
-            }
-            if let Some((proto, remote)) = self.reports_transport.pop_front() {
-                self.engine
-                    .handle_input(Instant::now(), Input::TransportError { proto, remote });
                 continue;
             }
             if self.engine.is_shut_down() {
@@ -232,23 +294,24 @@ impl RunLoop {
                     }
                 },
                 ev = self.stream_events.recv() => match ev {
-                    Some(StreamEvent::Message { flow, peer, bytes }) => {
+                    Some(StreamEvent::Message { flow, proto, peer, bytes }) => {
                         if self.sip_trace {
-                            trace_message("received over TCP from", peer, &bytes);
+                            trace_message(received_label(proto), peer, &bytes);
                         }
+                        self.streams.received(flow, proto, &bytes);
                         Input::Receive(Receive {
                             source: peer,
                             contents: bytes,
-                            proto: Protocol::Tcp,
+                            proto,
                             flow: Some(flow),
                         })
                     }
-                    Some(StreamEvent::Closed { flow, peer, failed }) => {
+                    Some(StreamEvent::Closed { flow, proto, peer, failed }) => {
                         self.streams.closed(flow);
                         if !failed {
                             continue;
                         }
-                        Input::TransportError { proto: Protocol::Tcp, remote: peer }
+                        Input::TransportError { proto, remote: peer }
                     }
                     // invariant: RunLoop holds a sender (inside `streams`), so the channel
                     // never closes while the loop runs.
@@ -256,8 +319,15 @@ impl RunLoop {
                 },
                 conn = accept(self.listener.as_ref()) => {
                     match conn {
-                        Ok((stream, peer)) => self.streams.accept(stream, peer),
+                        Ok((stream, peer)) => self.streams.accept(stream, peer, Listener::Sip),
                         Err(e) => tracing::debug!(error = %e, "TCP accept failed"),
+                    }
+                    continue;
+                },
+                conn = accept(self.tls_listener.as_ref()) => {
+                    match conn {
+                        Ok((stream, peer)) => self.streams.accept(stream, peer, Listener::Tls),
+                        Err(e) => tracing::debug!(error = %e, "TLS accept failed"),
                     }
                     continue;
                 },
@@ -282,16 +352,11 @@ impl RunLoop {
                         tracing::warn!(destination = %t.destination, error = %e, "send failed");
                     }
                 }
-                Output::Transmit(t) if t.proto == Protocol::Tcp => {
+                Output::Transmit(t) => {
                     if self.sip_trace {
-                        trace_message("sent over TCP to", t.destination, &t.contents);
+                        trace_message(sent_label(t.proto), t.destination, &t.contents);
                     }
                     self.streams.send(&t);
-                }
-                Output::Transmit(t) => {
-                    // TLS is not offered yet: fail what was waiting on it at once.
-                    tracing::warn!(destination = %t.destination, "TLS transport is not supported yet");
-                    self.reports_transport.push_back((t.proto, t.destination));
                 }
                 Output::Media(ctl) => {
                     if let Some(report) = self.media.handle(ctl) {
@@ -319,6 +384,22 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
         None => std::future::pending::<()>().await,
+    }
+}
+
+fn received_label(proto: Protocol) -> &'static str {
+    match proto {
+        Protocol::Udp => "received from",
+        Protocol::Tcp => "received over TCP from",
+        Protocol::Tls => "received over TLS from",
+    }
+}
+
+fn sent_label(proto: Protocol) -> &'static str {
+    match proto {
+        Protocol::Udp => "sent to",
+        Protocol::Tcp => "sent over TCP to",
+        Protocol::Tls => "sent over TLS to",
     }
 }
 
