@@ -293,6 +293,7 @@ impl RunLoop {
                         continue;
                     }
                 },
+                rep = self.media.next_report() => Input::Media(rep),
                 ev = self.stream_events.recv() => match ev {
                     Some(StreamEvent::Message { flow, proto, peer, bytes }) => {
                         if self.sip_trace {
@@ -405,10 +406,52 @@ fn sent_label(proto: Protocol) -> &'static str {
 
 /// `--sip-trace`: the whole message on stderr, with direction and peer.
 fn trace_message(what: &str, peer: SocketAddr, bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes);
+    let text = redact_credentials(&String::from_utf8_lossy(bytes));
     eprintln!(
         "----- {what} {peer} ({} bytes)\n{}",
         bytes.len(),
         text.trim_end()
     );
+}
+
+/// Mask the digest `response=` of every Authorization / Proxy-Authorization line, so traces
+/// never carry anything derived from a password (the password itself is never sent).
+fn redact_credentials(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let lower = line.to_ascii_lowercase();
+            match line.split_once(':') {
+                Some((name, value))
+                    if lower.starts_with("authorization:")
+                        || lower.starts_with("proxy-authorization:") =>
+                {
+                    let end = if value.ends_with("\r\n") {
+                        "\r\n"
+                    } else if value.ends_with('\n') {
+                        "\n"
+                    } else {
+                        ""
+                    };
+                    let v = value.trim_end_matches(['\r', '\n']);
+                    format!("{name}:{}{end}", crate::sip::auth::redact_authorization(v))
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_credentials;
+
+    #[test]
+    fn traces_mask_digest_responses() {
+        let msg = "REGISTER sip:r SIP/2.0\r\nAuthorization: Digest username=\"alice\", realm=\"r\", nonce=\"n\", uri=\"sip:r\", response=\"0123456789abcdef0123456789abcdef\"\r\nProxy-Authorization: Digest username=\"alice\", response=\"fedcba9876543210fedcba9876543210\"\r\nContent-Length: 0\r\n\r\n";
+        let out = redact_credentials(msg);
+        assert!(!out.contains("0123456789abcdef0123456789abcdef"), "{out}");
+        assert!(!out.contains("fedcba9876543210fedcba9876543210"), "{out}");
+        assert!(out.contains("username=\"alice\""), "{out}");
+        assert!(out.ends_with("Content-Length: 0\r\n\r\n"));
+    }
 }
