@@ -213,6 +213,10 @@ pub async fn run(
     let table = calls.clone();
     let engine_gone = Arc::new(AtomicBool::new(false));
     let gone = engine_gone.clone();
+    // Set by the prompt thread when the user quits, before it sends Shutdown: the engine
+    // may close its event channel before the thread's end is seen here.
+    let quitting = Arc::new(AtomicBool::new(false));
+    let quit = quitting.clone();
     let tx = commands.clone();
     let mut reader = tokio::task::spawn_blocking(move || {
         loop {
@@ -239,6 +243,9 @@ pub async fn run(
             }
             let _ = rl.save_history(path);
         }
+        if !gone.load(Ordering::SeqCst) {
+            quit.store(true, Ordering::SeqCst);
+        }
         let _ = tx.send(Command::Shutdown);
     });
 
@@ -256,6 +263,11 @@ pub async fn run(
             },
             _ = &mut reader => reader_done = true,
         }
+    }
+    if !reader_done && quitting.load(Ordering::SeqCst) {
+        // The user quit and the engine stopped before the prompt thread's end was seen.
+        let _ = reader.await;
+        return EXIT_OK;
     }
     if reader_done {
         // quit or Ctrl-D: Shutdown is sent; say why we are not gone yet.
