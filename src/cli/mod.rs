@@ -9,4 +9,5 @@ pub mod duration;
 pub mod output;
 pub mod render;
 pub mod repl;
+pub mod schema;
 pub mod script;

@@ -18,6 +18,8 @@
 //! JSON: the serde form of [`Event`] with a `ts` field (Unix seconds, microsecond
 //! precision) in front, e.g. `{"ts":1763755200.123456,"event":"progress","call":1,
 //! "code":180,"reason":"Ringing"}`.
+//! Every event's fields are documented in `docs/events.md`, and [`crate::cli::schema`]
+//! checks the program against that page.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
