@@ -1,4 +1,7 @@
 //! `sipline`: flags → configuration → driver → REPL (terminal) or script (anything else).
+//! A TARGET is dialled first in both modes; `--auto-answer` and `--duration` are front-end
+//! policies ([`sipline::cli::policy`]). `sipline devices | completions SHELL | man` print
+//! and exit without starting a phone.
 //!
 //! Exit status: 0 ok; 1 a script's wait, `--timeout` or command failed; 2 bad usage or
 //! configuration (bad flag value, bad script line, audio end unavailable, port in use);
@@ -8,17 +11,22 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use tracing_subscriber::EnvFilter;
 
+use sipline::cli::commands::Action;
+use sipline::cli::policy::Policy;
 use sipline::cli::render::Format;
-use sipline::cli::script::{self, Source, EXIT_USAGE};
-use sipline::cli::{output::Output, repl};
-use sipline::config::{Cli, Config, ScriptInput};
+use sipline::cli::script::{self, ScriptLine, Source, EXIT_OK, EXIT_USAGE};
+use sipline::cli::{devices, output::Output, repl};
+use sipline::config::{Cli, Config, ScriptInput, Tool};
 use sipline::driver;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(tool) = &cli.command {
+        return run_tool(tool);
+    }
     let cfg = match Config::from_cli(&cli) {
         Ok(cfg) => cfg,
         Err(e) => return usage_error(&e.to_string()),
@@ -63,6 +71,8 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return usage_error(&format!("cannot start the runtime: {e}")),
     };
+    let policy = Policy::new(cfg.auto_answer, cfg.duration);
+    let target = cfg.target.clone();
     let format = if cfg.json {
         Format::Json
     } else {
@@ -82,7 +92,17 @@ fn main() -> ExitCode {
                 env!("CARGO_PKG_VERSION"),
                 driver.local_addr
             );
-            repl::run(&driver.commands, &mut driver.events, format, &banner).await
+            if let Some(invite) = target {
+                let _ = driver.commands.send(invite);
+            }
+            repl::run(
+                &driver.commands,
+                &mut driver.events,
+                format,
+                &banner,
+                policy,
+            )
+            .await
         } else {
             eprintln!("sipline: listening on {}", driver.local_addr);
             let source = match parsed {
@@ -90,9 +110,19 @@ fn main() -> ExitCode {
                 None => Source::Reader(Box::new(tokio::io::BufReader::new(tokio::io::stdin()))),
             };
             let mut out = Output::std(format);
+            let prelude = target
+                .into_iter()
+                .map(|invite| ScriptLine {
+                    number: 0,
+                    text: format!("TARGET {}", cli.target.as_deref().unwrap_or_default()),
+                    action: Action::Send(invite),
+                })
+                .collect();
             let opts = script::Options {
                 timeout: cfg.timeout,
                 interrupt: Some(Box::pin(interrupted())),
+                prelude,
+                policy,
                 ..script::Options::default()
             };
             script::run(source, &driver.commands, &mut driver.events, &mut out, opts).await
@@ -110,6 +140,31 @@ fn main() -> ExitCode {
     // A blocked stdin read must not keep the process alive.
     rt.shutdown_timeout(Duration::from_millis(100));
     ExitCode::from(code)
+}
+
+/// `sipline devices | completions SHELL | man`: print and exit (0, or 1 if stdout fails).
+fn run_tool(tool: &Tool) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let written = match tool {
+        Tool::Devices => {
+            use std::io::Write;
+            devices::report()
+                .iter()
+                .try_for_each(|line| writeln!(out, "{line}"))
+        }
+        Tool::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "sipline", &mut out);
+            Ok(())
+        }
+        Tool::Man => clap_mangen::Man::new(Cli::command()).render(&mut out),
+    };
+    match written {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("sipline: cannot write to stdout: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM, so a script hangs up its calls before it goes.

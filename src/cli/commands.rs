@@ -22,6 +22,9 @@
 //! echo [TEXT…]                      scripts only
 //! ```
 //!
+//! A command can be shortened to any prefix that fits only one command or alias
+//! (`acc` → accept, `ha` → hangup); `quit` must be typed in full.
+//!
 //! `N` is a call number (1, 2, …). For `reject` and `progress`, a lone number below 100 is a
 //! call number and a lone number of 100 or more is a status code; give both (`reject 150
 //! 486`) to name a call numbered 100 or more.
@@ -252,6 +255,44 @@ pub fn lookup(name: &str) -> Option<&'static Spec> {
         .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
 }
 
+/// Commands that must be typed in full (or by an alias): a stray letter must not end
+/// every call.
+const NO_PREFIX: &[&str] = &["quit"];
+
+/// The row for a name, an alias, or an unambiguous prefix of one usable in `mode`
+/// (`acc` → accept). Errors name the problem: unknown, or which commands a prefix fits.
+pub fn resolve(word: &str, mode: Mode) -> Result<&'static Spec, String> {
+    if let Some(spec) = lookup(word) {
+        return Ok(spec);
+    }
+    let lower = word.to_ascii_lowercase();
+    let mut specs: Vec<&'static Spec> = Vec::new();
+    let mut names: Vec<&'static str> = Vec::new();
+    for spec in COMMANDS
+        .iter()
+        .filter(|s| (mode == Mode::Script || !s.script_only) && !NO_PREFIX.contains(&s.name))
+    {
+        let fits: Vec<&'static str> = std::iter::once(spec.name)
+            .chain(spec.aliases.iter().copied())
+            .filter(|n| !lower.is_empty() && n.starts_with(&lower))
+            .collect();
+        if !fits.is_empty() {
+            specs.push(spec);
+            names.extend(fits);
+        }
+    }
+    match specs.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!(
+            "unknown command '{word}' (try 'help' for the list)"
+        )),
+        _ => Err(format!(
+            "'{word}' could be {} (type more of it)",
+            names.join(", ")
+        )),
+    }
+}
+
 /// Every name and alias usable in `mode`, for completion.
 pub fn names(mode: Mode) -> impl Iterator<Item = &'static str> {
     COMMANDS
@@ -269,12 +310,10 @@ pub fn parse_line(line: &str, mode: Mode) -> Result<Option<Action>, ParseError> 
     if word.starts_with('#') {
         return Ok(None);
     }
-    let Some(spec) = lookup(word) else {
-        return Err(ParseError {
-            command: None,
-            message: format!("unknown command '{word}' (try 'help' for the list)"),
-        });
-    };
+    let spec = resolve(word, mode).map_err(|message| ParseError {
+        command: None,
+        message,
+    })?;
     let err = |message: String| ParseError {
         command: Some(spec.name),
         message,
@@ -530,8 +569,8 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
     let topic = match args.next() {
         None => None,
         Some(word) => Some(
-            lookup(word)
-                .ok_or_else(|| format!("no command '{word}' (try 'help' for the list)"))?
+            resolve(word, Mode::Script)
+                .map_err(|_| format!("no command '{word}' (try 'help' for the list)"))?
                 .name,
         ),
     };
@@ -833,8 +872,8 @@ mod tests {
             "help: no command 'frob' (try 'help' for the list)"
         );
         assert_eq!(
-            err("help a b"),
-            "help: no command 'a' (try 'help' for the list)"
+            err("help x b"),
+            "help: no command 'x' (try 'help' for the list)"
         );
         assert_eq!(
             err("help accept b"),
@@ -943,6 +982,38 @@ mod tests {
             parse_line("accept", Mode::Repl),
             Ok(Some(Action::Send(Command::Accept { call: None })))
         );
+    }
+
+    #[test]
+    fn unambiguous_prefixes() {
+        assert_eq!(send("acc"), Command::Accept { call: None });
+        assert_eq!(send("ans 2"), Command::Accept { call: C2 });
+        assert_eq!(send("ha 1"), Command::Hangup { call: C1 });
+        assert_eq!(send("can"), Command::Cancel { call: None });
+        assert_eq!(send("REJ 486"), send("reject 486"));
+        assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
+        assert_eq!(ok("sess"), Action::Sessions);
+        assert_eq!(ok("help acc"), Action::Help(Some("accept")));
+        assert_eq!(ok("wa incoming"), ok("wait incoming"));
+        assert_eq!(err("c 1"), "'c' could be call, cancel (type more of it)");
+        assert_eq!(err("ca 1"), "'ca' could be call, cancel (type more of it)");
+        // A stray letter must not end every call.
+        assert_eq!(err("q"), "unknown command 'q' (try 'help' for the list)");
+        assert_eq!(
+            err("qui"),
+            "unknown command 'qui' (try 'help' for the list)"
+        );
+        // In the REPL, script-only commands are not candidates.
+        assert_eq!(
+            parse_line("exi", Mode::Repl).unwrap_err().to_string(),
+            "unknown command 'exi' (try 'help' for the list)"
+        );
+        assert_eq!(
+            parse_line("w", Mode::Repl).unwrap_err().to_string(),
+            "unknown command 'w' (try 'help' for the list)"
+        );
+        assert_eq!(ok("e hi"), Action::Echo("hi".into()));
+        assert_eq!(ok("exit"), Action::Quit);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::api::{Command, Event};
 use crate::cli::calls::CallTable;
 use crate::cli::commands::{self, help_text, parse_line, Action, Mode};
 use crate::cli::output::Output;
+use crate::cli::policy::{until, Policy};
 use crate::cli::render::Format;
 use crate::cli::script::{EXIT_FAILED, EXIT_OK};
 
@@ -174,6 +175,7 @@ pub async fn run(
     events: &mut UnboundedReceiver<Event>,
     format: Format,
     banner: &str,
+    mut policy: Policy,
 ) -> u8 {
     let config = rustyline::Config::builder()
         .auto_add_history(true)
@@ -251,17 +253,25 @@ pub async fn run(
 
     let mut reader_done = false;
     while !reader_done {
+        let policy_at = policy.deadline();
         tokio::select! {
             ev = events.recv() => match ev {
                 Some(ev) => {
                     if let Ok(mut t) = calls.lock() {
                         t.update(&ev);
                     }
+                    policy.observe(&ev, tokio::time::Instant::now());
                     out.event(&ev);
                 }
                 None => break,
             },
             _ = &mut reader => reader_done = true,
+            () = until(policy_at), if policy_at.is_some() => {
+                for due in policy.due(tokio::time::Instant::now()) {
+                    out.info(&due.note);
+                    let _ = commands.send(due.command);
+                }
+            }
         }
     }
     if !reader_done && quitting.load(Ordering::SeqCst) {
