@@ -15,10 +15,11 @@ use clap::{CommandFactory, Parser};
 use tracing_subscriber::EnvFilter;
 
 use sipline::cli::commands::Action;
+use sipline::cli::output::{self, Output};
 use sipline::cli::policy::Policy;
 use sipline::cli::render::Format;
 use sipline::cli::script::{self, ScriptLine, Source, EXIT_OK, EXIT_USAGE};
-use sipline::cli::{devices, output::Output, repl};
+use sipline::cli::{devices, repl};
 use sipline::config::{Cli, Config, ScriptInput, Tool};
 use sipline::driver;
 
@@ -104,12 +105,15 @@ fn main() -> ExitCode {
             )
             .await
         } else {
+            // Catch the signals before saying we listen: a test (or a user) that signals
+            // right after that line must get the clean interrupt, not the default death.
+            let interrupt = interrupted();
             eprintln!("sipline: listening on {}", driver.local_addr);
             let source = match parsed {
                 Some(lines) => Source::Parsed(lines),
                 None => Source::Reader(Box::new(tokio::io::BufReader::new(tokio::io::stdin()))),
             };
-            let mut out = Output::std(format);
+            let mut out = Output::std(format).with_color(output::color_wanted());
             let prelude = target
                 .into_iter()
                 .map(|invite| ScriptLine {
@@ -120,7 +124,7 @@ fn main() -> ExitCode {
                 .collect();
             let opts = script::Options {
                 timeout: cfg.timeout,
-                interrupt: Some(Box::pin(interrupted())),
+                interrupt: Some(Box::pin(interrupt)),
                 prelude,
                 policy,
                 ..script::Options::default()
@@ -168,25 +172,37 @@ fn run_tool(tool: &Tool) -> ExitCode {
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM, so a script hangs up its calls before it goes.
-async fn interrupted() {
-    let ctrl_c = async {
+/// The handlers are installed when this is called (inside the runtime), not when the
+/// future is first polled.
+#[cfg(unix)]
+fn interrupted() -> impl std::future::Future<Output = ()> + Send {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    async fn recv(sig: Option<Signal>) {
+        match sig {
+            Some(mut sig) => {
+                sig.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    let int = signal(SignalKind::interrupt()).ok();
+    let term = signal(SignalKind::terminate()).ok();
+    async move {
+        tokio::select! {
+            () = recv(int) => {}
+            () = recv(term) => {}
+        }
+    }
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn interrupted() -> impl std::future::Future<Output = ()> + Send {
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                () = ctrl_c => {}
-                _ = term.recv() => {}
-            },
-            Err(_) => ctrl_c.await,
-        }
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
 
 /// One line on stderr, exit status 2.

@@ -296,6 +296,23 @@ fn prompt_completion_and_ctrl_d() {
     });
     term.wait_prompt_line("", secs(5));
 
+    // A mistake the engine reports: plain text, since NO_COLOR is set.
+    term.type_keys("reject 7\r");
+    term.wait_for("the engine's error line", secs(5), |t| {
+        t.rows().iter().any(|r| r.starts_with("error: reject"))
+    });
+    assert_eq!(
+        row_color(&term, "error: reject"),
+        Some(vt100::Color::Default),
+        "NO_COLOR=1 means no colours\n{}",
+        term.dump()
+    );
+    assert!(
+        !term.raw.windows(2).any(|w| w == b"\x1b[3"),
+        "no colour codes at all"
+    );
+    term.wait_prompt_line("", secs(5));
+
     // Ctrl-D on an empty line quits cleanly.
     term.type_keys(CTRL_D);
     let code = term.wait_exit(secs(15));
@@ -373,4 +390,97 @@ fn incoming_call_prints_above_a_half_typed_line() {
     term.type_keys(CTRL_D);
     let code = term.wait_exit(secs(15));
     assert_eq!(code, Some(0), "Ctrl-D should exit 0\n{}", term.dump());
+}
+
+/// The foreground colour of the first cell of the first row that starts with `prefix`.
+fn row_color(term: &Term, prefix: &str) -> Option<vt100::Color> {
+    let row = term.rows().iter().position(|r| r.starts_with(prefix))?;
+    let cell = term.parser.screen().cell(row as u16, 0)?;
+    Some(cell.fgcolor())
+}
+
+/// Completion of a call number from the call table, `status`, colours on a terminal, and
+/// the two Ctrl-Ds it takes to quit with a call up (the caller sees the hang-up).
+#[test]
+fn answer_by_completion_status_colours_and_double_ctrl_d() {
+    let dir = TempDir::new("repl-pty-answer");
+    let (pa, pb) = (reserve_port(), reserve_port());
+    // NO_COLOR unset: events are coloured by kind.
+    let mut term = Term::spawn(&dir, &listen_args(pb.port(), "bob"), &[]);
+    term.wait_prompt_line("", secs(20));
+    assert!(wait_udp_bound(pb.port(), secs(10)), "{}", term.dump());
+
+    let mut alice = Sipline::spawn("alice", SiplineOpts::new("alice", pa.port()), dir.path());
+    alice.send(&format!(
+        "invite sip:bob@127.0.0.1:{}\nwait accepted 20s\nwait terminated 30s\nquit\n",
+        pb.port()
+    ));
+    term.wait_for("the incoming call", secs(20), |t| {
+        t.rows()
+            .iter()
+            .any(|r| r.starts_with("[1] incoming call from "))
+    });
+    assert_eq!(
+        row_color(&term, "[1] incoming call from "),
+        Some(vt100::Color::Idx(3)),
+        "incoming calls are yellow\n{}",
+        term.dump()
+    );
+
+    // `acc` TAB → accept; space TAB → the one call waiting.
+    term.type_keys("acc\t");
+    term.wait_prompt_line("accept", secs(5));
+    term.type_keys(" \t");
+    term.wait_prompt_line("accept 1", secs(5));
+    term.type_keys("\r");
+    term.wait_for("the accepted line", secs(10), |t| {
+        t.rows().iter().any(|r| r == "[1] accepted 200")
+    });
+    assert_eq!(
+        row_color(&term, "[1] accepted 200"),
+        Some(vt100::Color::Idx(2)),
+        "answered calls are green\n{}",
+        term.dump()
+    );
+    alice.expect_event("accepted", secs(10));
+
+    term.wait_prompt_line("", secs(5));
+    term.type_keys("status\r");
+    term.wait_for("the status of call 1", secs(5), |t| {
+        let rows = t.rows();
+        rows.iter().any(|r| r.starts_with("registrations: none"))
+            && rows.iter().any(|r| {
+                r.starts_with("  [1] incoming from ")
+                    && r.contains("sip:alice@127.0.0.1")
+                    && r.contains(": established talking 0:0")
+            })
+    });
+
+    // With a call up, the first Ctrl-D only warns.
+    term.wait_prompt_line("", secs(5));
+    term.type_keys(CTRL_D);
+    term.wait_for("the Ctrl-D warning", secs(5), |t| {
+        t.rows()
+            .iter()
+            .any(|r| r == "1 call up; Ctrl-D again to hang up and quit")
+    });
+    term.wait_prompt_line("", secs(5));
+    assert!(
+        matches!(term.child.try_wait(), Ok(None)),
+        "one Ctrl-D must not quit with a call up\n{}",
+        term.dump()
+    );
+    term.type_keys(CTRL_D);
+    let code = term.wait_exit(secs(15));
+    assert_eq!(code, Some(0), "the second Ctrl-D exits 0\n{}", term.dump());
+    assert!(
+        term.rows()
+            .iter()
+            .any(|r| r.starts_with("[1] terminated by local")),
+        "the call is hung up on the way out\n{}",
+        term.dump()
+    );
+    let out = alice.finish(secs(20));
+    out.assert_success();
+    assert_eq!(out.first("terminated")["by"], "remote", "{}", out.report());
 }

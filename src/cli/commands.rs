@@ -15,6 +15,7 @@
 //! cancel [N]
 //! hangup [N]                        alias: bye
 //! sessions                          (the live calls, from the events seen)
+//! status                            (registrations; calls with state and time)
 //! help [COMMAND]
 //! quit                              alias: exit
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
@@ -33,6 +34,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::api::{CallHandle, Command};
+use crate::cli::calls::CallFilter;
 use crate::cli::duration::{parse_duration, DURATION_EXAMPLES};
 
 /// Which front-end is reading the line: some commands only make sense in scripts.
@@ -71,6 +73,19 @@ pub struct WaitSpec {
     pub timeout: Duration,
 }
 
+/// What a command's first argument completes to at the prompt.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Completes {
+    /// Nothing to offer.
+    Nothing,
+    /// A live call's number, of the calls the filter keeps.
+    Call(CallFilter),
+    /// A command name.
+    Command,
+    /// A `.wav` file path (for the file commands to come: play, record).
+    WavFile,
+}
+
 /// One parsed line.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Action {
@@ -78,6 +93,8 @@ pub enum Action {
     Send(Command),
     /// List the live calls (from the events seen so far).
     Sessions,
+    /// Registrations and calls with their state and times.
+    Status,
     /// Show help: all commands, or the one with this (canonical) name.
     Help(Option<&'static str>),
     /// Stop: Shutdown and exit.
@@ -124,6 +141,8 @@ pub struct Spec {
     pub details: &'static str,
     /// Only valid in scripts.
     pub script_only: bool,
+    /// What the first argument completes to.
+    pub completes: Completes,
     parse: fn(&mut Args<'_>) -> Result<Action, String>,
 }
 
@@ -142,6 +161,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
         details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added.",
         script_only: false,
+        completes: Completes::Nothing,
         parse: parse_invite,
     },
     Spec {
@@ -151,6 +171,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "answer incoming call N (200 OK)",
         details: "Without N, the one incoming call that is waiting.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_accept,
     },
     Spec {
@@ -160,6 +181,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "refuse incoming call N (default 480)",
         details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_reject,
     },
     Spec {
@@ -169,6 +191,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "send a provisional response to incoming call N (default 180)",
         details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
     },
     Spec {
@@ -178,6 +201,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "cancel outgoing call N before it is answered",
         details: "Without N, the one outgoing call still ringing.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Ringing),
         parse: parse_cancel,
     },
     Spec {
@@ -187,6 +211,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "end call N whatever its state (BYE, CANCEL or reject)",
         details: "Without N, the one call there is.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Any),
         parse: parse_hangup,
     },
     Spec {
@@ -196,7 +221,18 @@ pub static COMMANDS: &[Spec] = &[
         summary: "list the live calls",
         details: "Built from the events seen so far: number, direction, peer, state, media.",
         script_only: false,
+        completes: Completes::Nothing,
         parse: parse_sessions,
+    },
+    Spec {
+        name: "status",
+        aliases: &[],
+        usage: "status",
+        summary: "show registrations and calls with their state and time",
+        details: "Talk time counts from the answer; unanswered calls show how long they have rung.",
+        script_only: false,
+        completes: Completes::Nothing,
+        parse: parse_status,
     },
     Spec {
         name: "help",
@@ -205,6 +241,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "list commands, or explain one",
         details: "",
         script_only: false,
+        completes: Completes::Command,
         parse: parse_help,
     },
     Spec {
@@ -214,6 +251,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "end every call and exit",
         details: "Ctrl-D at the prompt does the same.",
         script_only: false,
+        completes: Completes::Nothing,
         parse: parse_quit,
     },
     Spec {
@@ -225,6 +263,7 @@ pub static COMMANDS: &[Spec] = &[
                   incoming, media, terminated. Takes the oldest event not yet waited for \
                   that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m.",
         script_only: true,
+        completes: Completes::Nothing,
         parse: parse_wait,
     },
     Spec {
@@ -234,6 +273,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "scripts: pause, e.g. sleep 2s",
         details: "Events keep printing while the script sleeps.",
         script_only: true,
+        completes: Completes::Nothing,
         parse: parse_sleep,
     },
     Spec {
@@ -243,6 +283,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "scripts: print a line",
         details: "",
         script_only: true,
+        completes: Completes::Nothing,
         parse: parse_echo,
     },
 ];
@@ -581,6 +622,11 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
 fn parse_sessions(args: &mut Args<'_>) -> Result<Action, String> {
     args.finish()?;
     Ok(Action::Sessions)
+}
+
+fn parse_status(args: &mut Args<'_>) -> Result<Action, String> {
+    args.finish()?;
+    Ok(Action::Status)
 }
 
 fn parse_quit(args: &mut Args<'_>) -> Result<Action, String> {
@@ -993,6 +1039,11 @@ mod tests {
         assert_eq!(send("REJ 486"), send("reject 486"));
         assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
         assert_eq!(ok("sess"), Action::Sessions);
+        assert_eq!(ok("st"), Action::Status);
+        assert_eq!(
+            err("s"),
+            "'s' could be sessions, status, sleep (type more of it)"
+        );
         assert_eq!(ok("help acc"), Action::Help(Some("accept")));
         assert_eq!(ok("wa incoming"), ok("wait incoming"));
         assert_eq!(err("c 1"), "'c' could be call, cancel (type more of it)");

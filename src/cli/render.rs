@@ -70,6 +70,25 @@ pub fn human(event: &Event) -> String {
     }
 }
 
+/// The ANSI colour (SGR parameters) for an event's kind: set-up in cyan, a call arriving in
+/// bold yellow, answered and media in green, a call ending unanswered in red, an answered
+/// call ending in magenta, the user's mistakes in bold red.
+pub fn color_of(event: &Event) -> &'static str {
+    match event {
+        Event::Calling { .. } | Event::Progress { .. } => "36",
+        Event::Incoming { .. } => "1;33",
+        Event::Accepted { .. } | Event::Media { .. } => "32",
+        Event::Rejected { .. } | Event::Failed { .. } | Event::Canceled { .. } => "31",
+        Event::Terminated { .. } => "35",
+        Event::CommandError { .. } => "1;31",
+    }
+}
+
+/// [`human`] in the colour of its kind, reset at the end of the line.
+pub fn colored(event: &Event) -> String {
+    format!("\x1b[{}m{}\x1b[0m", color_of(event), human(event))
+}
+
 /// A From/To value without its header parameters (`;tag=…`), for people: after the
 /// closing `>` of a name-addr, or after the first `;` of a bare addr-spec (RFC 3261 §20.10).
 pub fn without_header_params(value: &str) -> &str {

@@ -422,6 +422,7 @@ impl Runner<'_> {
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
             Action::Sessions => self.out.info(&self.calls.render()),
+            Action::Status => self.out.info(&self.calls.status(std::time::Instant::now())),
             Action::Quit => return Ok(false),
             Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
             Action::Wait(spec) => {
