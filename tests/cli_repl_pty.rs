@@ -299,7 +299,16 @@ fn prompt_completion_and_ctrl_d() {
     // A mistake the engine reports: plain text, since NO_COLOR is set.
     term.type_keys("reject 7\r");
     term.wait_for("the engine's error line", secs(5), |t| {
-        t.rows().iter().any(|r| r.starts_with("error: reject"))
+        t.rows()
+            .iter()
+            .any(|r| r == "error: reject: 7 is not a call (calls: none)")
+    });
+    // A line the front-end cannot parse names the problem and the expected form.
+    term.type_keys("reject 1 99x\r");
+    term.wait_for("the parse error", secs(5), |t| {
+        t.rows()
+            .iter()
+            .any(|r| r == "reject: '99x' is not a status code (expected 300-699)")
     });
     assert_eq!(
         row_color(&term, "error: reject"),

@@ -486,6 +486,38 @@ fn parse_call(word: &str) -> Option<CallHandle> {
     word.parse::<u32>().ok().filter(|&n| n >= 1).map(CallHandle)
 }
 
+/// The DTMF keys a digit string may hold, as users are told: `0-9 * # A-D ,` (`,` is a
+/// pause). For the coming `dtmf [N] DIGITS` command and `wait dtmf [N] DIGITS`.
+pub const DTMF_KEYS: &str = "0-9 * # A-D ,";
+
+/// Check a string character by character: the first character `allowed` refuses gives
+/// `'x' is not a NOUN (EXPECTED)`; the command name is put in front by [`ParseError`].
+pub fn check_chars(
+    text: &str,
+    allowed: impl Fn(char) -> bool,
+    noun: &str,
+    expected: &str,
+) -> Result<(), String> {
+    if text.is_empty() {
+        return Err(format!("missing {noun}s (expected {expected})"));
+    }
+    match text.chars().find(|&c| !allowed(c)) {
+        None => Ok(()),
+        Some(c) => Err(format!("'{c}' is not a {noun} ({expected})")),
+    }
+}
+
+/// A DTMF digit string, `a-d` taken as `A-D`: `123#`, `*9,,1`.
+pub fn parse_dtmf(text: &str) -> Result<String, String> {
+    check_chars(
+        text,
+        |c| c.is_ascii_digit() || "*#,ABCDabcd".contains(c),
+        "DTMF digit",
+        DTMF_KEYS,
+    )?;
+    Ok(text.to_ascii_uppercase())
+}
+
 fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
     let Some(target) = args.next() else {
         return Err(format!(
@@ -1065,6 +1097,35 @@ mod tests {
         );
         assert_eq!(ok("e hi"), Action::Echo("hi".into()));
         assert_eq!(ok("exit"), Action::Quit);
+    }
+
+    #[test]
+    fn dtmf_digits_are_checked_one_by_one() {
+        assert_eq!(parse_dtmf("123#"), Ok("123#".into()));
+        assert_eq!(parse_dtmf("*9,,1ad"), Ok("*9,,1AD".into()));
+        let e = parse_dtmf("12x4").unwrap_err();
+        assert_eq!(e, "'x' is not a DTMF digit (0-9 * # A-D ,)");
+        // As the user will see it, named by the command (issue 8's form).
+        let shown = ParseError {
+            command: Some("dtmf"),
+            message: e,
+        };
+        assert_eq!(
+            shown.to_string(),
+            "dtmf: 'x' is not a DTMF digit (0-9 * # A-D ,)"
+        );
+        assert_eq!(
+            parse_dtmf("E"),
+            Err("'E' is not a DTMF digit (0-9 * # A-D ,)".into())
+        );
+        assert_eq!(
+            parse_dtmf("1 2"),
+            Err("' ' is not a DTMF digit (0-9 * # A-D ,)".into())
+        );
+        assert_eq!(
+            parse_dtmf(""),
+            Err("missing DTMF digits (expected 0-9 * # A-D ,)".into())
+        );
     }
 
     #[test]
