@@ -226,11 +226,9 @@ impl Term {
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                while self.pump(Duration::from_millis(50)) {
-                    if self.output.try_recv().is_err() && self.child.try_wait().is_ok() {
-                        break;
-                    }
-                }
+                // Read what it wrote last, until the terminal closes (bounded).
+                let until = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < until && self.pump(Duration::from_millis(100)) {}
                 return Some(status.exit_code());
             }
             if Instant::now() >= deadline {
@@ -286,6 +284,20 @@ fn prompt_completion_and_ctrl_d() {
     term.type_keys("inv\t");
     term.wait_prompt_line("invite", secs(5));
     // Ctrl-C clears the line and gives a fresh prompt.
+    term.type_keys(CTRL_C);
+    term.wait_prompt_line("", secs(5));
+
+    // After `reject ` its usage shows as a hint, after the cursor; Right arrow does not
+    // type it.
+    term.type_keys("reject ");
+    term.wait_for("the usage hint", secs(5), |t| {
+        let (_, text, col) = t.cursor_row();
+        text == "sipline> reject [N] [CODE [REASON…]]"
+            && usize::from(col) == "sipline> reject ".len()
+    });
+    term.type_keys("\x1b[C");
+    term.type_keys("2");
+    term.wait_prompt_line("reject 2", secs(5));
     term.type_keys(CTRL_C);
     term.wait_prompt_line("", secs(5));
 

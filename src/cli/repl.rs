@@ -8,7 +8,8 @@
 //! quit`). Tab completes command names (and unambiguous prefixes), call numbers after the
 //! commands that take one (only the calls that command fits), and `.wav` paths for file
 //! arguments. Events are coloured by kind when stdout is a terminal and `NO_COLOR` is
-//! unset.
+//! unset. After `COMMAND ` the rest of its usage shows as a hint (`reject ` →
+//! `[N] [CODE [REASON…]]`); Ctrl-R searches the history.
 //! History lives in `$XDG_DATA_HOME/sipline/history` (or `~/.local/share/sipline/history`);
 //! failing to read or write it is not an error.
 
@@ -20,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
-use rustyline::hint::Hinter;
+use rustyline::hint::{Hint, Hinter};
 use rustyline::history::FileHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
@@ -160,10 +161,41 @@ pub fn wav_paths(word: &str, cwd: &Path) -> Vec<Pair> {
     found
 }
 
-/// rustyline helper: completion from the command table and the call table; no hints,
-/// colours or validation.
+/// What to show after `COMMAND ` while nothing else is typed: the rest of its usage, e.g.
+/// `[N] [CODE [REASON…]]` after `reject `.
+pub fn usage_hint(line: &str, pos: usize) -> Option<String> {
+    if pos != line.len() || !line.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let mut words = line.split_whitespace();
+    let (Some(first), None) = (words.next(), words.next()) else {
+        return None;
+    };
+    let spec = commands::resolve(first, Mode::Repl)
+        .ok()
+        .filter(|s| !s.script_only)?;
+    let rest = spec.usage[spec.name.len()..].trim();
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+/// A hint that is only shown: Right arrow must not type the usage into the line.
+pub struct UsageHint(String);
+
+impl Hint for UsageHint {
+    fn display(&self) -> &str {
+        &self.0
+    }
+
+    fn completion(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// rustyline helper: completion from the command table and the call table, usage hints
+/// (dim when colours are on); no validation.
 struct ReplHelper {
     calls: Arc<Mutex<CallTable>>,
+    color: bool,
 }
 
 impl Completer for ReplHelper {
@@ -181,10 +213,22 @@ impl Completer for ReplHelper {
 }
 
 impl Hinter for ReplHelper {
-    type Hint = String;
+    type Hint = UsageHint;
+
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<UsageHint> {
+        usage_hint(line, pos).map(UsageHint)
+    }
 }
 
-impl Highlighter for ReplHelper {}
+impl Highlighter for ReplHelper {
+    fn highlight_hint<'h>(&self, hint: &'h str) -> std::borrow::Cow<'h, str> {
+        if self.color {
+            format!("\x1b[2m{hint}\x1b[0m").into()
+        } else {
+            hint.into()
+        }
+    }
+}
 
 impl Validator for ReplHelper {}
 
@@ -281,8 +325,10 @@ pub async fn run(
         }
     };
     let calls = Arc::new(Mutex::new(CallTable::new()));
+    let color = format == Format::Human && color_wanted();
     rl.set_helper(Some(ReplHelper {
         calls: calls.clone(),
+        color,
     }));
     let history = history_path();
     if let Some(path) = &history {
@@ -303,7 +349,7 @@ pub async fn run(
         ),
         _ => Output::std(format),
     };
-    let mut out = out.with_color(format == Format::Human && color_wanted());
+    let mut out = out.with_color(color);
     out.info(banner);
 
     let table = calls.clone();
@@ -518,6 +564,22 @@ mod tests {
         let abs = format!("{}/sounds/t", dir.display());
         assert_eq!(w(&abs), [format!("{}/sounds/tone.wav", dir.display())]);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn usage_hints() {
+        let h = |line: &str| usage_hint(line, line.len());
+        assert_eq!(h("reject ").as_deref(), Some("[N] [CODE [REASON…]]"));
+        assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
+        assert_eq!(h("invite ").as_deref(), Some("<URI>"));
+        assert_eq!(h("accept").as_deref(), None, "not before the space");
+        assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");
+        assert_eq!(h("accept 1 ").as_deref(), None);
+        assert_eq!(h("status ").as_deref(), None, "nothing to add");
+        assert_eq!(h("frob ").as_deref(), None);
+        assert_eq!(h("wait ").as_deref(), None, "script-only");
+        assert_eq!(usage_hint("reject ", 3), None, "cursor not at the end");
+        assert_eq!(UsageHint("[N]".into()).completion(), None);
     }
 
     #[test]
