@@ -505,3 +505,51 @@ fn answer_by_completion_status_colours_and_double_ctrl_d() {
     out.assert_success();
     assert_eq!(out.first("terminated")["by"], "remote", "{}", out.report());
 }
+
+/// History outlives the session (in XDG_DATA_HOME) and Ctrl-R finds an old line.
+#[test]
+fn history_is_kept_and_searchable() {
+    let dir = TempDir::new("repl-pty-history");
+    let port = reserve_port();
+    let args = listen_args(port.port(), "bob");
+    let mut first = Term::spawn(&dir, &args, &[("NO_COLOR", "1")]);
+    first.wait_prompt_line("", secs(20));
+    first.type_keys("help status\r");
+    first.wait_for("help for status", secs(5), |t| {
+        t.rows().iter().any(|r| r == "usage: status")
+    });
+    first.wait_prompt_line("", secs(5));
+    first.type_keys(CTRL_D);
+    assert_eq!(first.wait_exit(secs(15)), Some(0), "{}", first.dump());
+    drop(first);
+    assert!(wait_udp_free(port.port(), secs(5)));
+
+    let mut second = Term::spawn(&dir, &args, &[("NO_COLOR", "1")]);
+    second.wait_prompt_line("", secs(20));
+    second.type_keys("\x12stat");
+    second.wait_for("the reverse search finding the old line", secs(5), |t| {
+        t.rows()
+            .iter()
+            .any(|r| r.contains("stat") && r.contains("help status") && r.contains("search"))
+    });
+    // Enter runs the found line.
+    second.type_keys("\r");
+    second.wait_for("help for status again", secs(5), |t| {
+        t.rows().iter().any(|r| r == "usage: status")
+    });
+    second.wait_prompt_line("", secs(5));
+    second.type_keys(CTRL_D);
+    assert_eq!(second.wait_exit(secs(15)), Some(0), "{}", second.dump());
+}
+
+/// Waits until nobody holds UDP `port` on 127.0.0.1 any more.
+fn wait_udp_free(port: u16, timeout: std::time::Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::net::UdpSocket::bind(local(port)).is_ok() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+    false
+}
