@@ -6,6 +6,12 @@
 //! not lost. Exit status: 0 when the script ends (or says `quit`) and the engine shut
 //! down cleanly; 1 when a wait timed out, `--timeout` passed, the engine reported a
 //! `command-error` or stopped on its own; 2 for a bad line; 130 on Ctrl-C.
+//!
+//! The command line's TARGET runs first, as line 0 (`command line: TARGET …` in
+//! messages). `--auto-answer` and `--duration` ([`crate::cli::policy`]) send their
+//! commands while any line runs; with `--duration`, the end of the script waits for the
+//! live calls to end (and for invites whose `calling` has not arrived) instead of hanging
+//! them up.
 
 use std::collections::VecDeque;
 use std::fmt;
