@@ -283,12 +283,12 @@ pub enum Event {
     RegistrationFailed {
         /// Account name.
         account: String,
-        /// Final status code, if one arrived.
-        code: Option<u16>,
+        /// Final status code, or 0 when none arrived (timeout, transport error).
+        code: u16,
         /// Reason phrase, or `timeout`, `transport`, `auth failed`.
         reason: String,
-        /// Seconds until the next attempt.
-        retry_in: Option<u32>,
+        /// Seconds until the next attempt, or 0 when none is scheduled.
+        retry_in: u32,
     },
     /// The binding was removed (Expires: 0 answered with 2xx).
     Unregistered {

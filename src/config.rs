@@ -9,8 +9,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Parser, Subcommand};
 
+use crate::api::Command;
+use crate::cli::commands::{parse_line, Action, Mode};
 use crate::cli::duration::parse_duration;
 use crate::driver::media::MediaConfig;
 use crate::driver::DriverConfig;
@@ -28,11 +30,20 @@ pub const DEFAULT_SIP_PORT: u16 = 5060;
     about = "A SIP softphone for the terminal: REPL, scripted calls, Opus and G.711 over RTP",
     after_help = "With a terminal on stdin and no --script/-e, sipline starts an interactive \
                   prompt (type help). Otherwise it runs a script: --script FILE, the -e \
-                  commands, or lines piped on stdin.\n\nExit status: 0 ok, 1 a wait, \
-                  --timeout or command failed, 2 bad usage or configuration, 130 interrupted \
-                  (Ctrl-C or SIGTERM: calls are hung up first)."
+                  commands, or lines piped on stdin. A TARGET is called first, in both \
+                  modes.\n\nExamples:\n  sipline --audio-in silence --audio-out null\n  \
+                  sipline --duration 10s --audio-in tone:440 sip:100@127.0.0.1:5070 </dev/null\n  \
+                  sipline --auto-answer=1s --audio-in tone:440 --audio-out heard.wav -e 'wait terminated 60s'\n\n\
+                  Exit status: 0 ok, 1 a wait, --timeout or command failed, 2 bad usage or \
+                  configuration, 130 interrupted (Ctrl-C or SIGTERM: calls are hung up first).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    /// Call this URI at start (before the script's first line in script mode), e.g.
+    /// sip:100@127.0.0.1:5070.
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
+
     /// SIP listen address: IP:PORT, a bare PORT (on 0.0.0.0) or a bare IP (port 5060).
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:5060")]
     pub listen: String,
@@ -76,6 +87,41 @@ pub struct Cli {
     /// Bound a whole script, e.g. 60s or 2m (scripts only).
     #[arg(long, value_name = "DUR")]
     pub timeout: Option<String>,
+
+    /// Hang up every call this long after it is answered, e.g. 30s. A script then waits at
+    /// its end for the calls to end (instead of hanging them up) and exits 0.
+    #[arg(long, value_name = "DUR")]
+    pub duration: Option<String>,
+
+    /// Answer every incoming call, DELAY after it arrives (default at once), e.g.
+    /// --auto-answer=2s.
+    #[arg(
+        long,
+        value_name = "DELAY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "0s"
+    )]
+    pub auto_answer: Option<String>,
+
+    /// Other things sipline can do instead of running a phone.
+    #[command(subcommand)]
+    pub command: Option<Tool>,
+}
+
+/// `sipline devices`, `sipline completions SHELL`, `sipline man`.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Tool {
+    /// List the audio input and output devices (for --audio-in/--audio-out default).
+    Devices,
+    /// Print shell completions, e.g. `sipline completions bash > /etc/bash_completion.d/sipline`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `sipline man | man -l -`.
+    Man,
 }
 
 /// Where a script comes from.
@@ -103,6 +149,12 @@ pub struct Config {
     pub script: ScriptInput,
     /// `--timeout`.
     pub timeout: Option<Duration>,
+    /// TARGET as the command that calls it.
+    pub target: Option<Command>,
+    /// `--duration`.
+    pub duration: Option<Duration>,
+    /// `--auto-answer` (0 when given without a delay).
+    pub auto_answer: Option<Duration>,
 }
 
 /// A flag with a bad value.
@@ -144,15 +196,15 @@ impl Config {
             .map_err(|e: crate::media::audio::BadAudioSpec| bad("--audio-out", e.to_string()))?;
         let rtp_ports = parse_port_range(&cli.rtp_ports).map_err(|m| bad("--rtp-ports", m))?;
         let user = check_user(&cli.user).map_err(|m| bad("--user", m))?;
-        let timeout = match &cli.timeout {
+        let timeout = positive_duration(cli.timeout.as_deref(), "--timeout")?;
+        let duration = positive_duration(cli.duration.as_deref(), "--duration")?;
+        let auto_answer = match &cli.auto_answer {
             None => None,
-            Some(text) => {
-                let d = parse_duration(text).map_err(|m| bad("--timeout", m))?;
-                if d.is_zero() {
-                    return Err(bad("--timeout", "must be more than 0s (e.g. 60s, 2m)"));
-                }
-                Some(d)
-            }
+            Some(text) => Some(parse_duration(text).map_err(|m| bad("--auto-answer", m))?),
+        };
+        let target = match &cli.target {
+            None => None,
+            Some(text) => Some(parse_target(text).map_err(|m| bad("TARGET", m))?),
         };
         let script = match (&cli.script, cli.exec.is_empty()) {
             (Some(path), _) if path.as_os_str() == "-" => ScriptInput::Stdin { explicit: true },
@@ -179,7 +231,39 @@ impl Config {
             json: cli.json,
             script,
             timeout,
+            target,
+            duration,
+            auto_answer,
         })
+    }
+}
+
+/// A duration flag that must be more than zero.
+fn positive_duration(
+    text: Option<&str>,
+    flag: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let d = parse_duration(text).map_err(|m| bad(flag, m))?;
+    if d.is_zero() {
+        return Err(bad(flag, "must be more than 0s (e.g. 60s, 2m)"));
+    }
+    Ok(Some(d))
+}
+
+/// TARGET is checked like the argument of `invite` (no scheme → sip:, only sip:/sips:).
+pub fn parse_target(text: &str) -> Result<Command, String> {
+    if text.trim().is_empty() || text.split_whitespace().count() != 1 {
+        return Err(format!(
+            "'{text}' is not a URI (expected e.g. sip:100@127.0.0.1:5070)"
+        ));
+    }
+    match parse_line(&format!("invite {text}"), Mode::Script) {
+        Ok(Some(Action::Send(cmd @ Command::Invite { .. }))) => Ok(cmd),
+        Ok(_) => unreachable!("invite parses to an invite"),
+        Err(e) => Err(e.message),
     }
 }
 
@@ -353,6 +437,61 @@ mod tests {
         assert_eq!(c.script, ScriptInput::File("call.txt".into()));
         let c = config(&["--script", "-"]).unwrap();
         assert_eq!(c.script, ScriptInput::Stdin { explicit: true });
+    }
+
+    #[test]
+    fn target_duration_auto_answer() {
+        let c = config(&["sip:100@127.0.0.1:5070"]).unwrap();
+        assert_eq!(
+            c.target,
+            Some(Command::Invite {
+                target: "sip:100@127.0.0.1:5070".into()
+            })
+        );
+        assert_eq!((c.duration, c.auto_answer), (None, None));
+        let c = config(&["--duration", "10s", "--auto-answer", "100@127.0.0.1"]).unwrap();
+        assert_eq!(c.duration, Some(Duration::from_secs(10)));
+        assert_eq!(c.auto_answer, Some(Duration::ZERO));
+        assert_eq!(
+            c.target,
+            Some(Command::Invite {
+                target: "sip:100@127.0.0.1".into()
+            })
+        );
+        let c = config(&["--auto-answer=1500ms"]).unwrap();
+        assert_eq!(c.auto_answer, Some(Duration::from_millis(1500)));
+        assert_eq!(c.target, None);
+        assert_eq!(
+            config(&["tel:+4930123"]).unwrap_err(),
+            "TARGET: 'tel:+4930123' is a tel: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+        );
+        assert_eq!(
+            config(&["--duration", "0s"]).unwrap_err(),
+            "--duration: must be more than 0s (e.g. 60s, 2m)"
+        );
+        assert_eq!(
+            config(&["--duration", "5"]).unwrap_err(),
+            "--duration: '5' needs a unit (e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            config(&["--auto-answer=soon"]).unwrap_err(),
+            "--auto-answer: 'soon' is not a duration (e.g. 10s, 500ms, 2m)"
+        );
+        assert!(Cli::try_parse_from(["sipline", "a", "b"]).is_err());
+    }
+
+    #[test]
+    fn tools_are_subcommands() {
+        assert_eq!(cli(&["devices"]).command, Some(Tool::Devices));
+        assert_eq!(cli(&["man"]).command, Some(Tool::Man));
+        assert_eq!(
+            cli(&["completions", "zsh"]).command,
+            Some(Tool::Completions {
+                shell: clap_complete::Shell::Zsh
+            })
+        );
+        assert!(Cli::try_parse_from(["sipline", "completions", "tcsh"]).is_err());
+        assert_eq!(cli(&["sip:devices@127.0.0.1"]).command, None);
     }
 
     #[test]

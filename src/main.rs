@@ -1,4 +1,7 @@
 //! `sipline`: flags → configuration → driver → REPL (terminal) or script (anything else).
+//! A TARGET is dialled first in both modes; `--auto-answer` and `--duration` are front-end
+//! policies ([`sipline::cli::policy`]). `sipline devices | completions SHELL | man` print
+//! and exit without starting a phone.
 //!
 //! Exit status: 0 ok; 1 a script's wait, `--timeout` or command failed; 2 bad usage or
 //! configuration (bad flag value, bad script line, audio end unavailable, port in use);
@@ -8,17 +11,23 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use tracing_subscriber::EnvFilter;
 
+use sipline::cli::commands::Action;
+use sipline::cli::output::{self, Output};
+use sipline::cli::policy::Policy;
 use sipline::cli::render::Format;
-use sipline::cli::script::{self, Source, EXIT_USAGE};
-use sipline::cli::{output::Output, repl};
-use sipline::config::{Cli, Config, ScriptInput};
+use sipline::cli::script::{self, ScriptLine, Source, EXIT_OK, EXIT_USAGE};
+use sipline::cli::{devices, repl};
+use sipline::config::{Cli, Config, ScriptInput, Tool};
 use sipline::driver;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(tool) = &cli.command {
+        return run_tool(tool);
+    }
     let cfg = match Config::from_cli(&cli) {
         Ok(cfg) => cfg,
         Err(e) => return usage_error(&e.to_string()),
@@ -63,6 +72,8 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return usage_error(&format!("cannot start the runtime: {e}")),
     };
+    let policy = Policy::new(cfg.auto_answer, cfg.duration);
+    let target = cfg.target.clone();
     let format = if cfg.json {
         Format::Json
     } else {
@@ -82,17 +93,40 @@ fn main() -> ExitCode {
                 env!("CARGO_PKG_VERSION"),
                 driver.local_addr
             );
-            repl::run(&driver.commands, &mut driver.events, format, &banner).await
+            if let Some(invite) = target {
+                let _ = driver.commands.send(invite);
+            }
+            repl::run(
+                &driver.commands,
+                &mut driver.events,
+                format,
+                &banner,
+                policy,
+            )
+            .await
         } else {
+            // Catch the signals before saying we listen: a test (or a user) that signals
+            // right after that line must get the clean interrupt, not the default death.
+            let interrupt = interrupted();
             eprintln!("sipline: listening on {}", driver.local_addr);
             let source = match parsed {
                 Some(lines) => Source::Parsed(lines),
                 None => Source::Reader(Box::new(tokio::io::BufReader::new(tokio::io::stdin()))),
             };
-            let mut out = Output::std(format);
+            let mut out = Output::std(format).with_color(output::color_wanted());
+            let prelude = target
+                .into_iter()
+                .map(|invite| ScriptLine {
+                    number: 0,
+                    text: format!("TARGET {}", cli.target.as_deref().unwrap_or_default()),
+                    action: Action::Send(invite),
+                })
+                .collect();
             let opts = script::Options {
                 timeout: cfg.timeout,
-                interrupt: Some(Box::pin(interrupted())),
+                interrupt: Some(Box::pin(interrupt)),
+                prelude,
+                policy,
                 ..script::Options::default()
             };
             script::run(source, &driver.commands, &mut driver.events, &mut out, opts).await
@@ -112,26 +146,63 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `sipline devices | completions SHELL | man`: print and exit (0, or 1 if stdout fails).
+fn run_tool(tool: &Tool) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let written = match tool {
+        Tool::Devices => {
+            use std::io::Write;
+            devices::report()
+                .iter()
+                .try_for_each(|line| writeln!(out, "{line}"))
+        }
+        Tool::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "sipline", &mut out);
+            Ok(())
+        }
+        Tool::Man => clap_mangen::Man::new(Cli::command()).render(&mut out),
+    };
+    match written {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("sipline: cannot write to stdout: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM, so a script hangs up its calls before it goes.
-async fn interrupted() {
-    let ctrl_c = async {
+/// The handlers are installed when this is called (inside the runtime), not when the
+/// future is first polled.
+#[cfg(unix)]
+fn interrupted() -> impl std::future::Future<Output = ()> + Send {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    async fn recv(sig: Option<Signal>) {
+        match sig {
+            Some(mut sig) => {
+                sig.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    let int = signal(SignalKind::interrupt()).ok();
+    let term = signal(SignalKind::terminate()).ok();
+    async move {
+        tokio::select! {
+            () = recv(int) => {}
+            () = recv(term) => {}
+        }
+    }
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn interrupted() -> impl std::future::Future<Output = ()> + Send {
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                () = ctrl_c => {}
-                _ = term.recv() => {}
-            },
-            Err(_) => ctrl_c.await,
-        }
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
 
 /// One line on stderr, exit status 2.

@@ -1,7 +1,9 @@
 //! The front-end's view of the calls, built only from the events it has seen, for the
-//! `sessions` command (the engine has no query for this; events are the whole story).
+//! `sessions` and `status` commands and for completing call numbers (the engine has no
+//! query for this; events are the whole story).
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use crate::api::{CallHandle, Direction, Event};
 use crate::cli::render::without_header_params;
@@ -17,6 +19,21 @@ pub struct CallInfo {
     pub state: String,
     /// `opus/48000/2 ⇄ 127.0.0.1:40000` once media is up.
     pub media: Option<String>,
+    /// When its first event arrived.
+    pub started: Instant,
+    /// When it was answered.
+    pub answered: Option<Instant>,
+}
+
+/// Which calls a command can name, for completing its call number.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallFilter {
+    /// Incoming calls not answered yet (accept, reject, progress).
+    Unanswered,
+    /// Outgoing calls not answered yet (cancel).
+    Ringing,
+    /// Any live call (hangup).
+    Any,
 }
 
 /// Live calls by number; a call leaves the table when it is rejected, fails, is canceled
@@ -32,8 +49,13 @@ impl CallTable {
         CallTable::default()
     }
 
-    /// Follow one event.
+    /// Follow one event, arrived now.
     pub fn update(&mut self, event: &Event) {
+        self.update_at(event, Instant::now());
+    }
+
+    /// Follow one event that arrived at `now`.
+    pub fn update_at(&mut self, event: &Event, now: Instant) {
         match event {
             Event::Calling { call, to, .. } => {
                 self.calls.insert(
@@ -43,6 +65,8 @@ impl CallTable {
                         peer: to.clone(),
                         state: "calling".into(),
                         media: None,
+                        started: now,
+                        answered: None,
                     },
                 );
             }
@@ -54,6 +78,8 @@ impl CallTable {
                         peer: without_header_params(from).to_string(),
                         state: "incoming".into(),
                         media: None,
+                        started: now,
+                        answered: None,
                     },
                 );
             }
@@ -65,6 +91,7 @@ impl CallTable {
             Event::Accepted { call, .. } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.state = "established".into();
+                    c.answered = Some(now);
                 }
             }
             Event::Media {
@@ -96,6 +123,56 @@ impl CallTable {
         self.calls.iter()
     }
 
+    /// Numbers of the live calls a command can name, with a short description of each.
+    pub fn candidates(&self, filter: CallFilter) -> Vec<(CallHandle, String)> {
+        self.calls
+            .iter()
+            .filter(|(_, c)| match filter {
+                CallFilter::Any => true,
+                CallFilter::Unanswered => {
+                    c.direction == Direction::Incoming && c.answered.is_none()
+                }
+                CallFilter::Ringing => c.direction == Direction::Outgoing && c.answered.is_none(),
+            })
+            .map(|(n, c)| {
+                let (dir, prep) = match c.direction {
+                    Direction::Outgoing => ("outgoing", "to"),
+                    Direction::Incoming => ("incoming", "from"),
+                };
+                (*n, format!("{dir} {prep} {}", c.peer))
+            })
+            .collect()
+    }
+
+    /// The `status` text at `now`: registrations, then each call with its state and how
+    /// long it has been in it (talk time once answered).
+    pub fn status(&self, now: Instant) -> String {
+        let mut out = String::from("registrations: none (accounts are not supported yet)");
+        if self.calls.is_empty() {
+            out.push_str("\ncalls: none");
+            return out;
+        }
+        out.push_str(&format!("\ncalls: {}", self.calls.len()));
+        for (n, c) in &self.calls {
+            let (dir, prep) = match c.direction {
+                Direction::Outgoing => ("outgoing", "to"),
+                Direction::Incoming => ("incoming", "from"),
+            };
+            let time = match c.answered {
+                Some(at) => format!("talking {}", clock(now.saturating_duration_since(at))),
+                None => format!("for {}", clock(now.saturating_duration_since(c.started))),
+            };
+            out.push_str(&format!(
+                "\n  [{n}] {dir} {prep} {}: {} {time}",
+                c.peer, c.state
+            ));
+            if let Some(m) = &c.media {
+                out.push_str(&format!(", media {m}"));
+            }
+        }
+        out
+    }
+
     /// One line per call, or `no calls`.
     pub fn render(&self) -> String {
         if self.calls.is_empty() {
@@ -116,6 +193,15 @@ impl CallTable {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+/// `0:07`, `12:34`, `1:02:03`.
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    match s / 3600 {
+        0 => format!("{}:{:02}", s / 60, s % 60),
+        h => format!("{h}:{:02}:{:02}", s % 3600 / 60, s % 60),
     }
 }
 
@@ -173,11 +259,86 @@ mod tests {
             cause: "bye".into(),
         });
         assert_eq!(t.render(), "no calls");
+        assert_eq!(t.candidates(CallFilter::Any), []);
         // Events for calls it never saw start are ignored.
         t.update(&Event::Accepted {
             call: CallHandle(9),
             code: 200,
         });
         assert_eq!(t.calls().count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn status_shows_states_and_times() {
+        let t0 = Instant::now();
+        let mut t = CallTable::new();
+        assert_eq!(
+            t.status(t0),
+            "registrations: none (accounts are not supported yet)\ncalls: none"
+        );
+        t.update_at(
+            &Event::Calling {
+                call: CallHandle(1),
+                to: "sip:100@127.0.0.1:5070".into(),
+                from: "sip:me@127.0.0.1".into(),
+            },
+            t0,
+        );
+        t.update_at(
+            &Event::Incoming {
+                call: CallHandle(2),
+                from: "\"Bob\" <sip:bob@127.0.0.1>".into(),
+                to: "<sip:me@127.0.0.1>".into(),
+            },
+            t0 + secs(1),
+        );
+        t.update_at(
+            &Event::Accepted {
+                call: CallHandle(1),
+                code: 200,
+            },
+            t0 + secs(2),
+        );
+        t.update_at(
+            &Event::Media {
+                call: CallHandle(1),
+                codec: "PCMU/8000".into(),
+                remote: "127.0.0.1:40000".parse().unwrap(),
+            },
+            t0 + secs(2),
+        );
+        assert_eq!(
+            t.status(t0 + secs(75)),
+            "registrations: none (accounts are not supported yet)\n\
+             calls: 2\n  \
+             [1] outgoing to sip:100@127.0.0.1:5070: established talking 1:13, media PCMU/8000 ⇄ 127.0.0.1:40000\n  \
+             [2] incoming from \"Bob\" <sip:bob@127.0.0.1>: incoming for 1:14"
+        );
+        assert_eq!(
+            t.candidates(CallFilter::Unanswered),
+            [(
+                CallHandle(2),
+                "incoming from \"Bob\" <sip:bob@127.0.0.1>".to_string()
+            )]
+        );
+        assert_eq!(t.candidates(CallFilter::Ringing), []);
+        assert_eq!(t.candidates(CallFilter::Any).len(), 2);
+    }
+
+    #[test]
+    fn clock_format() {
+        assert_eq!(clock(secs(0)), "0:00");
+        assert_eq!(clock(secs(7)), "0:07");
+        assert_eq!(clock(secs(754)), "12:34");
+        assert_eq!(clock(secs(3723)), "1:02:03");
     }
 }

@@ -15,12 +15,16 @@
 //! cancel [N]
 //! hangup [N]                        alias: bye
 //! sessions                          (the live calls, from the events seen)
+//! status                            (registrations; calls with state and time)
 //! help [COMMAND]
 //! quit                              alias: exit
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
 //! sleep <DURATION>                  scripts only
 //! echo [TEXT…]                      scripts only
 //! ```
+//!
+//! A command can be shortened to any prefix that fits only one command or alias
+//! (`acc` → accept, `ha` → hangup); `quit` must be typed in full.
 //!
 //! `N` is a call number (1, 2, …). For `reject` and `progress`, a lone number below 100 is a
 //! call number and a lone number of 100 or more is a status code; give both (`reject 150
@@ -30,6 +34,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::api::{CallHandle, Command};
+use crate::cli::calls::CallFilter;
 use crate::cli::duration::{parse_duration, DURATION_EXAMPLES};
 
 /// Which front-end is reading the line: some commands only make sense in scripts.
@@ -71,6 +76,19 @@ pub struct WaitSpec {
     pub timeout: Duration,
 }
 
+/// What a command's first argument completes to at the prompt.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Completes {
+    /// Nothing to offer.
+    Nothing,
+    /// A live call's number, of the calls the filter keeps.
+    Call(CallFilter),
+    /// A command name.
+    Command,
+    /// A `.wav` file path (for the file commands to come: play, record).
+    WavFile,
+}
+
 /// One parsed line.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Action {
@@ -78,6 +96,8 @@ pub enum Action {
     Send(Command),
     /// List the live calls (from the events seen so far).
     Sessions,
+    /// Registrations and calls with their state and times.
+    Status,
     /// Show help: all commands, or the one with this (canonical) name.
     Help(Option<&'static str>),
     /// Stop: Shutdown and exit.
@@ -124,6 +144,8 @@ pub struct Spec {
     pub details: &'static str,
     /// Only valid in scripts.
     pub script_only: bool,
+    /// What the first argument completes to.
+    pub completes: Completes,
     parse: fn(&mut Args<'_>) -> Result<Action, String>,
 }
 
@@ -142,6 +164,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
         details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added.",
         script_only: false,
+        completes: Completes::Nothing,
         parse: parse_invite,
     },
     Spec {
@@ -151,6 +174,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "answer incoming call N (200 OK)",
         details: "Without N, the one incoming call that is waiting.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_accept,
     },
     Spec {
@@ -160,6 +184,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "refuse incoming call N (default 480)",
         details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_reject,
     },
     Spec {
@@ -169,6 +194,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "send a provisional response to incoming call N (default 180)",
         details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
     },
     Spec {
@@ -178,6 +204,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "cancel outgoing call N before it is answered",
         details: "Without N, the one outgoing call still ringing.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Ringing),
         parse: parse_cancel,
     },
     Spec {
@@ -187,6 +214,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "end call N whatever its state (BYE, CANCEL or reject)",
         details: "Without N, the one call there is.",
         script_only: false,
+        completes: Completes::Call(CallFilter::Any),
         parse: parse_hangup,
     },
     Spec {
@@ -196,7 +224,18 @@ pub static COMMANDS: &[Spec] = &[
         summary: "list the live calls",
         details: "Built from the events seen so far: number, direction, peer, state, media.",
         script_only: false,
+        completes: Completes::Nothing,
         parse: parse_sessions,
+    },
+    Spec {
+        name: "status",
+        aliases: &[],
+        usage: "status",
+        summary: "show registrations and calls with their state and time",
+        details: "Talk time counts from the answer; unanswered calls show how long they have rung.",
+        script_only: false,
+        completes: Completes::Nothing,
+        parse: parse_status,
     },
     Spec {
         name: "help",
@@ -205,6 +244,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "list commands, or explain one",
         details: "",
         script_only: false,
+        completes: Completes::Command,
         parse: parse_help,
     },
     Spec {
@@ -214,6 +254,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "end every call and exit",
         details: "Ctrl-D at the prompt does the same.",
         script_only: false,
+        completes: Completes::Nothing,
         parse: parse_quit,
     },
     Spec {
@@ -225,6 +266,7 @@ pub static COMMANDS: &[Spec] = &[
                   incoming, media, terminated. Takes the oldest event not yet waited for \
                   that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m.",
         script_only: true,
+        completes: Completes::Nothing,
         parse: parse_wait,
     },
     Spec {
@@ -234,6 +276,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "scripts: pause, e.g. sleep 2s",
         details: "Events keep printing while the script sleeps.",
         script_only: true,
+        completes: Completes::Nothing,
         parse: parse_sleep,
     },
     Spec {
@@ -243,6 +286,7 @@ pub static COMMANDS: &[Spec] = &[
         summary: "scripts: print a line",
         details: "",
         script_only: true,
+        completes: Completes::Nothing,
         parse: parse_echo,
     },
 ];
@@ -253,6 +297,44 @@ pub fn lookup(name: &str) -> Option<&'static Spec> {
     COMMANDS
         .iter()
         .find(|s| s.name == name || s.aliases.contains(&name.as_str()))
+}
+
+/// Commands that must be typed in full (or by an alias): a stray letter must not end
+/// every call.
+const NO_PREFIX: &[&str] = &["quit"];
+
+/// The row for a name, an alias, or an unambiguous prefix of one usable in `mode`
+/// (`acc` → accept). Errors name the problem: unknown, or which commands a prefix fits.
+pub fn resolve(word: &str, mode: Mode) -> Result<&'static Spec, String> {
+    if let Some(spec) = lookup(word) {
+        return Ok(spec);
+    }
+    let lower = word.to_ascii_lowercase();
+    let mut specs: Vec<&'static Spec> = Vec::new();
+    let mut names: Vec<&'static str> = Vec::new();
+    for spec in COMMANDS
+        .iter()
+        .filter(|s| (mode == Mode::Script || !s.script_only) && !NO_PREFIX.contains(&s.name))
+    {
+        let fits: Vec<&'static str> = std::iter::once(spec.name)
+            .chain(spec.aliases.iter().copied())
+            .filter(|n| !lower.is_empty() && n.starts_with(&lower))
+            .collect();
+        if !fits.is_empty() {
+            specs.push(spec);
+            names.extend(fits);
+        }
+    }
+    match specs.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!(
+            "unknown command '{word}' (try 'help' for the list)"
+        )),
+        _ => Err(format!(
+            "'{word}' could be {} (type more of it)",
+            names.join(", ")
+        )),
+    }
 }
 
 /// Every name and alias usable in `mode`, for completion.
@@ -272,12 +354,10 @@ pub fn parse_line(line: &str, mode: Mode) -> Result<Option<Action>, ParseError> 
     if word.starts_with('#') {
         return Ok(None);
     }
-    let Some(spec) = lookup(word) else {
-        return Err(ParseError {
-            command: None,
-            message: format!("unknown command '{word}' (try 'help' for the list)"),
-        });
-    };
+    let spec = resolve(word, mode).map_err(|message| ParseError {
+        command: None,
+        message,
+    })?;
     let err = |message: String| ParseError {
         command: Some(spec.name),
         message,
@@ -409,6 +489,38 @@ fn parse_call(word: &str) -> Option<CallHandle> {
     word.parse::<u32>().ok().filter(|&n| n >= 1).map(CallHandle)
 }
 
+/// The DTMF keys a digit string may hold, as users are told: `0-9 * # A-D ,` (`,` is a
+/// pause). For the coming `dtmf [N] DIGITS` command and `wait dtmf [N] DIGITS`.
+pub const DTMF_KEYS: &str = "0-9 * # A-D ,";
+
+/// Check a string character by character: the first character `allowed` refuses gives
+/// `'x' is not a NOUN (EXPECTED)`; the command name is put in front by [`ParseError`].
+pub fn check_chars(
+    text: &str,
+    allowed: impl Fn(char) -> bool,
+    noun: &str,
+    expected: &str,
+) -> Result<(), String> {
+    if text.is_empty() {
+        return Err(format!("missing {noun}s (expected {expected})"));
+    }
+    match text.chars().find(|&c| !allowed(c)) {
+        None => Ok(()),
+        Some(c) => Err(format!("'{c}' is not a {noun} ({expected})")),
+    }
+}
+
+/// A DTMF digit string, `a-d` taken as `A-D`: `123#`, `*9,,1`.
+pub fn parse_dtmf(text: &str) -> Result<String, String> {
+    check_chars(
+        text,
+        |c| c.is_ascii_digit() || "*#,ABCDabcd".contains(c),
+        "DTMF digit",
+        DTMF_KEYS,
+    )?;
+    Ok(text.to_ascii_uppercase())
+}
+
 fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
     let Some(target) = args.next() else {
         return Err(format!(
@@ -533,8 +645,8 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
     let topic = match args.next() {
         None => None,
         Some(word) => Some(
-            lookup(word)
-                .ok_or_else(|| format!("no command '{word}' (try 'help' for the list)"))?
+            resolve(word, Mode::Script)
+                .map_err(|_| format!("no command '{word}' (try 'help' for the list)"))?
                 .name,
         ),
     };
@@ -545,6 +657,11 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, String> {
 fn parse_sessions(args: &mut Args<'_>) -> Result<Action, String> {
     args.finish()?;
     Ok(Action::Sessions)
+}
+
+fn parse_status(args: &mut Args<'_>) -> Result<Action, String> {
+    args.finish()?;
+    Ok(Action::Status)
 }
 
 fn parse_quit(args: &mut Args<'_>) -> Result<Action, String> {
@@ -836,8 +953,8 @@ mod tests {
             "help: no command 'frob' (try 'help' for the list)"
         );
         assert_eq!(
-            err("help a b"),
-            "help: no command 'a' (try 'help' for the list)"
+            err("help x b"),
+            "help: no command 'x' (try 'help' for the list)"
         );
         assert_eq!(
             err("help accept b"),
@@ -945,6 +1062,72 @@ mod tests {
         assert_eq!(
             parse_line("accept", Mode::Repl),
             Ok(Some(Action::Send(Command::Accept { call: None })))
+        );
+    }
+
+    #[test]
+    fn unambiguous_prefixes() {
+        assert_eq!(send("acc"), Command::Accept { call: None });
+        assert_eq!(send("ans 2"), Command::Accept { call: C2 });
+        assert_eq!(send("ha 1"), Command::Hangup { call: C1 });
+        assert_eq!(send("can"), Command::Cancel { call: None });
+        assert_eq!(send("REJ 486"), send("reject 486"));
+        assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
+        assert_eq!(ok("sess"), Action::Sessions);
+        assert_eq!(ok("st"), Action::Status);
+        assert_eq!(
+            err("s"),
+            "'s' could be sessions, status, sleep (type more of it)"
+        );
+        assert_eq!(ok("help acc"), Action::Help(Some("accept")));
+        assert_eq!(ok("wa incoming"), ok("wait incoming"));
+        assert_eq!(err("c 1"), "'c' could be call, cancel (type more of it)");
+        assert_eq!(err("ca 1"), "'ca' could be call, cancel (type more of it)");
+        // A stray letter must not end every call.
+        assert_eq!(err("q"), "unknown command 'q' (try 'help' for the list)");
+        assert_eq!(
+            err("qui"),
+            "unknown command 'qui' (try 'help' for the list)"
+        );
+        // In the REPL, script-only commands are not candidates.
+        assert_eq!(
+            parse_line("exi", Mode::Repl).unwrap_err().to_string(),
+            "unknown command 'exi' (try 'help' for the list)"
+        );
+        assert_eq!(
+            parse_line("w", Mode::Repl).unwrap_err().to_string(),
+            "unknown command 'w' (try 'help' for the list)"
+        );
+        assert_eq!(ok("e hi"), Action::Echo("hi".into()));
+        assert_eq!(ok("exit"), Action::Quit);
+    }
+
+    #[test]
+    fn dtmf_digits_are_checked_one_by_one() {
+        assert_eq!(parse_dtmf("123#"), Ok("123#".into()));
+        assert_eq!(parse_dtmf("*9,,1ad"), Ok("*9,,1AD".into()));
+        let e = parse_dtmf("12x4").unwrap_err();
+        assert_eq!(e, "'x' is not a DTMF digit (0-9 * # A-D ,)");
+        // As the user will see it, named by the command (issue 8's form).
+        let shown = ParseError {
+            command: Some("dtmf"),
+            message: e,
+        };
+        assert_eq!(
+            shown.to_string(),
+            "dtmf: 'x' is not a DTMF digit (0-9 * # A-D ,)"
+        );
+        assert_eq!(
+            parse_dtmf("E"),
+            Err("'E' is not a DTMF digit (0-9 * # A-D ,)".into())
+        );
+        assert_eq!(
+            parse_dtmf("1 2"),
+            Err("' ' is not a DTMF digit (0-9 * # A-D ,)".into())
+        );
+        assert_eq!(
+            parse_dtmf(""),
+            Err("missing DTMF digits (expected 0-9 * # A-D ,)".into())
         );
     }
 

@@ -5,8 +5,11 @@
 
 pub mod calls;
 pub mod commands;
+pub mod devices;
 pub mod duration;
 pub mod output;
+pub mod policy;
 pub mod render;
 pub mod repl;
+pub mod schema;
 pub mod script;

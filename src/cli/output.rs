@@ -4,7 +4,7 @@
 //! reader of stdout can parse every line. Write errors (a closed pipe) are ignored: the
 //! softphone keeps its calls in order even when nobody reads its output.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use crate::api::Event;
@@ -13,6 +13,7 @@ use crate::cli::render::{self, Format};
 /// The front-end's output streams.
 pub struct Output {
     format: Format,
+    color: bool,
     stdout: Box<dyn Write + Send>,
     stderr: Box<dyn Write + Send>,
 }
@@ -31,6 +32,7 @@ impl Output {
     ) -> Self {
         Output {
             format,
+            color: false,
             stdout,
             stderr,
         }
@@ -47,6 +49,12 @@ impl Output {
         )
     }
 
+    /// Colour human event lines by kind (ANSI); ignored for JSON.
+    pub fn with_color(mut self, on: bool) -> Self {
+        self.color = on && self.format == Format::Human;
+        self
+    }
+
     /// The event format.
     pub fn format(&self) -> Format {
         self.format
@@ -54,7 +62,10 @@ impl Output {
 
     /// Print an event (stdout).
     pub fn event(&mut self, event: &Event) {
-        let line = render::line(event, self.format);
+        let line = match (self.format, self.color) {
+            (Format::Human, true) => render::colored(event),
+            (format, _) => render::line(event, format),
+        };
         write_line(&mut self.stdout, &line);
     }
 
@@ -70,6 +81,19 @@ impl Output {
     pub fn error(&mut self, text: &str) {
         write_line(&mut self.stderr, text);
     }
+}
+
+/// Colours for a terminal: stdout is one, and `NO_COLOR` is unset or empty
+/// (<https://no-color.org>).
+pub fn color_wanted() -> bool {
+    color_allowed(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    )
+}
+
+fn color_allowed(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 fn write_line(w: &mut Box<dyn Write + Send>, text: &str) {
@@ -123,6 +147,30 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert!(lines[0].contains("\"event\":\"accepted\""));
         assert_eq!(stderr.lines(), ["hello", "oops"]);
+    }
+
+    #[test]
+    fn colours_only_when_asked_and_human() {
+        let ev = Event::Accepted {
+            call: CallHandle(1),
+            code: 200,
+        };
+        let (out, stdout, _) = Output::capture(Format::Human);
+        let mut out = out.with_color(true);
+        out.event(&ev);
+        out.info("help text");
+        assert_eq!(
+            stdout.lines(),
+            ["\x1b[32m[1] accepted 200\x1b[0m", "help text"]
+        );
+        let (out, stdout, _) = Output::capture(Format::Json);
+        let mut out = out.with_color(true);
+        out.event(&ev);
+        assert!(!stdout.text().contains('\x1b'));
+        assert!(color_allowed(true, None));
+        assert!(color_allowed(true, Some("".into())));
+        assert!(!color_allowed(true, Some("1".into())));
+        assert!(!color_allowed(false, None));
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! JSON: the serde form of [`Event`] with a `ts` field (Unix seconds, microsecond
 //! precision) in front, e.g. `{"ts":1763755200.123456,"event":"progress","call":1,
 //! "code":180,"reason":"Ringing"}`.
+//! Every event's fields are documented in `docs/events.md`, and [`crate::cli::schema`]
+//! checks the program against that page.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -87,15 +89,44 @@ pub fn human(event: &Event) -> String {
             reason,
             retry_in,
         } => {
-            let code = code.map(|c| format!("{c} ")).unwrap_or_default();
-            let retry = retry_in
-                .map(|s| format!(", retrying in {s}s"))
-                .unwrap_or_default();
+            let code = if *code == 0 {
+                String::new()
+            } else {
+                format!("{code} ")
+            };
+            let retry = if *retry_in == 0 {
+                String::new()
+            } else {
+                format!(", retrying in {retry_in}s")
+            };
             format!("[{account}] registration failed: {code}{reason}{retry}")
         }
         Event::Unregistered { account } => format!("[{account}] unregistered"),
         Event::CommandError { message } => format!("error: {message}"),
     }
+}
+
+/// The ANSI colour (SGR parameters) for an event's kind: set-up in cyan, a call arriving in
+/// bold yellow, answered and media in green, a call ending unanswered in red, an answered
+/// call ending in magenta, the user's mistakes in bold red.
+pub fn color_of(event: &Event) -> &'static str {
+    match event {
+        Event::Calling { .. } | Event::Progress { .. } => "36",
+        Event::Incoming { .. } => "1;33",
+        Event::Accepted { .. } | Event::Media { .. } => "32",
+        Event::Rejected { .. } | Event::Failed { .. } | Event::Canceled { .. } => "31",
+        Event::Terminated { .. } => "35",
+        Event::Dtmf { .. } | Event::DtmfSent { .. } => "36",
+        Event::Registered { .. } => "32",
+        Event::RegistrationFailed { .. } => "31",
+        Event::Unregistered { .. } => "35",
+        Event::CommandError { .. } => "1;31",
+    }
+}
+
+/// [`human`] in the colour of its kind, reset at the end of the line.
+pub fn colored(event: &Event) -> String {
+    format!("\x1b[{}m{}\x1b[0m", color_of(event), human(event))
 }
 
 /// A From/To value without its header parameters (`;tag=…`), for people: after the
@@ -139,8 +170,8 @@ pub fn brief(event: &Event) -> String {
             reason,
             ..
         } => match code {
-            Some(c) => format!("{name} {account} {c} {reason}"),
-            None => format!("{name} {account} {reason}"),
+            0 => format!("{name} {account} {reason}"),
+            c => format!("{name} {account} {c} {reason}"),
         },
         Event::Unregistered { account } => format!("{name} {account}"),
         Event::CommandError { message } => format!("{name} {message}"),
@@ -227,9 +258,9 @@ mod tests {
             },
             Event::RegistrationFailed {
                 account: "alice".into(),
-                code: Some(403),
+                code: 403,
                 reason: "Forbidden".into(),
-                retry_in: Some(45),
+                retry_in: 45,
             },
             Event::Unregistered {
                 account: "alice".into(),

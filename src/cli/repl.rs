@@ -4,18 +4,24 @@
 //! driver's channel. Events are printed by the async side through rustyline's external
 //! printer, so they appear above the prompt without garbling the line being typed.
 //! Ctrl-C clears the line; Ctrl-D or `quit` sends `Command::Shutdown` and ends the REPL.
+//! With calls up, the first Ctrl-D only warns (`1 call up; Ctrl-D again to hang up and
+//! quit`). Tab completes command names (and unambiguous prefixes), call numbers after the
+//! commands that take one (only the calls that command fits), and `.wav` paths for file
+//! arguments. Events are coloured by kind when stdout is a terminal and `NO_COLOR` is
+//! unset. After `COMMAND ` the rest of its usage shows as a hint (`reject ` →
+//! `[N] [CODE [REASON…]]`); Ctrl-R searches the history.
 //! History lives in `$XDG_DATA_HOME/sipline/history` (or `~/.local/share/sipline/history`);
 //! failing to read or write it is not an error.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rustyline::completion::Completer;
+use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
-use rustyline::hint::Hinter;
+use rustyline::hint::{Hint, Hinter};
 use rustyline::history::FileHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
@@ -23,8 +29,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::api::{Command, Event};
 use crate::cli::calls::CallTable;
-use crate::cli::commands::{self, help_text, parse_line, Action, Mode};
-use crate::cli::output::Output;
+use crate::cli::commands::{self, help_text, parse_line, Action, Completes, Mode};
+use crate::cli::output::{color_wanted, Output};
+use crate::cli::policy::{until, Policy};
 use crate::cli::render::Format;
 use crate::cli::script::{EXIT_FAILED, EXIT_OK};
 
@@ -52,22 +59,45 @@ fn history_path_from(xdg: Option<PathBuf>, home: Option<PathBuf>) -> Option<Path
 }
 
 /// Completions for the text before the cursor: (start of the word, candidates).
-/// Completes command names in the first word, and after `help`.
-pub fn complete(before: &str) -> (usize, Vec<String>) {
+/// The first word completes to command names; the next to what that command takes (a call
+/// number from `calls`, a command name after `help`, a `.wav` path).
+pub fn complete(before: &str, calls: &CallTable) -> (usize, Vec<Pair>) {
+    complete_in(before, calls, Path::new("."))
+}
+
+fn complete_in(before: &str, calls: &CallTable, cwd: &Path) -> (usize, Vec<Pair>) {
     let start = before
         .rfind(char::is_whitespace)
         .map(|i| i + 1)
         .unwrap_or(0);
     let word = &before[start..];
     let earlier: Vec<&str> = before[..start].split_whitespace().collect();
-    let wants_command = match earlier.as_slice() {
-        [] => true,
-        [first] => commands::lookup(first).is_some_and(|s| s.name == "help"),
-        _ => false,
+    let wants = match earlier.as_slice() {
+        [] => Completes::Command,
+        [first] => commands::resolve(first, Mode::Repl)
+            .map(|spec| spec.completes)
+            .unwrap_or(Completes::Nothing),
+        _ => Completes::Nothing,
     };
-    if !wants_command {
-        return (start, Vec::new());
-    }
+    let found = match wants {
+        Completes::Nothing => Vec::new(),
+        Completes::Command => command_names(word),
+        Completes::Call(filter) => calls
+            .candidates(filter)
+            .into_iter()
+            .map(|(n, what)| (n.to_string(), what))
+            .filter(|(n, _)| n.starts_with(word))
+            .map(|(n, what)| Pair {
+                display: format!("{n}  {what}"),
+                replacement: n,
+            })
+            .collect(),
+        Completes::WavFile => wav_paths(word, cwd),
+    };
+    (start, found)
+}
+
+fn command_names(word: &str) -> Vec<Pair> {
     let lower = word.to_ascii_lowercase();
     let mut found: Vec<String> = commands::names(Mode::Repl)
         .filter(|n| n.starts_with(&lower))
@@ -75,30 +105,130 @@ pub fn complete(before: &str) -> (usize, Vec<String>) {
         .collect();
     found.sort();
     found.dedup();
-    (start, found)
+    found
+        .into_iter()
+        .map(|n| Pair {
+            display: n.clone(),
+            replacement: n,
+        })
+        .collect()
 }
 
-/// rustyline helper: completion from the command table; no hints, colours or validation.
-struct ReplHelper;
+/// Directories (to go on into) and `.wav` files whose path starts with `word`, relative
+/// paths taken from `cwd`; `~/` is the home directory. Hidden entries only when asked for.
+pub fn wav_paths(word: &str, cwd: &Path) -> Vec<Pair> {
+    let (dir_part, prefix) = match word.rfind('/') {
+        Some(i) => (&word[..=i], &word[i + 1..]),
+        None => ("", word),
+    };
+    let dir = if let Some(rest) = dir_part.strip_prefix("~/") {
+        match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(rest),
+            None => return Vec::new(),
+        }
+    } else if dir_part.starts_with('/') {
+        PathBuf::from(dir_part)
+    } else {
+        cwd.join(dir_part)
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Pair> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            let is_dir = e.file_type().ok()?.is_dir()
+                || (e.file_type().ok()?.is_symlink() && e.path().is_dir());
+            let is_wav = name.to_ascii_lowercase().ends_with(".wav");
+            match (is_dir, is_wav) {
+                (true, _) => Some(Pair {
+                    display: format!("{name}/"),
+                    replacement: format!("{dir_part}{name}/"),
+                }),
+                (false, true) => Some(Pair {
+                    display: name.clone(),
+                    replacement: format!("{dir_part}{name}"),
+                }),
+                (false, false) => None,
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| a.replacement.cmp(&b.replacement));
+    found
+}
+
+/// What to show after `COMMAND ` while nothing else is typed: the rest of its usage, e.g.
+/// `[N] [CODE [REASON…]]` after `reject `.
+pub fn usage_hint(line: &str, pos: usize) -> Option<String> {
+    if pos != line.len() || !line.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let mut words = line.split_whitespace();
+    let (Some(first), None) = (words.next(), words.next()) else {
+        return None;
+    };
+    let spec = commands::resolve(first, Mode::Repl)
+        .ok()
+        .filter(|s| !s.script_only)?;
+    let rest = spec.usage[spec.name.len()..].trim();
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+/// A hint that is only shown: Right arrow must not type the usage into the line.
+pub struct UsageHint(String);
+
+impl Hint for UsageHint {
+    fn display(&self) -> &str {
+        &self.0
+    }
+
+    fn completion(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// rustyline helper: completion from the command table and the call table, usage hints
+/// (dim when colours are on); no validation.
+struct ReplHelper {
+    calls: Arc<Mutex<CallTable>>,
+    color: bool,
+}
 
 impl Completer for ReplHelper {
-    type Candidate = String;
+    type Candidate = Pair;
 
     fn complete(
         &self,
         line: &str,
         pos: usize,
         _ctx: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<String>)> {
-        Ok(complete(&line[..pos]))
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let calls = self.calls.lock().map(|t| t.clone()).unwrap_or_default();
+        Ok(complete(&line[..pos], &calls))
     }
 }
 
 impl Hinter for ReplHelper {
-    type Hint = String;
+    type Hint = UsageHint;
+
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<UsageHint> {
+        usage_hint(line, pos).map(UsageHint)
+    }
 }
 
-impl Highlighter for ReplHelper {}
+impl Highlighter for ReplHelper {
+    fn highlight_hint<'h>(&self, hint: &'h str) -> std::borrow::Cow<'h, str> {
+        if self.color {
+            format!("\x1b[2m{hint}\x1b[0m").into()
+        } else {
+            hint.into()
+        }
+    }
+}
 
 impl Validator for ReplHelper {}
 
@@ -157,6 +287,12 @@ fn handle_line(
             info(&text);
             true
         }
+        Ok(Some(Action::Status)) => {
+            let now = std::time::Instant::now();
+            let text = calls.lock().map(|t| t.status(now)).unwrap_or_default();
+            info(&text);
+            true
+        }
         Ok(Some(Action::Quit)) => false,
         // The parser refuses script-only commands in the REPL.
         Ok(Some(Action::Wait(_) | Action::Sleep(_) | Action::Echo(_))) => true,
@@ -174,6 +310,7 @@ pub async fn run(
     events: &mut UnboundedReceiver<Event>,
     format: Format,
     banner: &str,
+    mut policy: Policy,
 ) -> u8 {
     let config = rustyline::Config::builder()
         .auto_add_history(true)
@@ -187,13 +324,18 @@ pub async fn run(
             return crate::cli::script::EXIT_USAGE;
         }
     };
-    rl.set_helper(Some(ReplHelper));
+    let calls = Arc::new(Mutex::new(CallTable::new()));
+    let color = format == Format::Human && color_wanted();
+    rl.set_helper(Some(ReplHelper {
+        calls: calls.clone(),
+        color,
+    }));
     let history = history_path();
     if let Some(path) = &history {
         let _ = rl.load_history(path);
     }
 
-    let mut out = match (rl.create_external_printer(), rl.create_external_printer()) {
+    let out = match (rl.create_external_printer(), rl.create_external_printer()) {
         (Ok(p1), Ok(p2)) => Output::new(
             format,
             Box::new(PrinterWriter {
@@ -207,26 +349,48 @@ pub async fn run(
         ),
         _ => Output::std(format),
     };
+    let mut out = out.with_color(color);
     out.info(banner);
 
-    let calls = Arc::new(Mutex::new(CallTable::new()));
     let table = calls.clone();
     let engine_gone = Arc::new(AtomicBool::new(false));
     let gone = engine_gone.clone();
+    // Set by the prompt thread when the user quits, before it sends Shutdown: the engine
+    // may close its event channel before the thread's end is seen here.
+    let quitting = Arc::new(AtomicBool::new(false));
+    let quit = quitting.clone();
     let tx = commands.clone();
     let mut reader = tokio::task::spawn_blocking(move || {
+        // Set by a Ctrl-D that only warned because calls were up.
+        let mut eof_warned = false;
         loop {
             if gone.load(Ordering::SeqCst) {
                 break;
             }
             match rl.readline(PROMPT) {
                 Ok(line) => {
+                    eof_warned = false;
                     if !handle_line(&line, &tx, &table, format) {
                         break;
                     }
                 }
-                Err(ReadlineError::Interrupted) => continue,
-                Err(ReadlineError::Eof) => break,
+                Err(ReadlineError::Interrupted) => {
+                    eof_warned = false;
+                    continue;
+                }
+                Err(ReadlineError::Eof) => {
+                    let live = table.lock().map(|t| t.calls().count()).unwrap_or(0);
+                    if live > 0 && !eof_warned {
+                        eof_warned = true;
+                        let text = eof_warning(live);
+                        match format {
+                            Format::Human => println!("{text}"),
+                            Format::Json => eprintln!("{text}"),
+                        }
+                        continue;
+                    }
+                    break;
+                }
                 Err(e) => {
                     eprintln!("sipline: cannot read the prompt: {e}");
                     break;
@@ -239,23 +403,39 @@ pub async fn run(
             }
             let _ = rl.save_history(path);
         }
+        if !gone.load(Ordering::SeqCst) {
+            quit.store(true, Ordering::SeqCst);
+        }
         let _ = tx.send(Command::Shutdown);
     });
 
     let mut reader_done = false;
     while !reader_done {
+        let policy_at = policy.deadline();
         tokio::select! {
             ev = events.recv() => match ev {
                 Some(ev) => {
                     if let Ok(mut t) = calls.lock() {
                         t.update(&ev);
                     }
+                    policy.observe(&ev, tokio::time::Instant::now());
                     out.event(&ev);
                 }
                 None => break,
             },
             _ = &mut reader => reader_done = true,
+            () = until(policy_at), if policy_at.is_some() => {
+                for due in policy.due(tokio::time::Instant::now()) {
+                    out.info(&due.note);
+                    let _ = commands.send(due.command);
+                }
+            }
         }
+    }
+    if !reader_done && quitting.load(Ordering::SeqCst) {
+        // The user quit and the engine stopped before the prompt thread's end was seen.
+        let _ = reader.await;
+        return EXIT_OK;
     }
     if reader_done {
         // quit or Ctrl-D: Shutdown is sent; say why we are not gone yet.
@@ -278,29 +458,140 @@ pub async fn run(
     }
 }
 
+/// What the first Ctrl-D says when calls are up.
+pub fn eof_warning(live: usize) -> String {
+    format!(
+        "{live} call{} up; Ctrl-D again to hang up and quit",
+        if live == 1 { "" } else { "s" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{CallHandle, Event};
     use tokio::sync::mpsc;
+
+    fn replacements(before: &str, calls: &CallTable) -> (usize, Vec<String>) {
+        let (start, pairs) = complete(before, calls);
+        (start, pairs.into_iter().map(|p| p.replacement).collect())
+    }
 
     #[test]
     fn completes_command_names() {
-        assert_eq!(complete(""), (0, names_sorted()));
-        assert_eq!(complete("ac"), (0, vec!["accept".to_string()]));
-        assert_eq!(complete("  ha"), (2, vec!["hangup".to_string()]));
+        let none = CallTable::new();
+        let c = |before| replacements(before, &none);
+        assert_eq!(c(""), (0, names_sorted()));
+        assert_eq!(c("ac"), (0, vec!["accept".to_string()]));
+        assert_eq!(c("  ha"), (2, vec!["hangup".to_string()]));
+        assert_eq!(c("c"), (0, vec!["call".to_string(), "cancel".to_string()]));
+        assert_eq!(c("w"), (0, Vec::<String>::new()), "wait is script-only");
+        assert_eq!(c("help re"), (5, vec!["reject".to_string()]));
         assert_eq!(
-            complete("c"),
-            (0, vec!["call".to_string(), "cancel".to_string()])
+            c("he re"),
+            (3, vec!["reject".to_string()]),
+            "help by prefix"
+        );
+        assert_eq!(c("accept 1"), (7, Vec::<String>::new()), "no calls");
+        assert_eq!(c("invite sip:a "), (13, Vec::<String>::new()));
+        assert_eq!(c("E"), (0, vec!["exit".to_string()]));
+        assert_eq!(c("st"), (0, vec!["status".to_string()]));
+    }
+
+    #[test]
+    fn completes_call_numbers_the_command_fits() {
+        let mut calls = CallTable::new();
+        calls.update(&Event::Calling {
+            call: CallHandle(1),
+            to: "sip:100@127.0.0.1:5070".into(),
+            from: "sip:me@127.0.0.1".into(),
+        });
+        for n in [2, 12] {
+            calls.update(&Event::Incoming {
+                call: CallHandle(n),
+                from: format!("<sip:caller{n}@127.0.0.1>"),
+                to: "<sip:me@127.0.0.1>".into(),
+            });
+        }
+        let c = |before| replacements(before, &calls);
+        assert_eq!(c("accept "), (7, vec!["2".to_string(), "12".to_string()]));
+        assert_eq!(c("acc 1"), (4, vec!["12".to_string()]));
+        assert_eq!(c("reject "), (7, vec!["2".to_string(), "12".to_string()]));
+        assert_eq!(c("cancel "), (7, vec!["1".to_string()]));
+        assert_eq!(
+            c("hangup "),
+            (7, vec!["1".to_string(), "2".to_string(), "12".to_string()])
+        );
+        assert_eq!(c("sessions "), (9, Vec::<String>::new()));
+        assert_eq!(c("reject 2 "), (9, Vec::<String>::new()), "then a code");
+        let (_, pairs) = complete("answer ", &calls);
+        assert_eq!(pairs[0].display, "2  incoming from <sip:caller2@127.0.0.1>");
+        // Once answered, a call is no longer offered to accept, but still to hangup.
+        calls.update(&Event::Accepted {
+            call: CallHandle(2),
+            code: 200,
+        });
+        assert_eq!(replacements("accept ", &calls), (7, vec!["12".to_string()]));
+        assert_eq!(replacements("bye 2", &calls), (4, vec!["2".to_string()]));
+    }
+
+    #[test]
+    fn completes_wav_paths() {
+        let dir = std::env::temp_dir().join(format!("sipline-wav-complete-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sounds")).unwrap();
+        for f in [
+            "hello.wav",
+            "HELLO2.WAV",
+            "notes.txt",
+            ".hidden.wav",
+            "sounds/tone.wav",
+        ] {
+            std::fs::write(dir.join(f), b"").unwrap();
+        }
+        let w = |word| -> Vec<String> {
+            wav_paths(word, &dir)
+                .into_iter()
+                .map(|p| p.replacement)
+                .collect()
+        };
+        assert_eq!(w(""), ["HELLO2.WAV", "hello.wav", "sounds/"]);
+        assert_eq!(w("h"), ["hello.wav"]);
+        assert_eq!(w("so"), ["sounds/"]);
+        assert_eq!(w("sounds/"), ["sounds/tone.wav"]);
+        assert_eq!(w("."), [".hidden.wav"]);
+        assert_eq!(w("missing/x"), Vec::<String>::new());
+        let abs = format!("{}/sounds/t", dir.display());
+        assert_eq!(w(&abs), [format!("{}/sounds/tone.wav", dir.display())]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn usage_hints() {
+        let h = |line: &str| usage_hint(line, line.len());
+        assert_eq!(h("reject ").as_deref(), Some("[N] [CODE [REASON…]]"));
+        assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
+        assert_eq!(h("invite ").as_deref(), Some("<URI>"));
+        assert_eq!(h("accept").as_deref(), None, "not before the space");
+        assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");
+        assert_eq!(h("accept 1 ").as_deref(), None);
+        assert_eq!(h("status ").as_deref(), None, "nothing to add");
+        assert_eq!(h("frob ").as_deref(), None);
+        assert_eq!(h("wait ").as_deref(), None, "script-only");
+        assert_eq!(usage_hint("reject ", 3), None, "cursor not at the end");
+        assert_eq!(UsageHint("[N]".into()).completion(), None);
+    }
+
+    #[test]
+    fn ctrl_d_warning() {
+        assert_eq!(
+            eof_warning(1),
+            "1 call up; Ctrl-D again to hang up and quit"
         );
         assert_eq!(
-            complete("w"),
-            (0, Vec::<String>::new()),
-            "wait is script-only"
+            eof_warning(3),
+            "3 calls up; Ctrl-D again to hang up and quit"
         );
-        assert_eq!(complete("help re"), (5, vec!["reject".to_string()]));
-        assert_eq!(complete("accept 1"), (7, Vec::<String>::new()));
-        assert_eq!(complete("invite sip:a "), (13, Vec::<String>::new()));
-        assert_eq!(complete("E"), (0, vec!["exit".to_string()]));
     }
 
     fn names_sorted() -> Vec<String> {
@@ -336,6 +627,7 @@ mod tests {
         assert!(h("reject 99x"));
         assert!(h("wait accepted"));
         assert!(h("sessions"));
+        assert!(h("status"));
         assert!(!h("quit"));
         assert!(!h("exit"));
         assert_eq!(

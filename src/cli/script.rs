@@ -6,6 +6,12 @@
 //! not lost. Exit status: 0 when the script ends (or says `quit`) and the engine shut
 //! down cleanly; 1 when a wait timed out, `--timeout` passed, the engine reported a
 //! `command-error` or stopped on its own; 2 for a bad line; 130 on Ctrl-C.
+//!
+//! The command line's TARGET runs first, as line 0 (`command line: TARGET …` in
+//! messages). `--auto-answer` and `--duration` ([`crate::cli::policy`]) send their
+//! commands while any line runs; with `--duration`, the end of the script waits for the
+//! live calls to end (and for invites whose `calling` has not arrived) instead of hanging
+//! them up.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -22,6 +28,7 @@ use crate::cli::calls::CallTable;
 use crate::cli::commands::{help_text, parse_line, Action, Mode, WaitSpec};
 use crate::cli::duration::format_duration;
 use crate::cli::output::Output;
+use crate::cli::policy::{until, Policy};
 use crate::cli::render;
 
 /// Exit status: all went well.
@@ -174,6 +181,11 @@ pub struct Options {
     pub interrupt: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     /// How long the engine may take to shut down at the end of a good script.
     pub shutdown_grace: Duration,
+    /// Lines run before the script's own (the command line's TARGET), numbered 0.
+    pub prelude: Vec<ScriptLine>,
+    /// `--auto-answer` and `--duration`. With a duration, the end of the script waits for
+    /// the live calls to end instead of hanging them up.
+    pub policy: Policy,
 }
 
 impl Default for Options {
@@ -182,6 +194,8 @@ impl Default for Options {
             timeout: None,
             interrupt: None,
             shutdown_grace: Duration::from_secs(40),
+            prelude: Vec::new(),
+            policy: Policy::default(),
         }
     }
 }
@@ -225,13 +239,19 @@ struct Runner<'a> {
     current: Option<(usize, String)>,
     /// The last line that sent a command.
     last_sent: Option<(usize, String)>,
+    policy: Policy,
+    /// Invites sent whose `calling` event has not arrived yet (a call the table does not
+    /// know about yet).
+    invites_in_flight: usize,
 }
 
-/// Sleep until an optional instant (forever when None).
-async fn until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
+/// Where a line is, for messages: `script line 3: wait accepted`, or the command line's
+/// TARGET (line 0).
+fn place(number: usize, text: &str) -> String {
+    if number == 0 {
+        format!("command line: {text}")
+    } else {
+        format!("script line {number}: {text}")
     }
 }
 
@@ -247,6 +267,10 @@ impl Runner<'_> {
     fn on_event(&mut self, event: Event) -> Result<(), Failure> {
         self.out.event(&event);
         self.calls.update(&event);
+        self.policy.observe(&event, Instant::now());
+        if matches!(event, Event::Calling { .. } | Event::CommandError { .. }) {
+            self.invites_in_flight = self.invites_in_flight.saturating_sub(1);
+        }
         if let Event::CommandError { message } = event {
             return Err(Failure::CommandError(message));
         }
@@ -254,10 +278,45 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Send the commands the policy has due now.
+    fn fire_policy(&mut self) -> Result<(), Failure> {
+        for due in self.policy.due(Instant::now()) {
+            self.out.info(&due.note);
+            if self.commands.send(due.command).is_err() {
+                return Err(Failure::EngineStopped {
+                    at: self.current.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// After the script, with `--duration`: handle events until no call is live.
+    async fn until_calls_end(&mut self) -> Result<(), Failure> {
+        while self.invites_in_flight > 0 || self.calls.calls().next().is_some() {
+            let script_deadline = self.deadline;
+            let policy_at = self.policy.deadline();
+            tokio::select! {
+                biased;
+                () = &mut self.interrupt => return Err(Failure::Interrupted),
+                ev = self.events.recv() => match ev {
+                    Some(ev) => self.on_event(ev)?,
+                    None => return Err(Failure::EngineStopped { at: None }),
+                },
+                () = until(policy_at), if policy_at.is_some() => self.fire_policy()?,
+                () = until(script_deadline), if script_deadline.is_some() => {
+                    return Err(self.script_timeout());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Handle events until `until_at` (Ok) or a failure.
     async fn pause(&mut self, until_at: Instant) -> Result<(), Failure> {
         let script_deadline = self.deadline;
         loop {
+            let policy_at = self.policy.deadline();
             tokio::select! {
                 biased;
                 () = &mut self.interrupt => return Err(Failure::Interrupted),
@@ -265,6 +324,7 @@ impl Runner<'_> {
                     Some(ev) => self.on_event(ev)?,
                     None => return Err(Failure::EngineStopped { at: self.current.clone() }),
                 },
+                () = until(policy_at), if policy_at.is_some() => self.fire_policy()?,
                 () = until(script_deadline), if script_deadline.is_some_and(|d| d <= until_at) => {
                     return Err(self.script_timeout());
                 }
@@ -280,6 +340,7 @@ impl Runner<'_> {
         let wait_deadline = Instant::now() + spec.timeout;
         let script_deadline = self.deadline;
         loop {
+            let policy_at = self.policy.deadline();
             tokio::select! {
                 biased;
                 () = &mut self.interrupt => return Err(Failure::Interrupted),
@@ -292,6 +353,7 @@ impl Runner<'_> {
                     }
                     None => return Err(Failure::EngineStopped { at: self.current.clone() }),
                 },
+                () = until(policy_at), if policy_at.is_some() => self.fire_policy()?,
                 () = until(script_deadline), if script_deadline.is_some_and(|d| d < wait_deadline) => {
                     return Err(self.script_timeout());
                 }
@@ -314,6 +376,7 @@ impl Runner<'_> {
     ) -> Result<Option<ScriptLine>, Failure> {
         loop {
             let deadline = self.deadline;
+            let policy_at = self.policy.deadline();
             let text = tokio::select! {
                 biased;
                 () = &mut self.interrupt => return Err(Failure::Interrupted),
@@ -322,6 +385,10 @@ impl Runner<'_> {
                         Some(ev) => self.on_event(ev)?,
                         None => return Err(Failure::EngineStopped { at: self.current.clone() }),
                     }
+                    continue;
+                }
+                () = until(policy_at), if policy_at.is_some() => {
+                    self.fire_policy()?;
                     continue;
                 }
                 () = until(deadline), if deadline.is_some() => return Err(self.script_timeout()),
@@ -353,11 +420,15 @@ impl Runner<'_> {
                         at: self.current.clone(),
                     });
                 }
+                if matches!(cmd, Command::Invite { .. }) {
+                    self.invites_in_flight += 1;
+                }
                 self.last_sent = self.current.clone();
             }
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
             Action::Sessions => self.out.info(&self.calls.render()),
+            Action::Status => self.out.info(&self.calls.status(std::time::Instant::now())),
             Action::Quit => return Ok(false),
             Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
             Action::Wait(spec) => {
@@ -367,7 +438,12 @@ impl Runner<'_> {
         Ok(true)
     }
 
-    async fn run_lines(&mut self, source: Source) -> Result<(), Failure> {
+    async fn run_lines(&mut self, prelude: &[ScriptLine], source: Source) -> Result<(), Failure> {
+        for line in prelude {
+            if !self.execute(line).await? {
+                return Ok(());
+            }
+        }
         match source {
             Source::Parsed(lines) => {
                 for line in &lines {
@@ -398,14 +474,15 @@ impl Runner<'_> {
     fn report(&mut self, failure: &Failure) -> u8 {
         let recent = self.queue.recent_summary();
         let at = |at: &Option<(usize, String)>| match at {
-            Some((n, text)) => format!("script line {n}: {text}"),
+            Some((n, text)) => place(*n, text),
             None => "script".to_string(),
         };
         let (msg, code) = match failure {
             Failure::Usage(bad) => (bad.to_string(), EXIT_USAGE),
             Failure::WaitTimeout { line, text, after } => (
                 format!(
-                    "script line {line}: {text}: timed out after {} (last events: {recent})",
+                    "{}: timed out after {} (last events: {recent})",
+                    place(*line, text),
                     format_duration(*after)
                 ),
                 EXIT_FAILED,
@@ -420,6 +497,7 @@ impl Runner<'_> {
             ),
             Failure::CommandError(message) => {
                 let sent = match &self.last_sent {
+                    Some((0, text)) => format!(" (last command sent: command line: {text})"),
                     Some((n, text)) => format!(" (last command sent: line {n}: {text})"),
                     None => String::new(),
                 };
@@ -499,8 +577,15 @@ pub async fn run(
             .unwrap_or_else(|| Box::pin(std::future::pending())),
         current: None,
         last_sent: None,
+        policy: opts.policy,
+        invites_in_flight: 0,
     };
-    match runner.run_lines(source).await {
+    let mut result = runner.run_lines(&opts.prelude, source).await;
+    if result.is_ok() && runner.policy.duration().is_some() {
+        runner.current = None;
+        result = runner.until_calls_end().await;
+    }
+    match result {
         Ok(()) => {
             let grace = match runner.deadline {
                 Some(d) => d
@@ -892,6 +977,137 @@ mod tests {
         assert_eq!(
             stderr.lines(),
             ["script: --timeout 50ms reached (last events: none)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn target_runs_first_and_duration_ends_the_call() {
+        let mut f = fake(invite_answers);
+        let (mut out, stdout, stderr) = Output::capture(Format::Human);
+        let target = Command::Invite {
+            target: "sip:bob@127.0.0.1".into(),
+        };
+        let code = run(
+            Source::Parsed(parse_script(["echo script starts"]).unwrap()),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options {
+                prelude: vec![ScriptLine {
+                    number: 0,
+                    text: "TARGET sip:bob@127.0.0.1".into(),
+                    action: Action::Send(target.clone()),
+                }],
+                policy: Policy::new(None, Some(Duration::from_millis(50))),
+                ..Options::default()
+            },
+        )
+        .await;
+        assert_eq!(code, EXIT_OK, "{}", stderr.text());
+        assert_eq!(
+            stdout.lines(),
+            [
+                "script starts",
+                "[1] calling sip:bob@127.0.0.1",
+                "[1] progress 180 Ringing",
+                "[1] accepted 200",
+                "[1] hanging up: --duration 50ms",
+                "[1] terminated by local (bye)",
+            ]
+        );
+        assert_eq!(
+            f.log.await.unwrap(),
+            [
+                target,
+                Command::Hangup {
+                    call: Some(CallHandle(1))
+                },
+                Command::Shutdown
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_target_is_named_as_the_command_line() {
+        let mut f = fake(|cmd| match cmd {
+            Command::Invite { .. } => vec![Event::CommandError {
+                message: "invite: cannot reach 'sip:x@example.com'".into(),
+            }],
+            _ => vec![],
+        });
+        let (mut out, _stdout, stderr) = Output::capture(Format::Human);
+        let code = run(
+            Source::Parsed(parse_script(["sleep 1s"]).unwrap()),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options {
+                prelude: vec![ScriptLine {
+                    number: 0,
+                    text: "TARGET sip:x@example.com".into(),
+                    action: Action::Send(Command::Invite {
+                        target: "sip:x@example.com".into(),
+                    }),
+                }],
+                ..Options::default()
+            },
+        )
+        .await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script: command failed: invite: cannot reach 'sip:x@example.com' (last command sent: command line: TARGET sip:x@example.com)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn auto_answer_accepts_incoming_calls() {
+        let (ctx, mut crx) = mpsc::unbounded_channel::<Command>();
+        let (etx, mut erx) = mpsc::unbounded_channel::<Event>();
+        let engine = tokio::spawn(async move {
+            let _ = etx.send(Event::Incoming {
+                call: CallHandle(1),
+                from: "<sip:alice@127.0.0.1>".into(),
+                to: "<sip:bob@127.0.0.1>".into(),
+            });
+            let mut seen = Vec::new();
+            while let Some(cmd) = crx.recv().await {
+                if let Command::Accept { call: Some(call) } = &cmd {
+                    let _ = etx.send(accepted(call.0));
+                }
+                let stop = cmd == Command::Shutdown;
+                seen.push(cmd);
+                if stop {
+                    break;
+                }
+            }
+            seen
+        });
+        let (mut out, stdout, stderr) = Output::capture(Format::Human);
+        let code = run(
+            Source::Parsed(parse_script(["wait accepted 5s"]).unwrap()),
+            &ctx,
+            &mut erx,
+            &mut out,
+            Options {
+                policy: Policy::new(Some(Duration::from_millis(100)), None),
+                ..Options::default()
+            },
+        )
+        .await;
+        assert_eq!(code, EXIT_OK, "{}", stderr.text());
+        assert_eq!(
+            stdout.lines()[1..],
+            ["[1] answering: --auto-answer=100ms", "[1] accepted 200"]
+        );
+        assert_eq!(
+            engine.await.unwrap(),
+            [
+                Command::Accept {
+                    call: Some(CallHandle(1))
+                },
+                Command::Shutdown
+            ]
         );
     }
 

@@ -170,9 +170,9 @@ impl Engine {
             self.accounts[i].want = Want::Unregistered;
             self.emit(Event::RegistrationFailed {
                 account: name,
-                code: None,
+                code: 0,
                 reason: "the registrar's host must be an IP address or localhost".into(),
-                retry_in: None,
+                retry_in: 0,
             });
             return;
         };
@@ -320,9 +320,9 @@ impl Engine {
         };
         self.emit(Event::RegistrationFailed {
             account: name,
-            code,
+            code: code.unwrap_or(0),
             reason,
-            retry_in,
+            retry_in: retry_in.unwrap_or(0),
         });
     }
 

@@ -1,0 +1,135 @@
+//! `--json` output checked against the schema documented in `docs/events.md`: two sipline
+//! processes call each other on 127.0.0.1 (answered and hung up, rejected, canceled while
+//! ringing), and a lone one makes a command mistake. Every line either prints on stdout must
+//! be a JSON object with exactly the documented fields, of the documented types, for its
+//! event; together they must show every event kind two phones can produce quickly (all but
+//! `failed`, which takes a 32 s timeout and is checked by the unit tests in
+//! `src/cli/schema.rs`).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use sipline::cli::schema::Schema;
+
+fn documented() -> Schema {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/events.md");
+    let text = std::fs::read_to_string(path).expect("read docs/events.md");
+    Schema::parse(&text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every stdout line was a JSON object (nothing else on stdout) matching the schema.
+fn check_all(schema: &Schema, out: &Outcome) -> BTreeSet<String> {
+    assert!(
+        out.other_stdout.is_empty(),
+        "{}: stdout lines that are not JSON objects: {:?}\n{}",
+        out.name,
+        out.other_stdout,
+        out.report()
+    );
+    let mut seen = BTreeSet::new();
+    for event in &out.events {
+        schema
+            .check(event)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{}", out.name, out.report()));
+        seen.insert(event["event"].as_str().unwrap_or_default().to_string());
+    }
+    seen
+}
+
+#[test]
+fn two_phones_print_only_documented_events() {
+    let schema = documented();
+    let dir = TempDir::new("json-schema");
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let alice = SiplineOpts::new("alice", pa.port());
+    let bob = SiplineOpts::new("bob", pb.port());
+
+    let mut callee = Sipline::spawn("bob", bob.clone(), dir.path());
+    callee.send(
+        "wait incoming 1 20s\n\
+         progress 1\n\
+         accept 1\n\
+         wait terminated 1 20s\n\
+         wait incoming 2 20s\n\
+         reject 2 486\n\
+         wait incoming 3 20s\n\
+         progress 3 183 Session Progress\n\
+         wait canceled 3 20s\n\
+         quit\n",
+    );
+    callee.expect_listening();
+    let uri = bob.uri();
+    let script = format!(
+        "invite {uri}\n\
+         wait progress 1 10s\n\
+         wait accepted 1 10s\n\
+         wait media 1 5s\n\
+         sleep 300ms\n\
+         hangup 1\n\
+         wait terminated 1 10s\n\
+         invite {uri}\n\
+         wait rejected 2 10s\n\
+         invite {uri}\n\
+         wait progress 3 10s\n\
+         cancel 3\n\
+         wait canceled 3 10s\n\
+         quit\n"
+    );
+    let a = run_sipline("alice", alice, &script, dir.path(), secs(60));
+    let b = callee.finish(secs(20));
+    a.assert_success();
+    b.assert_success();
+
+    // A mistake: there is no call to accept. The script fails (exit 1) after the event.
+    let pc = reserve_port();
+    let lone = run_sipline(
+        "carol",
+        SiplineOpts::new("carol", pc.port()),
+        "accept\n",
+        dir.path(),
+        secs(20),
+    );
+    assert_eq!(lone.code(), Some(1), "{}", lone.report());
+
+    let mut seen = check_all(&schema, &a);
+    seen.extend(check_all(&schema, &b));
+    seen.extend(check_all(&schema, &lone));
+    let want: BTreeSet<String> = schema
+        .events
+        .keys()
+        .filter(|name| *name != "failed")
+        .cloned()
+        .collect();
+    assert_eq!(
+        seen,
+        want,
+        "event kinds seen vs documented (all but failed)\n{}\n{}\n{}",
+        a.report(),
+        b.report(),
+        lone.report()
+    );
+
+    // A few values the page promises beyond their types.
+    assert_eq!(a.first("calling")["to"], uri.as_str(), "{}", a.report());
+    let incoming = b.first("incoming");
+    assert!(
+        incoming["from"]
+            .as_str()
+            .is_some_and(|f| f.contains("sip:alice@127.0.0.1") && !f.contains("tag=")),
+        "{}",
+        b.report()
+    );
+    assert_eq!(a.first("rejected")["code"], 486, "{}", a.report());
+    assert_eq!(a.first("canceled")["by"], "local", "{}", a.report());
+    assert_eq!(b.first("canceled")["by"], "remote", "{}", b.report());
+    for out in [&a, &b] {
+        let ts: Vec<f64> = out.events.iter().filter_map(|e| e["ts"].as_f64()).collect();
+        assert!(
+            ts.windows(2).all(|w| w[0] <= w[1]) && ts.iter().all(|&t| t > 1.7e9),
+            "{}: timestamps must be Unix seconds in order: {ts:?}",
+            out.name
+        );
+    }
+}
