@@ -6,6 +6,8 @@
 //! parsing it again gives the same message.
 
 mod header;
+mod lex;
+mod names;
 mod parse;
 mod print;
 mod uri;

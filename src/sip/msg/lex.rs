@@ -1,0 +1,316 @@
+//! Lexical helpers shared by the header, URI and message parsers (RFC 3261 §25.1): comma
+//! lists (§7.3.1), character classes, a byte cursor, numbers and quoted strings.
+
+/// Split a header value at top-level commas (not inside quotes or `<>`), trimmed (§7.3.1).
+/// Empty elements (`a,,b`) are dropped.
+pub(crate) fn split_comma_list(value: &str) -> Vec<&str> {
+    comma_elements(value).collect()
+}
+
+/// The elements of a comma list, as [`split_comma_list`] gives them, without allocating.
+pub(crate) fn comma_elements(value: &str) -> CommaElements<'_> {
+    CommaElements { rest: Some(value) }
+}
+
+/// Iterator behind [`comma_elements`].
+pub(crate) struct CommaElements<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for CommaElements<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let value = self.rest?;
+            let bytes = value.as_bytes();
+            let mut in_quote = false;
+            let mut escaped = false;
+            let mut in_angle = false;
+            let mut end = None;
+            let mut i = 0;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if in_quote {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_quote = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_quote = true,
+                        b'<' => in_angle = true,
+                        b'>' => in_angle = false,
+                        b',' if !in_angle => {
+                            end = Some(i);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            // Commas are ASCII, so both slices are on char boundaries.
+            let element = match end {
+                Some(i) => {
+                    self.rest = value.get(i + 1..);
+                    value.get(..i).unwrap_or("")
+                }
+                None => {
+                    self.rest = None;
+                    value
+                }
+            };
+            let element = trim_lws(element);
+            if !element.is_empty() {
+                return Some(element);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Lexical helpers shared by the header, URI and message parsers (§25.1).
+
+pub(crate) const C_TOKEN: u8 = 1;
+pub(crate) const C_HOST: u8 = 2;
+pub(crate) const C_VALUE: u8 = 4;
+pub(crate) const C_URI: u8 = 8;
+pub(crate) const C_LWS: u8 = 16;
+
+/// Character classes of every byte, computed at compile time (one lookup per byte, which
+/// also keeps debug builds fast).
+pub(crate) static CLASS: [u8; 256] = build_classes();
+
+pub(crate) const fn build_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        // token (§25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            )
+        {
+            c |= C_TOKEN | C_VALUE;
+        }
+        // hostname / IPv4address characters (underscore tolerated, as seen in the wild).
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
+            c |= C_HOST;
+        }
+        // gen-value = token / host / quoted-string: host adds IPv6 characters.
+        if matches!(b, b':' | b'[' | b']') {
+            c |= C_VALUE;
+        }
+        // Visible ASCII except `<`, `>`, `"`: anything a URI may hold.
+        if b >= 0x21 && b < 0x7f && !matches!(b, b'<' | b'>' | b'"') {
+            c |= C_URI;
+        }
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            c |= C_LWS;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
+/// `token` characters (§25.1): alphanum and `-.!%*_+`'~`.
+#[inline(always)]
+pub(crate) fn is_token_char(b: u8) -> bool {
+    CLASS[b as usize] & C_TOKEN != 0
+}
+
+/// A non-empty token.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && all_bytes(s, C_TOKEN)
+}
+
+/// Every byte of `s` is in class `class`.
+pub(crate) fn all_bytes(s: &str, class: u8) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if CLASS[b[i] as usize] & class == 0 {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Every byte may appear in a URI: visible ASCII except `<`, `>`, `"`.
+pub(crate) fn is_uri_text(s: &str) -> bool {
+    all_bytes(s, C_URI)
+}
+
+/// Linear white space inside a value (after unfolding, CR and LF only appear in values set
+/// through the API; they are treated as white space too).
+#[inline(always)]
+pub(crate) fn is_lws(b: u8) -> bool {
+    CLASS[b as usize] & C_LWS != 0
+}
+
+/// Trim LWS at both ends.
+pub(crate) fn trim_lws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut end = b.len();
+    while start < end && is_lws(b[start]) {
+        start += 1;
+    }
+    while end > start && is_lws(b[end - 1]) {
+        end -= 1;
+    }
+    // LWS bytes are ASCII, so both ends are char boundaries.
+    s.get(start..end).unwrap_or("")
+}
+
+/// Characters of a host name or IPv4 address (underscore tolerated, as seen in the wild).
+#[inline(always)]
+pub(crate) fn is_host_char(b: u8) -> bool {
+    CLASS[b as usize] & C_HOST != 0
+}
+
+/// Characters of a generic parameter value that is not quoted: token, plus what a host or
+/// IPv6 address needs (gen-value = token / host / quoted-string, §25.1).
+#[inline(always)]
+pub(crate) fn is_value_char(b: u8) -> bool {
+    CLASS[b as usize] & C_VALUE != 0
+}
+
+/// A byte cursor over a `&str`. Every position it stops at is either the end or just before
+/// an ASCII byte it matched on, so slices are always on char boundaries; slicing still goes
+/// through `get` so no input can make it panic.
+pub(crate) struct Cursor<'a> {
+    pub(crate) s: &'a str,
+    pub(crate) pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(s: &'a str) -> Self {
+        Cursor { s, pos: 0 }
+    }
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.pos).copied()
+    }
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+    pub(crate) fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    /// Skip LWS; true when something was skipped.
+    pub(crate) fn skip_ws(&mut self) -> bool {
+        let start = self.pos;
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && is_lws(b[self.pos]) {
+            self.pos += 1;
+        }
+        self.pos > start
+    }
+    /// The longest run of ASCII bytes matching `f` (which must reject non-ASCII bytes).
+    pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
+        let start = self.pos;
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && b[self.pos].is_ascii() && f(b[self.pos]) {
+            self.pos += 1;
+        }
+        self.s.get(start..self.pos).unwrap_or("")
+    }
+    /// Everything not consumed yet.
+    pub(crate) fn rest(&self) -> &'a str {
+        self.s.get(self.pos..).unwrap_or("")
+    }
+    /// A quoted-string at the cursor, returned with its quotes and escapes as on the wire;
+    /// None (cursor unchanged) when there is none, it is unterminated, or it holds a raw
+    /// control character or an escaped CR/LF.
+    pub(crate) fn quoted(&mut self) -> Option<&'a str> {
+        let bytes = self.s.as_bytes();
+        if bytes.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let mut i = self.pos + 1;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F); non-ASCII tolerated.
+                b'\\' => match bytes.get(i + 1) {
+                    None | Some(b'\r') | Some(b'\n') => return None,
+                    Some(_) => i += 2,
+                },
+                // qdtext has no control characters but HT (§25.1).
+                0..=0x08 | 0x0a..=0x1f | 0x7f => return None,
+                b'"' => {
+                    let raw = self.s.get(self.pos..=i)?;
+                    self.pos = i + 1;
+                    return Some(raw);
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+    /// host = hostname / IPv4address / IPv6reference (§25.1); brackets kept.
+    pub(crate) fn host(&mut self) -> Option<&'a str> {
+        if self.peek() == Some(b'[') {
+            let start = self.pos;
+            self.pos += 1;
+            let inner = self.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            if inner.is_empty() || !self.eat(b']') {
+                self.pos = start;
+                return None;
+            }
+            self.s.get(start..self.pos)
+        } else {
+            let h = self.take_while(is_host_char);
+            (!h.is_empty()).then_some(h)
+        }
+    }
+    /// port = 1*DIGIT, at most 65535.
+    pub(crate) fn port(&mut self) -> Option<u16> {
+        let digits = self.take_while(|b| b.is_ascii_digit());
+        parse_u32(digits).and_then(|p| u16::try_from(p).ok())
+    }
+}
+
+/// 1*DIGIT as u32 (leading zeros allowed); None when empty, non-digit or too large.
+pub(crate) fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+    }
+    Some(v)
+}
+
+/// Remove quoted-pair escapes from the inside of a quoted-string (§25.1).
+pub(crate) fn unescape_quoted(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
