@@ -30,6 +30,13 @@ pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
 /// Requests larger than this get 513 (a full INVITE with a rich SDP is a few KiB).
 pub const MAX_REQUEST_BYTES: usize = 32 * 1024;
 
+/// Live transactions beyond which new requests are refused with 503 (flood protection:
+/// each lingers up to 64*T1 after its final response, §17.2.2).
+pub const MAX_TRANSACTIONS: usize = 4096;
+
+/// Calls beyond which a new INVITE is refused with 486 (a softphone, not a switch).
+pub const MAX_CALLS: usize = 64;
+
 /// How long shutdown waits for BYE/CANCEL transactions before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -224,6 +231,11 @@ impl Engine {
     /// Number of live calls.
     pub fn call_count(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Number of live transactions (for flood and leak checks).
+    pub fn transaction_count(&self) -> usize {
+        self.txns.len()
     }
 
     // ===== plumbing used by the ua modules =====
@@ -492,7 +504,7 @@ impl Engine {
             Ok(Message::Request(req)) if bytes.len() > MAX_REQUEST_BYTES => {
                 // §21.5.11: far larger than any request a call needs; refuse it whole.
                 let to = reply_to(&req);
-                self.reply_stateless(&req, to, 513, "Message Too Large");
+                self.reply_stateless(&req, to, 513, "Message Too Large", &[]);
             }
             Ok(Message::Request(req)) => {
                 let to = reply_to(&req);
@@ -513,7 +525,7 @@ impl Engine {
                         "Version Not Supported".to_string()
                     };
                     let to = reply_to(partial);
-                    self.reply_stateless(partial, to, code, &reason);
+                    self.reply_stateless(partial, to, code, &reason, &[]);
                 }
             }
         }
@@ -521,18 +533,40 @@ impl Engine {
 
     /// Answer a request outside any transaction (§8.2.6 for requests that cannot be
     /// processed): never for ACK (§17), only when there is a Via to answer to.
-    fn reply_stateless(&mut self, req: &Request, dest: Target, code: u16, reason: &str) {
+    fn reply_stateless(
+        &mut self,
+        req: &Request,
+        dest: Target,
+        code: u16,
+        reason: &str,
+        extra: &[(&str, &str)],
+    ) {
         if req.method == Method::Ack || req.headers.get("Via").is_none() {
             return;
         }
         let mut req = req.clone();
         transport::stamp_received(&mut req, dest.addr);
         let mut resp = req.make_response(code, Some(reason));
+        for (name, value) in extra {
+            resp.headers.push(name, *value);
+        }
         resp.headers.push("User-Agent", USER_AGENT);
         self.transmit(dest, resp.to_bytes());
     }
 
     fn on_request(&mut self, mut req: Request, source: SocketAddr, dest: Target) {
+        if self.txns.len() >= MAX_TRANSACTIONS && req.method != Method::Ack {
+            // Refuse statelessly (no transaction is created): memory stays bounded under a
+            // flood, and a real peer retries later (§21.5.4).
+            self.reply_stateless(
+                &req,
+                dest,
+                503,
+                "Service Unavailable",
+                &[("Retry-After", "5")],
+            );
+            return;
+        }
         transport::stamp_received(&mut req, source);
         match self.txns.handle_request(self.now, &req, dest) {
             RequestMatch::Retransmission | RequestMatch::AckAbsorbed => {}

@@ -36,6 +36,10 @@ impl Engine {
                 return;
             }
         }
+        if self.calls.len() >= crate::sip::engine::MAX_CALLS {
+            self.respond_simple(&key, &req, 486);
+            return;
+        }
         let h = self.allocate_call();
         let mut call = Call::new(h, Direction::Incoming, CallState::Incoming, source);
         call.local_tag = self.new_tag();
