@@ -118,6 +118,9 @@ pub struct Call {
     pub(crate) retransmit: Option<Retransmit2xx>,
     /// DTMF digits going out by SIP INFO.
     pub(crate) info_dtmf: Option<dtmf::InfoQueue>,
+    /// Outgoing: Contacts from 3xx responses still to try, and those tried (§8.1.3.4).
+    pub(crate) redirect_queue: std::collections::VecDeque<super::msg::Uri>,
+    pub(crate) redirect_tried: Vec<super::msg::Uri>,
 }
 
 impl Call {
@@ -147,6 +150,8 @@ impl Call {
             ack: None,
             retransmit: None,
             info_dtmf: None,
+            redirect_queue: Default::default(),
+            redirect_tried: Vec::new(),
         }
     }
 

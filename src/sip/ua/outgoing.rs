@@ -8,9 +8,12 @@ use crate::media::sdp::{self, LocalMedia};
 use crate::media::{MediaCtl, MediaDirection, MediaParams};
 use crate::sip::dialog::{Dialog, DialogId};
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, SipMessage, Uri};
+use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, Scheme, SipMessage, Uri};
 use crate::sip::transport::{self, Target};
 use crate::sip::txn::TxnKey;
+
+/// Redirect targets tried per call at most (loops and long chains end there).
+const MAX_REDIRECTS: usize = 5;
 
 impl Engine {
     /// `invite <uri>`: check the target, open media, then send INVITE once it is open.
@@ -203,6 +206,8 @@ impl Engine {
             100..=199 => self.on_invite_provisional(h, resp),
             200..=299 => self.on_invite_2xx(h, resp),
             401 | 407 if self.retry_invite_with_credentials(h, &resp) => {}
+            300..=399 if self.follow_redirect(h, &resp) => {}
+            _ if self.try_next_redirect_target(h) => {}
             _ => {
                 // §13.2.2.3: the transaction already sent the ACK.
                 let _ = key;
@@ -507,6 +512,90 @@ impl Engine {
         if let Some(call) = self.calls.get_mut(&h) {
             call.state = CallState::Calling;
             call.invite = Some(retry);
+            call.invite_key = Some(key);
+        }
+        true
+    }
+
+    /// §8.1.3.4 / §13.2.2.2: a 3xx lists Contacts to try; queue them (highest q first, the
+    /// listed order among equals), skipping URIs already tried, and call the first. False
+    /// when none is usable (the 3xx then ends the call as `rejected`).
+    fn follow_redirect(&mut self, h: CallHandle, resp: &Response) -> bool {
+        let Ok(contacts) = resp.contacts() else {
+            return false;
+        };
+        let mut targets: Vec<(u32, usize, Uri)> = contacts
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.uri.scheme, Scheme::Sip | Scheme::Sips))
+            .map(|(i, c)| {
+                let q = c
+                    .params
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case("q"))
+                    .and_then(|p| p.value.as_deref())
+                    .and_then(|v| v.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                ((q.clamp(0.0, 1.0) * 1000.0) as u32, i, c.uri)
+            })
+            .collect();
+        targets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let Some(call) = self.calls.get_mut(&h) else {
+            return false;
+        };
+        for (_, _, uri) in targets {
+            if !call.redirect_tried.contains(&uri) && call.redirect_queue.len() < MAX_REDIRECTS {
+                call.redirect_queue.push_back(uri);
+            }
+        }
+        self.try_next_redirect_target(h)
+    }
+
+    /// Call the next queued redirect target. False when there is none (or too many tried).
+    fn try_next_redirect_target(&mut self, h: CallHandle) -> bool {
+        let Some(call) = self.calls.get_mut(&h) else {
+            return false;
+        };
+        if call.canceled || call.cancel_pending || call.redirect_tried.len() >= MAX_REDIRECTS {
+            return false;
+        }
+        let Some(invite) = call.invite.clone() else {
+            return false;
+        };
+        let peer = call.peer;
+        let next = loop {
+            let Some(uri) = call.redirect_queue.pop_front() else {
+                return false;
+            };
+            if call.redirect_tried.contains(&uri) {
+                continue;
+            }
+            match transport::uri_destination(&uri) {
+                Some(addr) => break (uri, addr),
+                None => continue,
+            }
+        };
+        let (uri, addr) = next;
+        call.redirect_tried.push(uri.clone());
+        let account = call.account;
+        let target = Target {
+            proto: transport::uri_protocol(&uri),
+            addr,
+            flow: None,
+        };
+        // Same Call-ID, From and body; a new Request-URI, branch and CSeq (§8.1.3.4).
+        let mut req = self.retry_copy(&invite, &target);
+        req.uri = uri;
+        req.headers.remove("Authorization");
+        req.headers.remove("Proxy-Authorization");
+        if let Some(i) = account {
+            self.authorize_for(i, &mut req);
+        }
+        let key = self.send_request(req.clone(), target, h, TxnPurpose::Invite);
+        if let Some(call) = self.calls.get_mut(&h) {
+            call.peer = if peer.addr == addr { peer } else { target };
+            call.state = CallState::Calling;
+            call.invite = Some(req);
             call.invite_key = Some(key);
         }
         true
