@@ -153,6 +153,16 @@ pub enum Command {
         /// Pause after each tone in ms (default 500).
         gap_ms: Option<u32>,
     },
+    /// Put a call on hold by re-INVITE (RFC 3264 §8.4: `sendonly`).
+    Hold {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
+    /// Take a call off hold (`sendrecv` again).
+    Unhold {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
     /// Register an account now (RFC 3261 §10); refreshes follow by themselves.
     Register {
         /// The account's name; None for the first account.
@@ -250,6 +260,20 @@ pub enum Event {
         /// Short cause: `bye`, `timeout`, `transport`, `shutdown`.
         cause: String,
     },
+    /// The call was put on hold (by us, or the peer's re-INVITE stopped its audio to us).
+    Held {
+        /// The call.
+        call: CallHandle,
+        /// Who put it on hold.
+        by: Party,
+    },
+    /// The call came off hold.
+    Resumed {
+        /// The call.
+        call: CallHandle,
+        /// Who resumed it.
+        by: Party,
+    },
     // ===== DTMF =====
     /// A DTMF digit arrived (RFC 4733 event or SIP INFO).
     Dtmf {
@@ -316,6 +340,8 @@ impl Event {
             Event::Incoming { .. } => "incoming",
             Event::Media { .. } => "media",
             Event::Terminated { .. } => "terminated",
+            Event::Held { .. } => "held",
+            Event::Resumed { .. } => "resumed",
             Event::Dtmf { .. } => "dtmf",
             Event::DtmfSent { .. } => "dtmf-sent",
             Event::Registered { .. } => "registered",
@@ -337,6 +363,8 @@ impl Event {
             | Event::Incoming { call, .. }
             | Event::Media { call, .. }
             | Event::Terminated { call, .. }
+            | Event::Held { call, .. }
+            | Event::Resumed { call, .. }
             | Event::Dtmf { call, .. }
             | Event::DtmfSent { call, .. } => Some(*call),
             Event::Registered { .. }

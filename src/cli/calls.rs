@@ -109,7 +109,9 @@ impl CallTable {
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }
-            Event::Dtmf { .. }
+            Event::Held { .. }
+            | Event::Resumed { .. }
+            | Event::Dtmf { .. }
             | Event::DtmfSent { .. }
             | Event::Registered { .. }
             | Event::RegistrationFailed { .. }

@@ -66,6 +66,8 @@ pub fn human(event: &Event) -> String {
         Event::Terminated { call, by, cause } => {
             format!("[{call}] terminated by {} ({cause})", party(*by))
         }
+        Event::Held { call, by } => format!("[{call}] held by {}", party(*by)),
+        Event::Resumed { call, by } => format!("[{call}] resumed by {}", party(*by)),
         Event::Dtmf {
             call,
             digit,
@@ -116,6 +118,7 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::Accepted { .. } | Event::Media { .. } => "32",
         Event::Rejected { .. } | Event::Failed { .. } | Event::Canceled { .. } => "31",
         Event::Terminated { .. } => "35",
+        Event::Held { .. } | Event::Resumed { .. } => "33",
         Event::Dtmf { .. } | Event::DtmfSent { .. } => "36",
         Event::Registered { .. } => "32",
         Event::RegistrationFailed { .. } => "31",
@@ -156,6 +159,9 @@ pub fn brief(event: &Event) -> String {
             remote,
         } => format!("{name} {call} {codec} {remote}"),
         Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::Held { call, by } | Event::Resumed { call, by } => {
+            format!("{name} {call} {}", party(*by))
+        }
         Event::Dtmf {
             call,
             digit,

@@ -281,6 +281,14 @@ mod tests {
                 by: Party::Local,
                 cause: "hangup".into(),
             },
+            Event::Held {
+                call: c,
+                by: Party::Local,
+            },
+            Event::Resumed {
+                call: c,
+                by: Party::Remote,
+            },
             Event::Dtmf {
                 call: c,
                 digit: "5".into(),
@@ -320,6 +328,8 @@ mod tests {
                 | Event::Incoming { .. }
                 | Event::Media { .. }
                 | Event::Terminated { .. }
+                | Event::Held { .. }
+                | Event::Resumed { .. }
                 | Event::Dtmf { .. }
                 | Event::DtmfSent { .. }
                 | Event::Registered { .. }
@@ -336,7 +346,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 15, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 17, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

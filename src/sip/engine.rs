@@ -463,6 +463,8 @@ impl Engine {
                 duration_ms,
                 gap_ms,
             } => self.cmd_send_dtmf(call, &digits, mode, duration_ms, gap_ms),
+            Command::Hold { call } => self.cmd_hold(call, true),
+            Command::Unhold { call } => self.cmd_hold(call, false),
             Command::Register { account } => self.cmd_register(account),
             Command::Unregister { account } => self.cmd_unregister(account),
             Command::Shutdown => self.cmd_shutdown(),

@@ -103,7 +103,17 @@ impl Engine {
             self.respond_simple(&key, &req, 500);
             return;
         }
+        if call.reinvite.as_ref().is_some_and(|r| r.retry_at.is_none()) {
+            // §14.2: our own re-INVITE is in flight (glare).
+            self.respond_simple(&key, &req, 491);
+            return;
+        }
         local.session_version += 1;
+        local.direction = if call.local_hold {
+            crate::media::MediaDirection::SendOnly
+        } else {
+            crate::media::MediaDirection::SendRecv
+        };
         call.local_media = Some(local.clone());
         let peer = call.peer;
         let local_tag = call.local_tag.clone();
@@ -134,7 +144,9 @@ impl Engine {
         resp.body = body.into_bytes();
         self.respond(&key, &resp);
         if let Some(params) = params {
+            let ours = params.direction;
             self.start_media(h, params);
+            self.note_remote_direction(h, ours);
         }
     }
 

@@ -9,6 +9,7 @@
 //! offer/answer results from `media::sdp` (ARCHITECTURE.md rule 8).
 
 mod dtmf;
+mod hold;
 mod in_dialog;
 mod incoming;
 mod outgoing;
@@ -38,6 +39,8 @@ pub enum TxnPurpose {
     Bye,
     /// An INFO carrying one DTMF digit.
     Info,
+    /// A re-INVITE of ours (hold, resume).
+    ReInvite,
 }
 
 /// Invite-session state, named after RFC 3261 and SIP.js.
@@ -121,6 +124,12 @@ pub struct Call {
     /// Outgoing: Contacts from 3xx responses still to try, and those tried (§8.1.3.4).
     pub(crate) redirect_queue: std::collections::VecDeque<super::msg::Uri>,
     pub(crate) redirect_tried: Vec<super::msg::Uri>,
+    /// We put the call on hold.
+    pub(crate) local_hold: bool,
+    /// The peer put the call on hold.
+    pub(crate) remote_hold: bool,
+    /// Our re-INVITE in flight or waiting after 491.
+    pub(crate) reinvite: Option<hold::PendingReinvite>,
 }
 
 impl Call {
@@ -152,6 +161,9 @@ impl Call {
             info_dtmf: None,
             redirect_queue: Default::default(),
             redirect_tried: Vec::new(),
+            local_hold: false,
+            remote_hold: false,
+            reinvite: None,
         }
     }
 
@@ -159,7 +171,8 @@ impl Call {
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
         let retx = self.retransmit.as_ref().map(|r| r.next.min(r.give_up));
         let info = self.info_dtmf.as_ref().and_then(|q| q.not_before);
-        [retx, info].into_iter().flatten().min()
+        let reinvite = self.reinvite.as_ref().and_then(|r| r.retry_at);
+        [retx, info, reinvite].into_iter().flatten().min()
     }
 
     fn dialog_id(&self) -> Option<&DialogId> {
@@ -279,6 +292,14 @@ impl Engine {
         purpose: TxnPurpose,
         failure: super::txn::TxnFailure,
     ) {
+        if purpose == TxnPurpose::ReInvite {
+            // §14.1: no answer to a re-INVITE ends the dialog.
+            if let Some(c) = self.calls.get_mut(&h) {
+                c.reinvite = None;
+            }
+            self.send_bye(h, "timeout");
+            return;
+        }
         if purpose == TxnPurpose::Info {
             self.on_info_done(h, None);
             self.pump_info_dtmf(h);
@@ -305,6 +326,7 @@ impl Engine {
     }
 
     pub(crate) fn on_call_timer(&mut self, h: CallHandle) {
+        self.retry_reinvite_if_due(h);
         let now = self.now;
         let info_due = self
             .calls
@@ -353,6 +375,7 @@ impl Engine {
     ) {
         match purpose {
             TxnPurpose::Invite => self.on_invite_response(h, key, resp),
+            TxnPurpose::ReInvite => self.on_reinvite_response(h, resp),
             TxnPurpose::Info => {
                 if resp.code >= 200 {
                     self.on_info_done(h, Some(&resp));
