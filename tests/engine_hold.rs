@@ -142,3 +142,33 @@ fn glare_gets_491_both_ways_and_the_retries_settle_in_their_windows() {
     assert_eq!(last_direction(&net, 0), MediaDirection::Inactive);
     assert_eq!(last_direction(&net, 1), MediaDirection::Inactive);
 }
+
+#[test]
+fn an_update_with_a_sendonly_offer_is_answered_recvonly_and_reported_as_held() {
+    let mut net = call_up(93);
+    // Turn alice's last in-dialog request (the ACK) into an UPDATE carrying a hold offer.
+    let invite = sdp_of_last(&net, 0, "INVITE ");
+    let sdp_start = invite.find("\r\n\r\n").unwrap() + 4;
+    let offer = invite[sdp_start..].replace("a=sendrecv", "a=sendonly");
+    let ack = sdp_of_last(&net, 0, "ACK ");
+    let head_end = ack.find("\r\n\r\n").unwrap();
+    let head = ack[..head_end]
+        .replacen("ACK ", "UPDATE ", 1)
+        .replace("CSeq: 1 ACK", "CSeq: 5 UPDATE")
+        .replace("branch=z9hG4bK", "branch=z9hG4bKupd")
+        .replace("Content-Length: 0", "Content-Type: application/sdp");
+    let update = format!("{head}\r\n\r\n{offer}");
+    net.inject(1, "127.0.0.1:5061".parse().unwrap(), update.as_bytes());
+    net.run_for(S);
+    let ok = sdp_of_last(&net, 1, "SIP/2.0 200");
+    assert!(ok.contains("CSeq: 5 UPDATE\r\n"), "{ok}");
+    assert!(ok.contains("a=recvonly\r\n"), "{ok}");
+    assert!(net.uas[1].events.iter().any(|(_, e)| matches!(
+        e,
+        Event::Held {
+            by: Party::Remote,
+            ..
+        }
+    )));
+    assert_eq!(last_direction(&net, 1), MediaDirection::RecvOnly);
+}

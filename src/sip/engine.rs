@@ -22,7 +22,7 @@ use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
 
 /// Methods we answer (sent in Allow, §20.5).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
 
 /// Our User-Agent header value.
 pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));

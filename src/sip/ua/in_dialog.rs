@@ -82,6 +82,7 @@ impl Engine {
             }
             Method::Invite => self.on_reinvite(h, key, req),
             Method::Info => self.on_info(h, key, req),
+            Method::Update => self.on_update(h, key, req),
             Method::Options => self.respond_simple(&key, &req, 200),
             Method::Extension(_) => self.respond_simple(&key, &req, 501),
             _ => self.respond_simple(&key, &req, 405),
@@ -148,6 +149,49 @@ impl Engine {
             self.start_media(h, params);
             self.note_remote_direction(h, ours);
         }
+    }
+
+    /// RFC 3311: an UPDATE changes the session without a re-INVITE; an offer in it is
+    /// answered in the 200 (and 491 while our own offer is out, §5.2).
+    fn on_update(&mut self, h: CallHandle, key: TxnKey, req: Request) {
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
+        if req.body.is_empty() {
+            self.respond_simple(&key, &req, 200);
+            return;
+        }
+        if call.reinvite.as_ref().is_some_and(|r| r.retry_at.is_none()) {
+            self.respond_simple(&key, &req, 491);
+            return;
+        }
+        let Some(mut local) = call.local_media.clone() else {
+            self.respond_simple(&key, &req, 488);
+            return;
+        };
+        local.session_version += 1;
+        local.direction = if call.local_hold {
+            crate::media::MediaDirection::SendOnly
+        } else {
+            crate::media::MediaDirection::SendRecv
+        };
+        let answer = match sdp::answer_offer(&req.body, &local) {
+            Ok(a) => a,
+            Err(_) => {
+                self.respond_simple(&key, &req, 488);
+                return;
+            }
+        };
+        call.local_media = Some(local);
+        let peer = call.peer;
+        let mut resp = req.make_response(200, None);
+        resp.headers.push("Contact", self.contact_for(&peer));
+        resp.headers.push("Content-Type", "application/sdp");
+        resp.body = answer.sdp.into_bytes();
+        self.respond_with_tag(&key, resp);
+        let ours = answer.params.direction;
+        self.start_media(h, answer.params);
+        self.note_remote_direction(h, ours);
     }
 
     /// §15.1.1: send BYE in the call's dialog, then forget the call.
