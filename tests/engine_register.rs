@@ -38,6 +38,9 @@ struct Policy {
     stale_once: bool,
     /// Challenge with 407 instead of 401 (a proxy).
     proxy: bool,
+    /// Report this as the address the REGISTER came from (Via received/rport), as a
+    /// registrar in front of which we sit behind NAT would.
+    nat: Option<&'static str>,
 }
 
 impl Default for Policy {
@@ -48,6 +51,7 @@ impl Default for Policy {
             min_expires: None,
             stale_once: false,
             proxy: false,
+            nat: None,
         }
     }
 }
@@ -176,6 +180,13 @@ fn registrar(policy: Policy, log: Rc<RefCell<Log>>) -> sim::Responder {
         let mut r = req.make_response(200, None);
         r.headers
             .set("To", format!("{};tag=reg", req.headers.get("To").unwrap()));
+        if let Some(seen) = policy.nat {
+            let (ip, port) = seen.split_once(':').unwrap();
+            let mut via = r.top_via().unwrap();
+            via.set_param("received", Some(ip.into()));
+            via.set_param("rport", Some(port.into()));
+            r.headers.set("Via", via.to_string());
+        }
         if granted > 0 {
             let contact = req.headers.get("Contact").unwrap().to_string();
             r.headers
@@ -433,4 +444,53 @@ fn passwords_never_show_in_debug_output_or_on_the_wire() {
     for (_, e) in &net.uas[0].events {
         assert!(!format!("{e:?}").contains("s3cr3t"));
     }
+}
+
+#[test]
+fn behind_nat_the_contact_is_rewritten_from_received_and_rport_once() {
+    let policy = Policy {
+        nat: Some("203.0.113.5:40000"),
+        ..Policy::default()
+    };
+    let (mut net, log) = setup(policy, account("secret", 3600));
+    assert!(net.wait_event(0, "registered", S * 5).is_some());
+    let registers: Vec<String> = net.uas[0]
+        .sent
+        .iter()
+        .map(|(_, _, b)| String::from_utf8_lossy(b).to_string())
+        .filter(|t| t.starts_with("REGISTER "))
+        .collect();
+    // Challenge, credentials (answered with the NAT address), one more with the new Contact.
+    assert_eq!(registers.len(), 3, "{:?}", log.borrow().requests);
+    assert!(registers[1].contains("Contact: <sip:alice@127.0.0.1:5061>"));
+    assert!(
+        registers[2].contains("Contact: <sip:alice@203.0.113.5:40000>"),
+        "{}",
+        registers[2]
+    );
+    // Only one `registered`, after the binding with the public address.
+    let registered = net.uas[0]
+        .events
+        .iter()
+        .filter(|(_, e)| e.name() == "registered")
+        .count();
+    assert_eq!(registered, 1);
+    // Calls from the account advertise the same address.
+    net.command(
+        0,
+        Command::Invite {
+            target: "bob".into(),
+        },
+    );
+    net.run_for(S);
+    let invite = net.uas[0]
+        .sent
+        .iter()
+        .map(|(_, _, b)| String::from_utf8_lossy(b).to_string())
+        .find(|t| t.starts_with("INVITE "))
+        .unwrap();
+    assert!(
+        invite.contains("Contact: <sip:alice@203.0.113.5:40000>"),
+        "{invite}"
+    );
 }

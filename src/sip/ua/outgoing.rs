@@ -182,7 +182,12 @@ impl Engine {
         headers.push("To", NameAddr::new(uri).to_string());
         headers.push("Call-ID", call_id);
         headers.push("CSeq", "1 INVITE");
-        headers.push("Contact", self.contact_with_user(&contact_user, &dest));
+        let contact = match account {
+            // The account's Contact (with the address a registrar saw us at, behind NAT).
+            Some(i) => self.account_contact(i, &dest),
+            None => self.contact_with_user(&contact_user, &dest),
+        };
+        headers.push("Contact", contact);
         headers.push("Allow", ALLOW);
         headers.push("User-Agent", USER_AGENT);
         headers.push("Content-Type", "application/sdp");

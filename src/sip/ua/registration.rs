@@ -48,6 +48,9 @@ pub(crate) struct AccountState {
     pending: Option<(TxnKey, Request)>,
     /// 423 retries for the current attempt (a registrar that keeps asking is an error).
     interval_retries: u32,
+    /// Where the registrar saw us (its Via `received`/`rport`, RFC 3581), when that differs
+    /// from our own address: a NAT in between. Used in Contact from then on.
+    pub(crate) public: Option<std::net::SocketAddr>,
 }
 
 impl AccountState {
@@ -74,6 +77,7 @@ impl AccountState {
             failures: 0,
             pending: None,
             interval_retries: 0,
+            public: None,
             cfg,
         }
     }
@@ -213,18 +217,18 @@ impl Engine {
     }
 
     /// Our Contact for account `i` toward `target` (§10.2.1: where we are reachable).
-    fn account_contact(&self, i: usize, target: &Target) -> String {
+    pub(crate) fn account_contact(&self, i: usize, target: &Target) -> String {
         let user = self.accounts[i].cfg.aor.user.clone().unwrap_or_default();
         let transport = match target.proto {
             transport::Protocol::Udp => "",
             transport::Protocol::Tcp => ";transport=tcp",
             transport::Protocol::Tls => ";transport=tls",
         };
-        format!(
-            "<sip:{user}@{}:{}{transport}>",
-            transport::ip_host(self.local_ip_for(target.addr.ip())),
-            self.cfg.local.port()
-        )
+        let (ip, port) = match self.accounts[i].public {
+            Some(p) => (p.ip(), p.port()),
+            None => (self.local_ip_for(target.addr.ip()), self.cfg.local.port()),
+        };
+        format!("<sip:{user}@{}:{port}{transport}>", transport::ip_host(ip))
     }
 
     /// A final response to the account's REGISTER (§10.2.4).
@@ -284,6 +288,21 @@ impl Engine {
             self.emit(Event::Unregistered { account: name });
             return;
         }
+        // RFC 3581 §4 / RFC 5626 §5: the registrar saw us elsewhere (NAT). Register once
+        // more with the address it saw, so calls reach us there.
+        if let Some(seen) = seen_address(resp) {
+            let ours = sent
+                .contacts()
+                .ok()
+                .and_then(|c| c.into_iter().next())
+                .and_then(|c| transport::uri_destination(&c.uri));
+            if ours.is_some_and(|o| o != seen) && a.public != Some(seen) {
+                a.public = Some(seen);
+                self.send_register(i);
+                return;
+            }
+        }
+        let a = &mut self.accounts[i];
         let granted = granted_expires(sent, resp).unwrap_or(a.expires);
         if granted == 0 {
             a.registered_until = None;
@@ -375,6 +394,15 @@ impl Engine {
         );
         retry
     }
+}
+
+/// The address the registrar saw our REGISTER come from: `received` and `rport` of the
+/// response's top Via (RFC 3581 §4), when it filled both.
+fn seen_address(resp: &Response) -> Option<std::net::SocketAddr> {
+    let via = resp.top_via().ok()?;
+    let ip = transport::host_ip(via.received()?)?;
+    let port = via.rport()??;
+    Some(std::net::SocketAddr::new(ip, port))
 }
 
 /// §10.2.4: the lifetime granted to our binding: the `expires` parameter of the Contact that
