@@ -13,6 +13,7 @@
 //! transport = "udp"                    # udp | tcp | tls, for registrar and proxy
 //! register = true
 //! expires = 600
+//! keepalive = 30                       # CRLF keep-alive every 30 s while registered
 //! ```
 //!
 //! Passwords never appear in error messages or `Debug` output.
@@ -98,6 +99,7 @@ struct AccountEntry {
     transport: Option<String>,
     register: Option<bool>,
     expires: Option<u32>,
+    keepalive: Option<u32>,
 }
 
 /// Where the config file is looked for when `--config` is not given.
@@ -173,6 +175,7 @@ impl AdHoc {
                 transport: self.transport,
                 register: Some(self.register),
                 expires: self.expires,
+                keepalive: None,
             },
             self.password,
         )
@@ -246,6 +249,7 @@ fn entry_to_account_with_password(
     if let Some(e) = entry.expires {
         account.expires = e;
     }
+    account.keepalive = entry.keepalive;
     account.password = match password {
         Some(p) => Some(p),
         None => password_of(&name, &entry)?,

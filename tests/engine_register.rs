@@ -494,3 +494,29 @@ fn behind_nat_the_contact_is_rewritten_from_received_and_rport_once() {
         "{invite}"
     );
 }
+
+#[test]
+fn keepalives_ping_the_registrar_while_registered() {
+    let mut acct = account("secret", 3600);
+    acct.keepalive = Some(15);
+    let (mut net, _log) = setup(Policy::default(), acct);
+    net.wait_event(0, "registered", S * 5).unwrap();
+    let t0 = net.elapsed();
+    net.run_for(S * 61);
+    let pings: Vec<Duration> = net.uas[0]
+        .sent
+        .iter()
+        .filter(|(_, _, b)| b.as_slice() == b"\r\n\r\n")
+        .map(|(t, _, _)| *t - t0)
+        .collect();
+    assert_eq!(pings.len(), 4, "{pings:?}");
+    // Every 15 s after registering: 15, 30, 45, 60. They stop once unregistered.
+    net.command(0, Command::Unregister { account: None });
+    net.run_for(S * 61);
+    let after = net.uas[0]
+        .sent
+        .iter()
+        .filter(|(_, _, b)| b.as_slice() == b"\r\n\r\n")
+        .count();
+    assert!(after <= 5, "pings stop once unregistered: {after}");
+}

@@ -55,6 +55,9 @@ pub struct AccountConfig {
     pub register: bool,
     /// Requested registration lifetime in seconds (Expires, §10.2.1.1).
     pub expires: u32,
+    /// Send a CRLFCRLF keep-alive to the registrar this often while registered (RFC 5626
+    /// §4.4.1), keeping NAT bindings and stream connections open.
+    pub keepalive: Option<u32>,
 }
 
 impl AccountConfig {
@@ -70,6 +73,7 @@ impl AccountConfig {
             outbound_proxy: None,
             register: false,
             expires: 3600,
+            keepalive: None,
         }
     }
 

@@ -205,7 +205,12 @@ impl Engine {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let calls = self.calls.values().filter_map(Call::next_timeout).min();
-        let accounts = self.accounts.iter().filter_map(|a| a.next).min();
+        let accounts = self
+            .accounts
+            .iter()
+            .flat_map(|a| [a.next, a.keepalive_next])
+            .flatten()
+            .min();
         [
             self.txns.poll_timeout(),
             calls,

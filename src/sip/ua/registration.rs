@@ -51,6 +51,8 @@ pub(crate) struct AccountState {
     /// Where the registrar saw us (its Via `received`/`rport`, RFC 3581), when that differs
     /// from our own address: a NAT in between. Used in Contact from then on.
     pub(crate) public: Option<std::net::SocketAddr>,
+    /// Next keep-alive, while registered with keep-alives on.
+    pub(crate) keepalive_next: Option<Instant>,
 }
 
 impl AccountState {
@@ -78,6 +80,7 @@ impl AccountState {
             pending: None,
             interval_retries: 0,
             public: None,
+            keepalive_next: None,
             cfg,
         }
     }
@@ -312,6 +315,10 @@ impl Engine {
         }
         let lifetime = Duration::from_secs(u64::from(granted));
         a.registered_until = Some(now + lifetime);
+        if let Some(k) = a.cfg.keepalive.filter(|k| *k > 0) {
+            a.keepalive_next
+                .get_or_insert(now + Duration::from_secs(u64::from(k)));
+        }
         // Refresh at about half the granted time (§10.2.4 leaves the margin to us).
         a.next = Some(now + (lifetime / 2).max(MIN_REFRESH));
         self.emit(Event::Registered {
@@ -357,9 +364,23 @@ impl Engine {
         self.register_failed(i, None, reason.into());
     }
 
-    /// Refreshes and retries that are due.
+    /// Refreshes, retries and keep-alives that are due.
     pub(crate) fn on_registration_timers(&mut self) {
         for i in 0..self.accounts.len() {
+            let now = self.now;
+            let a = &mut self.accounts[i];
+            if a.keepalive_next.is_some_and(|t| t <= now) {
+                match (a.is_registered(now), a.cfg.keepalive) {
+                    (true, Some(k)) if k > 0 => {
+                        a.keepalive_next = Some(now + Duration::from_secs(u64::from(k)));
+                        if let Some(target) = self.registrar_target(i) {
+                            // RFC 5626 §4.4.1: a double CRLF ping.
+                            self.transmit(target, b"\r\n\r\n".to_vec());
+                        }
+                    }
+                    _ => a.keepalive_next = None,
+                }
+            }
             let due = self.accounts[i].next.is_some_and(|t| t <= self.now);
             if due && self.accounts[i].pending.is_none() {
                 self.send_register(i);
