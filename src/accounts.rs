@@ -14,6 +14,8 @@
 //! register = true
 //! expires = 600
 //! keepalive = 30                       # CRLF keep-alive every 30 s while registered
+//! codecs = ["pcmu", "opus"]            # this account's codecs, in preference order
+//! dtmf_mode = "rfc4733"                # auto | rfc4733 | info
 //! ```
 //!
 //! Passwords never appear in error messages or `Debug` output.
@@ -72,6 +74,14 @@ pub enum ConfigError {
         /// What went wrong (never the password).
         reason: String,
     },
+    /// Another field has a value sipline cannot use.
+    #[error("account '{account}': {message}")]
+    Invalid {
+        /// The account.
+        account: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
     /// Two accounts share a name.
     #[error("two accounts are named '{0}'; names must be unique")]
     Duplicate(String),
@@ -100,6 +110,8 @@ struct AccountEntry {
     register: Option<bool>,
     expires: Option<u32>,
     keepalive: Option<u32>,
+    codecs: Option<Vec<String>>,
+    dtmf_mode: Option<String>,
 }
 
 /// Where the config file is looked for when `--config` is not given.
@@ -176,6 +188,8 @@ impl AdHoc {
                 register: Some(self.register),
                 expires: self.expires,
                 keepalive: None,
+                codecs: None,
+                dtmf_mode: None,
             },
             self.password,
         )
@@ -250,6 +264,30 @@ fn entry_to_account_with_password(
         account.expires = e;
     }
     account.keepalive = entry.keepalive;
+    if let Some(list) = &entry.codecs {
+        let mut codecs = Vec::new();
+        for c in list {
+            codecs.push(c.parse().map_err(|e: crate::media::codec::UnknownCodec| {
+                ConfigError::Invalid {
+                    account: account.name.clone(),
+                    message: e.to_string(),
+                }
+            })?);
+        }
+        account.codecs = Some(codecs);
+    }
+    account.dtmf_mode = match entry.dtmf_mode.as_deref() {
+        None => None,
+        Some("auto") => Some(crate::api::DtmfMode::Auto),
+        Some("rfc4733") => Some(crate::api::DtmfMode::Rfc4733),
+        Some("info") => Some(crate::api::DtmfMode::Info),
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                account: account.name.clone(),
+                message: format!("dtmf_mode '{other}' is not one of auto, rfc4733, info"),
+            })
+        }
+    };
     account.password = match password {
         Some(p) => Some(p),
         None => password_of(&name, &entry)?,
@@ -409,6 +447,27 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "two accounts are named 'a'; names must be unique"
+        );
+    }
+
+    #[test]
+    fn per_account_codecs_and_dtmf_mode() {
+        let a = parse(
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\ncodecs = [\"pcma\", \"opus\"]\ndtmf_mode = \"info\"\n",
+            "t",
+        )
+        .unwrap();
+        use crate::media::codec::CodecKind;
+        assert_eq!(a[0].codecs, Some(vec![CodecKind::Pcma, CodecKind::Opus]));
+        assert_eq!(a[0].dtmf_mode, Some(crate::api::DtmfMode::Info));
+        let e = parse(
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\ncodecs = [\"g729\"]\n",
+            "t",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "account 'a': unknown codec 'g729' (expected opus, pcmu or pcma)"
         );
     }
 

@@ -58,6 +58,10 @@ pub struct AccountConfig {
     /// Send a CRLFCRLF keep-alive to the registrar this often while registered (RFC 5626
     /// §4.4.1), keeping NAT bindings and stream connections open.
     pub keepalive: Option<u32>,
+    /// Codecs for this account's calls, in preference order (else `--codecs`).
+    pub codecs: Option<Vec<crate::media::codec::CodecKind>>,
+    /// How `dtmf` sends on this account's calls when no mode is given (else auto).
+    pub dtmf_mode: Option<crate::api::DtmfMode>,
 }
 
 impl AccountConfig {
@@ -74,6 +78,8 @@ impl AccountConfig {
             register: false,
             expires: 3600,
             keepalive: None,
+            codecs: None,
+            dtmf_mode: None,
         }
     }
 

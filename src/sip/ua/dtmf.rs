@@ -69,6 +69,17 @@ impl Engine {
             .get(&h)
             .and_then(|c| c.media_params.as_ref())
             .is_some_and(|p| p.dtmf.is_some());
+        // The account's dtmf_mode stands in for `auto` on its calls.
+        let account_mode = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.account)
+            .and_then(|i| self.accounts.get(i))
+            .and_then(|a| a.cfg.dtmf_mode);
+        let mode = match (mode, account_mode) {
+            (DtmfMode::Auto, Some(m)) => m,
+            (m, _) => m,
+        };
         let method = match mode {
             DtmfMode::Auto if negotiated => DtmfMode::Rfc4733,
             DtmfMode::Auto => DtmfMode::Info,

@@ -44,6 +44,16 @@ impl Engine {
         let mut call = Call::new(h, Direction::Incoming, CallState::Incoming, source);
         call.local_tag = self.new_tag();
         call.remote_display = from.to_string();
+        // The account called: the one whose AOR user is the Request-URI's (or the To's).
+        let called = req
+            .uri
+            .user
+            .clone()
+            .or_else(|| req.to_hdr().ok().and_then(|t| t.uri.user));
+        call.account = self
+            .accounts
+            .iter()
+            .position(|a| a.cfg.aor.user.is_some() && a.cfg.aor.user == called);
         call.invite_key = Some(key.clone());
         call.dialog = Dialog::from_uas(&req, &call.local_tag).ok();
         call.invite = Some(req);

@@ -106,7 +106,11 @@ impl Engine {
         }
         let media = LocalMedia {
             rtp,
-            codecs: self.cfg.codecs.clone(),
+            codecs: call
+                .account
+                .and_then(|i| self.accounts.get(i))
+                .and_then(|a| a.cfg.codecs.clone())
+                .unwrap_or_else(|| self.cfg.codecs.clone()),
             telephone_event: true,
             session_id: self.random_u63(),
             session_version: 1,
