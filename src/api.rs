@@ -95,6 +95,18 @@ impl DtmfMode {
     }
 }
 
+/// Options of an outgoing INVITE beyond its target.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct InviteOptions {
+    /// Late offer (RFC 3261 §13.2.1): no SDP in the INVITE; the peer offers in its 2xx and
+    /// our answer goes in the ACK.
+    pub no_sdp: bool,
+    /// Hide our identity: anonymous From (RFC 3323 §4.1.1.3) and `Privacy: id` (RFC 3325).
+    pub anonymous: bool,
+    /// Extra header fields (`-H 'Name: value'`), added as given.
+    pub headers: Vec<(String, String)>,
+}
+
 /// A user request. The only way a front-end changes the engine.
 ///
 /// `call: None` means "the one call this command fits"; the engine answers with
@@ -106,6 +118,32 @@ pub enum Command {
     Invite {
         /// `sip:` URI of the callee.
         target: String,
+    },
+    /// Place a call with options (late offer, anonymity, extra headers).
+    InviteWith {
+        /// `sip:` URI of the callee (or a user at the account's domain).
+        target: String,
+        /// What else to do.
+        options: InviteOptions,
+    },
+    /// Answer an incoming INVITE with any status (SIP.js `reply`): 1xx progress, 2xx
+    /// accept, 3xx-6xx reject.
+    Reply {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// 100..=699.
+        code: u16,
+        /// Reason phrase; the standard one when None.
+        reason: Option<String>,
+    },
+    /// Redirect an incoming INVITE to other URIs (RFC 3261 §13.3.1.2): a 3xx with Contacts.
+    Redirect {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// Where the caller should try instead.
+        targets: Vec<String>,
+        /// 300..=399 (default 302).
+        code: u16,
     },
     /// Send a provisional response to an incoming INVITE (SIP.js `progress`, default 180).
     Progress {

@@ -455,7 +455,14 @@ impl Engine {
             return;
         }
         match cmd {
-            Command::Invite { target } => self.cmd_invite(&target),
+            Command::Invite { target } => self.cmd_invite(&target, Default::default()),
+            Command::InviteWith { target, options } => self.cmd_invite(&target, options),
+            Command::Reply { call, code, reason } => self.cmd_reply(call, code, reason),
+            Command::Redirect {
+                call,
+                targets,
+                code,
+            } => self.cmd_redirect(call, &targets, code),
             Command::Progress { call, code, reason } => self.cmd_progress(call, code, reason),
             Command::Accept { call } => self.cmd_accept(call),
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),

@@ -174,7 +174,12 @@ impl Engine {
         ) else {
             return;
         };
-        let Some((key, mut resp)) = self.invite_response(h, 200, None) else {
+        self.accept_incoming(h, 200, None);
+    }
+
+    /// Answer with a 2xx carrying our SDP (the answer, or an offer for a late-offer INVITE).
+    fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+        let Some((key, mut resp)) = self.invite_response(h, code, reason) else {
             return;
         };
         let (body, params) = {
@@ -208,9 +213,107 @@ impl Engine {
                 give_up: now + t1x64,
             });
         }
-        self.emit(Event::Accepted { call: h, code: 200 });
+        self.emit(Event::Accepted { call: h, code });
         if let Some(params) = params {
             self.start_media(h, params);
+        }
+    }
+
+    /// `reply [N] <code> [reason]` (SIP.js `reply`): any status from 100 to 699.
+    pub(crate) fn cmd_reply(
+        &mut self,
+        call: Option<CallHandle>,
+        code: u16,
+        reason: Option<String>,
+    ) {
+        if !(100..=699).contains(&code) {
+            self.command_error(format!(
+                "reply: {code} is not a status code (expected 100-699)"
+            ));
+            return;
+        }
+        let Some(h) = self.resolve_call(
+            "reply",
+            call,
+            Self::fits_incoming,
+            "incoming call waiting for an answer",
+        ) else {
+            return;
+        };
+        match code {
+            100..=199 => {
+                self.send_provisional(h, code, reason.as_deref());
+                if code > 100 {
+                    let reason =
+                        reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
+                    self.emit(Event::Progress {
+                        call: h,
+                        code,
+                        reason,
+                    });
+                }
+            }
+            200..=299 => self.accept_incoming(h, code, reason.as_deref()),
+            _ => self.reject_incoming(h, code, reason),
+        }
+    }
+
+    /// `redirect [N] <uri>… [--code 300|301|302]` (§13.3.1.2): a 3xx listing the Contacts.
+    pub(crate) fn cmd_redirect(&mut self, call: Option<CallHandle>, targets: &[String], code: u16) {
+        if !(300..=399).contains(&code) {
+            self.command_error(format!(
+                "redirect: {code} is not a redirection code (expected 300-399)"
+            ));
+            return;
+        }
+        if targets.is_empty() {
+            self.command_error("redirect: no target given (expected redirect [N] URI...)".into());
+            return;
+        }
+        let mut contacts = Vec::new();
+        for t in targets {
+            let text = if t.contains(':') {
+                t.clone()
+            } else {
+                format!("sip:{t}")
+            };
+            match crate::sip::msg::Uri::parse(&text) {
+                Ok(u) => contacts.push(u),
+                Err(_) => {
+                    self.command_error(format!(
+                        "redirect: '{t}' is not a SIP URI (expected sip:user@host[:port])"
+                    ));
+                    return;
+                }
+            }
+        }
+        let Some(h) = self.resolve_call(
+            "redirect",
+            call,
+            Self::fits_incoming,
+            "incoming call waiting for an answer",
+        ) else {
+            return;
+        };
+        if let Some((key, mut resp)) = self.invite_response(h, code, None) {
+            resp.headers.remove("Contact");
+            for c in &contacts {
+                resp.headers
+                    .push("Contact", NameAddr::new(c.clone()).to_string());
+            }
+            self.respond(&key, &resp);
+            let announced = self
+                .calls
+                .get(&h)
+                .is_some_and(|c| c.answer.is_some() || c.offer_in_2xx);
+            self.remove_call(h);
+            if announced {
+                self.emit(Event::Rejected {
+                    call: h,
+                    code,
+                    reason: resp.reason,
+                });
+            }
         }
     }
 

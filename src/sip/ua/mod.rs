@@ -130,6 +130,8 @@ pub struct Call {
     pub(crate) remote_hold: bool,
     /// Our re-INVITE in flight or waiting after 491.
     pub(crate) reinvite: Option<hold::PendingReinvite>,
+    /// Outgoing: options of the INVITE (late offer, anonymity, extra headers).
+    pub(crate) invite_options: crate::api::InviteOptions,
 }
 
 impl Call {
@@ -164,6 +166,7 @@ impl Call {
             local_hold: false,
             remote_hold: false,
             reinvite: None,
+            invite_options: Default::default(),
         }
     }
 

@@ -17,7 +17,7 @@ const MAX_REDIRECTS: usize = 5;
 
 impl Engine {
     /// `invite <uri>`: check the target, open media, then send INVITE once it is open.
-    pub(crate) fn cmd_invite(&mut self, target: &str) {
+    pub(crate) fn cmd_invite(&mut self, target: &str, options: crate::api::InviteOptions) {
         let text = target.trim();
         // A bare `100@127.0.0.1:5070` or `127.0.0.1:5070` means a sip: URI.
         let has_scheme = text.split_once(':').is_some_and(|(s, _)| {
@@ -71,6 +71,7 @@ impl Engine {
         };
         let mut call = Call::new(h, Direction::Outgoing, CallState::Opening, dest);
         call.account = account;
+        call.invite_options = options;
         call.remote_display = uri.to_string();
         call.local_tag = self.new_tag();
         let invite = Request::new(Method::Invite, uri);
@@ -154,6 +155,7 @@ impl Engine {
         };
         let tag = call.local_tag.clone();
         let account = call.account;
+        let options = call.invite_options.clone();
         let via = self.via_for(&dest);
         let local_host = transport::ip_host(self.local_ip_for(dest.addr.ip()));
         let mut req = Request::new(Method::Invite, uri.clone());
@@ -182,6 +184,12 @@ impl Engine {
             // §8.1.2: a pre-loaded Route to the outbound proxy (loose routing).
             headers.push("Route", format!("<{proxy};lr>"));
         }
+        let from = if options.anonymous {
+            // RFC 3323 §4.1.1.3: an anonymous From; RFC 3325 §9.3: Privacy: id.
+            format!("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag={tag}")
+        } else {
+            from
+        };
         headers.push("From", from);
         headers.push("To", NameAddr::new(uri).to_string());
         headers.push("Call-ID", call_id);
@@ -194,9 +202,17 @@ impl Engine {
         headers.push("Contact", contact);
         headers.push("Allow", ALLOW);
         headers.push("User-Agent", USER_AGENT);
-        headers.push("Content-Type", "application/sdp");
+        if options.anonymous {
+            headers.push("Privacy", "id");
+        }
+        for (name, value) in &options.headers {
+            headers.push(name, value.clone());
+        }
+        if !options.no_sdp {
+            headers.push("Content-Type", "application/sdp");
+            req.body = sdp::create_offer(&media).into_bytes();
+        }
         req.headers = headers;
-        req.body = sdp::create_offer(&media).into_bytes();
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
         }
@@ -253,7 +269,10 @@ impl Engine {
             }
         }
         let cancel_now = call.cancel_pending && !call.canceled;
-        let early_sdp = !resp.body.is_empty() && call.media_params.is_none();
+        // Early media: an answer in a 18x — not with a late offer, where a 18x SDP would be
+        // an offer needing PRACK (RFC 3262).
+        let late = call.invite.as_ref().is_some_and(|i| i.body.is_empty());
+        let early_sdp = !late && !resp.body.is_empty() && call.media_params.is_none();
         if early_sdp {
             // Early media: play the answer of a 18x before the call is answered.
             self.apply_answer(h, &resp.body);
@@ -299,7 +318,23 @@ impl Engine {
             });
             return;
         };
-        let ack = self.build_ack(&dialog, &invite, peer);
+        // Late offer (§13.2.1): the 2xx carries the offer; our answer goes in the ACK.
+        let late = invite.body.is_empty();
+        let mut late_params = None;
+        let mut answer_body = None;
+        if late && !resp.body.is_empty() {
+            let local = self.calls.get(&h).and_then(|c| c.local_media.clone());
+            if let Some(local) = local {
+                match sdp::answer_offer(&resp.body, &local) {
+                    Ok(a) => {
+                        answer_body = Some(a.sdp);
+                        late_params = Some(a.params);
+                    }
+                    Err(e) => tracing::warn!(call = %h, error = %e, "unusable offer in 2xx"),
+                }
+            }
+        }
+        let ack = self.build_ack(&dialog, &invite, peer, answer_body.as_deref());
         self.transmit(ack.1, ack.0.clone());
         let Some(call) = self.calls.get_mut(&h) else {
             return;
@@ -318,7 +353,9 @@ impl Engine {
             code: resp.code,
         });
         let has_media = self.calls.get(&h).is_some_and(|c| c.media_params.is_some());
-        if !resp.body.is_empty() {
+        if let Some(params) = late_params {
+            self.start_media(h, params);
+        } else if !resp.body.is_empty() && !late {
             self.apply_answer(h, &resp.body);
         } else if !has_media {
             tracing::warn!(call = %h, "2xx without an SDP answer");
@@ -358,9 +395,19 @@ impl Engine {
     }
 
     /// §13.2.2.4: the ACK for a 2xx, sent to the remote target, outside any transaction.
-    fn build_ack(&mut self, dialog: &Dialog, invite: &Request, peer: Target) -> (Vec<u8>, Target) {
+    fn build_ack(
+        &mut self,
+        dialog: &Dialog,
+        invite: &Request,
+        peer: Target,
+        body: Option<&str>,
+    ) -> (Vec<u8>, Target) {
         let seq = invite.cseq().map(|c| c.seq).unwrap_or(1);
         let mut ack = dialog.ack(seq);
+        if let Some(body) = body {
+            ack.headers.push("Content-Type", "application/sdp");
+            ack.body = body.as_bytes().to_vec();
+        }
         let dest = self.hop_target(&dialog.next_hop(), peer);
         let via = self.via_for(&dest);
         ack.headers.0.insert(
@@ -477,7 +524,7 @@ impl Engine {
         let Ok(mut dialog) = Dialog::from_uac(&invite, &resp) else {
             return;
         };
-        let (ack, dest) = self.build_ack(&dialog, &invite, peer);
+        let (ack, dest) = self.build_ack(&dialog, &invite, peer, None);
         self.transmit(dest, ack);
         let mut bye = dialog.new_request(Method::Bye);
         let via = self.via_for(&dest);
