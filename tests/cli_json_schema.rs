@@ -1,14 +1,18 @@
 //! `--json` output checked against the schema documented in `docs/events.md`: two sipline
-//! processes call each other on 127.0.0.1 (answered and hung up, rejected, canceled while
-//! ringing), and a lone one makes a command mistake. Every line either prints on stdout must
-//! be a JSON object with exactly the documented fields, of the documented types, for its
-//! event; together they must show every event kind two phones can produce quickly (all but
-//! `failed`, which takes a 32 s timeout and is checked by the unit tests in
-//! `src/cli/schema.rs`).
+//! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, hung up;
+//! rejected; canceled while ringing), and a third registers two accounts at a fake
+//! registrar (`tests/cli_registrar`: one account accepted, then unregistered; one refused) and
+//! makes a command mistake. Every line each prints on stdout must be a JSON object with
+//! exactly the documented fields, of the documented types, for its event; together they
+//! must show every event kind that can be produced quickly (all but `failed`, which takes
+//! a 32 s timeout and is checked by the unit tests in `src/cli/schema.rs`).
 
+mod cli_registrar;
 mod common;
 
 use std::collections::BTreeSet;
+
+use cli_registrar::FakeRegistrar;
 
 use common::*;
 use sipline::cli::schema::Schema;
@@ -51,6 +55,7 @@ fn two_phones_print_only_documented_events() {
         "wait incoming 1 20s\n\
          progress 1\n\
          accept 1\n\
+         wait dtmf 1 5 10s\n\
          wait terminated 1 20s\n\
          wait incoming 2 20s\n\
          reject 2 486\n\
@@ -66,6 +71,8 @@ fn two_phones_print_only_documented_events() {
          wait progress 1 10s\n\
          wait accepted 1 10s\n\
          wait media 1 5s\n\
+         dtmf 1 5 --mode info --gap 0\n\
+         wait dtmf-sent 1 10s\n\
          sleep 300ms\n\
          hangup 1\n\
          wait terminated 1 10s\n\
@@ -82,16 +89,54 @@ fn two_phones_print_only_documented_events() {
     a.assert_success();
     b.assert_success();
 
-    // A mistake: there is no call to accept. The script fails (exit 1) after the event.
+    // Registrations: carol's (ad-hoc) is accepted and then removed, dave's (from a config
+    // file) refused. Then a mistake: there is no call to accept. The script fails (exit 1)
+    // after the event.
+    let registrar = FakeRegistrar::deciding(|user| match user {
+        "carol" => (200, "OK"),
+        _ => (403, "Forbidden"),
+    });
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[account]]\naor = \"sip:dave@{}\"\n", registrar.addr),
+    )
+    .expect("write config.toml");
     let pc = reserve_port();
+    let mut carol = SiplineOpts::new("carol", pc.port());
+    carol.extra = vec![
+        "--domain".into(),
+        registrar.addr.to_string(),
+        "--register".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
     let lone = run_sipline(
         "carol",
-        SiplineOpts::new("carol", pc.port()),
-        "accept\n",
+        carol,
+        "wait registered carol 10s\n\
+         register dave\n\
+         wait registration-failed dave 10s\n\
+         unregister\n\
+         wait unregistered carol 10s\n\
+         accept\n",
         dir.path(),
-        secs(20),
+        secs(30),
     );
+    drop(registrar);
     assert_eq!(lone.code(), Some(1), "{}", lone.report());
+    assert_eq!(
+        lone.first("registered")["account"],
+        "carol",
+        "{}",
+        lone.report()
+    );
+    assert_eq!(
+        lone.first("registration-failed")["code"],
+        403,
+        "{}",
+        lone.report()
+    );
 
     let mut seen = check_all(&schema, &a);
     seen.extend(check_all(&schema, &b));
@@ -122,6 +167,14 @@ fn two_phones_print_only_documented_events() {
         b.report()
     );
     assert_eq!(a.first("rejected")["code"], 486, "{}", a.report());
+    assert_eq!(a.first("dtmf-sent")["method"], "info", "{}", a.report());
+    let dtmf = b.first("dtmf");
+    assert_eq!(
+        (&dtmf["digit"], &dtmf["method"]),
+        (&"5".into(), &"info".into()),
+        "{}",
+        b.report()
+    );
     assert_eq!(a.first("canceled")["by"], "local", "{}", a.report());
     assert_eq!(b.first("canceled")["by"], "remote", "{}", b.report());
     for out in [&a, &b] {
