@@ -73,6 +73,10 @@ fn two_phones_print_only_documented_events() {
          wait media 1 5s\n\
          dtmf 1 5 --mode info --gap 0\n\
          wait dtmf-sent 1 10s\n\
+         hold 1\n\
+         wait held 1 10s\n\
+         unhold 1\n\
+         wait resumed 1 10s\n\
          sleep 300ms\n\
          hangup 1\n\
          wait terminated 1 10s\n\

@@ -46,7 +46,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::api::{CallHandle, Command, DtmfMode};
+use crate::api::{CallHandle, Command, DtmfMode, InviteOptions};
 use crate::cli::calls::CallFilter;
 use crate::cli::duration::{parse_duration, DURATION_EXAMPLES};
 
@@ -78,6 +78,8 @@ pub const WAIT_EVENTS: &[&str] = &[
     "registered",
     "registration-failed",
     "unregistered",
+    "held",
+    "resumed",
 ];
 
 /// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
@@ -197,9 +199,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI>",
+        usage: "invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']...",
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
-        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added.",
+        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
         script_only: false,
         completes: Completes::Nothing,
         parse: parse_invite,
@@ -233,6 +235,46 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
+    },
+    Spec {
+        name: "reply",
+        aliases: &[],
+        usage: "reply [N] <CODE> [REASON...]",
+        summary: "answer incoming call N with any status 100-699",
+        details: "1xx is progress, 2xx accepts (with our SDP), 3xx-6xx rejects. The code is required.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
+        parse: parse_reply,
+    },
+    Spec {
+        name: "redirect",
+        aliases: &[],
+        usage: "redirect [N] <URI>... [--code 300-399]",
+        summary: "send incoming call N elsewhere (302 with the URIs as Contacts)",
+        details: "The caller tries the URIs itself (RFC 3261 §13.3.1.2). Default code 302.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
+        parse: parse_redirect,
+    },
+    Spec {
+        name: "hold",
+        aliases: &[],
+        usage: "hold [N]",
+        summary: "put answered call N on hold (re-INVITE, sendonly)",
+        details: "The peer's audio stops; `unhold` resumes. Without N, the one answered call.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_hold,
+    },
+    Spec {
+        name: "unhold",
+        aliases: &["resume"],
+        usage: "unhold [N]",
+        summary: "take call N off hold (re-INVITE, sendrecv)",
+        details: "Without N, the one answered call.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_unhold,
     },
     Spec {
         name: "cancel",
@@ -531,6 +573,22 @@ impl<'a> Args<'a> {
         (end > 0).then(|| &rest[..end])
     }
 
+    /// The next value: a word, or text in single or double quotes (quotes removed).
+    fn next_value(&mut self) -> Option<&'a str> {
+        self.skip_space();
+        let rest = &self.line[self.pos..];
+        let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+            return self.next();
+        };
+        match rest[1..].find(quote) {
+            Some(end) => {
+                self.pos += end + 2;
+                Some(&rest[1..=end])
+            }
+            None => self.next(),
+        }
+    }
+
     /// Everything not yet consumed, trimmed.
     fn rest(&mut self) -> &'a str {
         let rest = self.line[self.pos..].trim();
@@ -604,18 +662,56 @@ pub fn parse_dtmf(text: &str) -> Result<String, String> {
 }
 
 fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
-    let Some(target) = args.next() else {
+    let mut target = None;
+    let mut options = InviteOptions::default();
+    while let Some(word) = args.peek() {
+        match word {
+            "--no-sdp" => {
+                args.next();
+                options.no_sdp = true;
+            }
+            "--anonymous" => {
+                args.next();
+                options.anonymous = true;
+            }
+            "-H" | "--header" => {
+                args.next();
+                let Some(value) = args.next_value() else {
+                    return Err("-H needs a header, e.g. -H 'X-Case: 7'".into());
+                };
+                let Some((name, v)) = value.split_once(':') else {
+                    return Err(format!(
+                        "-H '{value}' is not a header (expected -H 'Name: value')"
+                    ));
+                };
+                let name = name.trim();
+                if name.is_empty() || name.contains(char::is_whitespace) {
+                    return Err(format!("-H '{value}': '{name}' is not a header name"));
+                }
+                options
+                    .headers
+                    .push((name.to_string(), v.trim().to_string()));
+            }
+            w if w.starts_with('-') => {
+                return Err(format!("unknown option '{w}' (expected {})", args.usage));
+            }
+            w => {
+                args.next();
+                if target.replace(w).is_some() {
+                    return Err(format!(
+                        "unexpected '{w}' after the target (expected {})",
+                        args.usage
+                    ));
+                }
+            }
+        }
+    }
+    let Some(target) = target else {
         return Err(format!(
             "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070)",
             args.usage
         ));
     };
-    if let Some(extra) = args.next() {
-        return Err(format!(
-            "unexpected '{extra}' after the target (expected {})",
-            args.usage
-        ));
-    }
     let target = match uri_scheme(target) {
         Some(scheme) if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") => {
             target.to_string()
@@ -625,9 +721,16 @@ fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
                 "'{target}' is a {scheme}: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
             ))
         }
+        // A bare number or user (no @, dot or colon) goes as typed: the engine calls it at
+        // the account's domain. Anything address-like gets sip:.
+        None if !target.contains(['@', '.', ':']) => target.to_string(),
         None => format!("sip:{target}"),
     };
-    Ok(Action::Send(Command::Invite { target }))
+    if options == InviteOptions::default() {
+        Ok(Action::Send(Command::Invite { target }))
+    } else {
+        Ok(Action::Send(Command::InviteWith { target, options }))
+    }
 }
 
 /// The scheme of `text` if it starts with one (`sip`, `tel`, `http`), telling a scheme
@@ -711,6 +814,61 @@ fn parse_response(
         .filter(|r| !r.is_empty())
         .map(str::to_string);
     Ok((call, code, reason))
+}
+
+fn parse_reply(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, reason) = parse_response(args, (100, 699), 0)?;
+    if code == 0 {
+        return Err(format!(
+            "a status code is required (expected {})",
+            args.usage
+        ));
+    }
+    Ok(Action::Send(Command::Reply { call, code, reason }))
+}
+
+fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
+    let mut call = None;
+    let mut targets = Vec::new();
+    let mut code = 302;
+    while let Some(word) = args.next() {
+        if let Some(v) = word.strip_prefix("--code") {
+            let value = match v.strip_prefix('=') {
+                Some(v) => v,
+                None => args.next().unwrap_or(""),
+            };
+            code = match value.parse::<u16>() {
+                Ok(c) if (300..=399).contains(&c) => c,
+                _ => {
+                    return Err(format!(
+                        "--code '{value}' is not a redirection code (expected 300-399)"
+                    ))
+                }
+            };
+        } else if targets.is_empty() && call.is_none() && parse_call(word).is_some() {
+            call = parse_call(word);
+        } else {
+            targets.push(word.to_string());
+        }
+    }
+    if targets.is_empty() {
+        return Err(format!("missing target (expected {})", args.usage));
+    }
+    Ok(Action::Send(Command::Redirect {
+        call,
+        targets,
+        code,
+    }))
+}
+
+fn parse_hold(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Hold { call }))
+}
+
+fn parse_unhold(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Unhold { call }))
 }
 
 fn parse_reject(args: &mut Args<'_>) -> Result<Action, String> {
@@ -1051,10 +1209,65 @@ mod tests {
             "call sip:100@127.0.0.1:5070",
             "dial sip:100@127.0.0.1:5070",
             "  INVITE   sip:100@127.0.0.1:5070  ",
-            "invite 100@127.0.0.1:5070",
         ] {
             assert_eq!(send(line), want, "{line:?}");
         }
+        // A bare number goes as typed: the engine calls it at the account's domain.
+        assert_eq!(
+            send("invite 100"),
+            Command::Invite {
+                target: "100".into()
+            }
+        );
+        assert_eq!(
+            send("invite 100@127.0.0.1:5070"),
+            Command::Invite {
+                target: "sip:100@127.0.0.1:5070".into()
+            }
+        );
+        assert_eq!(
+            send("invite 100 --anonymous -H 'X-Case: 7' --no-sdp"),
+            Command::InviteWith {
+                target: "100".into(),
+                options: InviteOptions {
+                    no_sdp: true,
+                    anonymous: true,
+                    headers: vec![("X-Case".into(), "7".into())],
+                },
+            }
+        );
+        assert_eq!(
+            err("invite 100 -H nocolon"),
+            "invite: -H 'nocolon' is not a header (expected -H 'Name: value')"
+        );
+        assert_eq!(send("hold"), Command::Hold { call: None });
+        assert_eq!(
+            send("resume 2"),
+            Command::Unhold {
+                call: Some(CallHandle(2))
+            }
+        );
+        assert_eq!(
+            send("reply 2 183"),
+            Command::Reply {
+                call: Some(CallHandle(2)),
+                code: 183,
+                reason: None
+            }
+        );
+        assert!(
+            err("reply").contains("a status code is required"),
+            "{}",
+            err("reply")
+        );
+        assert_eq!(
+            send("redirect sip:carol@127.0.0.1:5063 --code 301"),
+            Command::Redirect {
+                call: None,
+                targets: vec!["sip:carol@127.0.0.1:5063".into()],
+                code: 301
+            }
+        );
         assert_eq!(
             send("invite sips:alice@example.com"),
             Command::Invite {
@@ -1086,11 +1299,11 @@ mod tests {
         );
         assert_eq!(
             err("invite"),
-            "invite: missing target (expected invite <URI>, e.g. invite sip:100@127.0.0.1:5070)"
+            "invite: missing target (expected invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
         );
         assert_eq!(
             err("call sip:a@b extra"),
-            "invite: unexpected 'extra' after the target (expected invite <URI>)"
+            "invite: unexpected 'extra' after the target (expected invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']...)"
         );
     }
 
@@ -1265,15 +1478,15 @@ mod tests {
         assert_eq!(ok("wait dtmf-sent 2 5s"), w("dtmf-sent", C2, 5));
         assert_eq!(
             err("wait"),
-            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered)"
+            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed)"
         );
         assert_eq!(
             err("wait answered"),
-            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered)"
+            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed)"
         );
         assert_eq!(
             err("wait command-error"),
-            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered)"
+            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed)"
         );
         assert_eq!(
             err("wait accepted soon"),
@@ -1484,7 +1697,7 @@ mod tests {
         );
         assert_eq!(
             err("re"),
-            "'re' could be reject, register (type more of it)"
+            "'re' could be reject, reply, redirect, resume, register (type more of it)"
         );
         assert_eq!(
             parse_line("register alice", Mode::Repl),

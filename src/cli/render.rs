@@ -282,6 +282,14 @@ mod tests {
             Event::Unregistered {
                 account: "alice".into(),
             },
+            Event::Held {
+                call: c,
+                by: Party::Local,
+            },
+            Event::Resumed {
+                call: c,
+                by: Party::Remote,
+            },
             Event::CommandError {
                 message: "no call 7".into(),
             },
@@ -308,6 +316,8 @@ mod tests {
                 "[alice] registered (expires in 600s)",
                 "[alice] registration failed: 403 Forbidden, retrying in 45s",
                 "[alice] unregistered",
+                "[1] held by local",
+                "[1] resumed by remote",
                 "error: no call 7",
             ]
         );
@@ -351,7 +361,9 @@ mod tests {
         assert_eq!(lines[11], "registered alice 600");
         assert_eq!(lines[12], "registration-failed alice 403 Forbidden");
         assert_eq!(lines[13], "unregistered alice");
-        assert_eq!(lines[14], "command-error no call 7");
+        assert_eq!(lines[14], "held 1 local");
+        assert_eq!(lines[15], "resumed 1 remote");
+        assert_eq!(lines[16], "command-error no call 7");
     }
 
     #[test]
@@ -371,6 +383,8 @@ mod tests {
             json!({"event": "registered", "account": "alice", "expires": 600}),
             json!({"event": "registration-failed", "account": "alice", "code": 403, "reason": "Forbidden", "retry_in": 45}),
             json!({"event": "unregistered", "account": "alice"}),
+            json!({"event": "held", "call": 1, "by": "local"}),
+            json!({"event": "resumed", "call": 1, "by": "remote"}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
         for (event, want) in all_events().iter().zip(want) {

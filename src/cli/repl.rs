@@ -546,10 +546,18 @@ mod tests {
         assert_eq!(c("help rej"), (5, vec!["reject".to_string()]));
         assert_eq!(
             c("he re"),
-            (3, vec!["register".to_string(), "reject".to_string()]),
+            (
+                3,
+                ["redirect", "register", "reject", "reply", "resume"]
+                    .map(String::from)
+                    .to_vec()
+            ),
             "help by prefix"
         );
-        assert_eq!(c("un"), (0, vec!["unregister".to_string()]));
+        assert_eq!(
+            c("un"),
+            (0, vec!["unhold".to_string(), "unregister".to_string()])
+        );
         assert_eq!(c("dt"), (0, vec!["dtmf".to_string()]));
         assert_eq!(c("accept 1"), (7, Vec::<String>::new()), "no calls");
         assert_eq!(c("invite sip:a "), (13, Vec::<String>::new()));
@@ -681,7 +689,10 @@ mod tests {
         let h = |line: &str| usage_hint(line, line.len());
         assert_eq!(h("reject ").as_deref(), Some("[N] [CODE [REASON…]]"));
         assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
-        assert_eq!(h("invite ").as_deref(), Some("<URI>"));
+        assert_eq!(
+            h("invite ").as_deref(),
+            Some("<URI> [--no-sdp] [--anonymous] [-H 'Name: value']...")
+        );
         assert_eq!(h("accept").as_deref(), None, "not before the space");
         assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");
         assert_eq!(h("accept 1 ").as_deref(), None);
