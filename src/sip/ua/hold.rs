@@ -22,6 +22,8 @@ pub(crate) struct PendingReinvite {
     pub(crate) retry_at: Option<Instant>,
     /// CSeq of the re-INVITE in flight (for its ACK).
     pub(crate) cseq: u32,
+    /// A session refresh (RFC 4028), not a change the user asked for: no event.
+    pub(crate) refresh: bool,
 }
 
 /// The direction we offer, from our own hold and the peer's (RFC 6337 §5.1).
@@ -64,11 +66,16 @@ impl Engine {
             ));
             return;
         }
-        self.send_reinvite(h, hold);
+        self.send_reinvite(h, hold, false);
+    }
+
+    /// RFC 4028 §10: refresh the session with a re-INVITE that changes nothing.
+    pub(crate) fn send_refresh(&mut self, h: CallHandle, hold: bool) {
+        self.send_reinvite(h, hold, true);
     }
 
     /// §14.1: send a re-INVITE with a new offer for the wanted hold state.
-    pub(crate) fn send_reinvite(&mut self, h: CallHandle, hold: bool) {
+    pub(crate) fn send_reinvite(&mut self, h: CallHandle, hold: bool, refresh: bool) {
         let Some(c) = self.calls.get_mut(&h) else {
             return;
         };
@@ -92,7 +99,9 @@ impl Engine {
             hold,
             retry_at: None,
             cseq,
+            refresh,
         });
+        let session = c.session_timer.map(|t| t.interval.as_secs() as u32);
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
         req.headers.0.insert(
@@ -108,6 +117,9 @@ impl Engine {
         req.headers.push("User-Agent", USER_AGENT);
         req.headers.push("Content-Type", "application/sdp");
         req.body = sdp::create_offer(&media).into_bytes();
+        if let Some(secs) = session {
+            super::session_timer::offer_headers(&mut req, secs);
+        }
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
         }
@@ -159,6 +171,10 @@ impl Engine {
                 if let Some(c) = self.calls.get_mut(&h) {
                     c.local_hold = pending.hold;
                 }
+                self.session_timer_from_2xx(h, &resp);
+                if pending.refresh {
+                    return;
+                }
                 let by = Party::Local;
                 self.emit(if pending.hold {
                     Event::Held { call: h, by }
@@ -187,7 +203,10 @@ impl Engine {
                 self.send_bye(h, "no-dialog");
             }
             code => {
-                // §14.1: the session is unchanged; say so.
+                // §14.1: the session is unchanged; say so (a refresh just tries later).
+                if pending.refresh {
+                    return;
+                }
                 let verb = if pending.hold { "hold" } else { "unhold" };
                 self.command_error(format!(
                     "{verb}: call {h}: the peer refused ({code} {}); the call continues unchanged",
@@ -220,7 +239,7 @@ impl Engine {
             .and_then(|c| c.reinvite.take())
             .map(|r| r.hold);
         if let Some(hold) = hold {
-            self.send_reinvite(h, hold);
+            self.send_reinvite(h, hold, false);
         }
     }
 

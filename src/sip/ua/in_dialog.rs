@@ -143,6 +143,10 @@ impl Engine {
         resp.headers.push("User-Agent", USER_AGENT);
         resp.headers.push("Content-Type", "application/sdp");
         resp.body = body.into_bytes();
+        // RFC 4028 §9: a re-INVITE refreshes (or starts) the session timer.
+        if let Some((secs, refresher)) = self.session_timer_for_request(h, &req) {
+            super::session_timer::answer_headers(&mut resp, &req, secs, refresher);
+        }
         self.respond(&key, &resp);
         if let Some(params) = params {
             let ours = params.direction;
@@ -188,6 +192,9 @@ impl Engine {
         resp.headers.push("Contact", self.contact_for(&peer));
         resp.headers.push("Content-Type", "application/sdp");
         resp.body = answer.sdp.into_bytes();
+        if let Some((secs, refresher)) = self.session_timer_for_request(h, &req) {
+            super::session_timer::answer_headers(&mut resp, &req, secs, refresher);
+        }
         self.respond_with_tag(&key, resp);
         let ours = answer.params.direction;
         self.start_media(h, answer.params);

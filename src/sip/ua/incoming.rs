@@ -36,6 +36,16 @@ impl Engine {
                 return;
             }
         }
+        // RFC 4028 §8.1: an interval below our minimum gets 422 with Min-SE.
+        if super::session_timer::parse_session_expires(&req.headers)
+            .is_some_and(|(s, _)| s < super::session_timer::MIN_SE)
+        {
+            let mut resp = req.make_response(422, None);
+            resp.headers
+                .push("Min-SE", super::session_timer::MIN_SE.to_string());
+            self.respond_with_tag(&key, resp);
+            return;
+        }
         if self.calls.len() >= crate::sip::engine::MAX_CALLS {
             self.respond_simple(&key, &req, 486);
             return;
@@ -199,6 +209,12 @@ impl Engine {
         };
         resp.headers.push("Content-Type", "application/sdp");
         resp.body = body.into_bytes();
+        let invite = self.calls.get(&h).and_then(|c| c.invite.clone());
+        if let Some(invite) = invite {
+            if let Some((secs, refresher)) = self.session_timer_for_request(h, &invite) {
+                super::session_timer::answer_headers(&mut resp, &invite, secs, refresher);
+            }
+        }
         self.respond(&key, &resp);
         let t1 = self.txns.timer_values().t1;
         let t1x64 = self.txns.timer_values().t1x64();

@@ -14,6 +14,7 @@ mod in_dialog;
 mod incoming;
 mod outgoing;
 mod registration;
+mod session_timer;
 
 pub(crate) use registration::AccountState;
 
@@ -132,6 +133,10 @@ pub struct Call {
     pub(crate) reinvite: Option<hold::PendingReinvite>,
     /// Outgoing: options of the INVITE (late offer, anonymity, extra headers).
     pub(crate) invite_options: crate::api::InviteOptions,
+    /// RFC 4028 session timer, when negotiated.
+    pub(crate) session_timer: Option<session_timer::SessionTimer>,
+    /// Outgoing: 422 retries so far (RFC 4028 §7.4).
+    pub(crate) interval_retries: u32,
 }
 
 impl Call {
@@ -167,6 +172,8 @@ impl Call {
             remote_hold: false,
             reinvite: None,
             invite_options: Default::default(),
+            session_timer: None,
+            interval_retries: 0,
         }
     }
 
@@ -175,7 +182,8 @@ impl Call {
         let retx = self.retransmit.as_ref().map(|r| r.next.min(r.give_up));
         let info = self.info_dtmf.as_ref().and_then(|q| q.not_before);
         let reinvite = self.reinvite.as_ref().and_then(|r| r.retry_at);
-        [retx, info, reinvite].into_iter().flatten().min()
+        let session = self.session_timer.as_ref().and_then(|t| t.next());
+        [retx, info, reinvite, session].into_iter().flatten().min()
     }
 
     fn dialog_id(&self) -> Option<&DialogId> {
@@ -330,6 +338,7 @@ impl Engine {
 
     pub(crate) fn on_call_timer(&mut self, h: CallHandle) {
         self.retry_reinvite_if_due(h);
+        self.on_session_timer(h);
         let now = self.now;
         let info_due = self
             .calls

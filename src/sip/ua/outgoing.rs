@@ -213,6 +213,10 @@ impl Engine {
             req.body = sdp::create_offer(&media).into_bytes();
         }
         req.headers = headers;
+        super::session_timer::offer_headers(
+            &mut req,
+            super::session_timer::DEFAULT_SESSION_EXPIRES,
+        );
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
         }
@@ -231,6 +235,7 @@ impl Engine {
             100..=199 => self.on_invite_provisional(h, resp),
             200..=299 => self.on_invite_2xx(h, resp),
             401 | 407 if self.retry_invite_with_credentials(h, &resp) => {}
+            422 if self.retry_invite_with_min_se(h, &resp) => {}
             300..=399 if self.follow_redirect(h, &resp) => {}
             _ if self.try_next_redirect_target(h) => {}
             _ => {
@@ -348,6 +353,7 @@ impl Engine {
             self.send_bye(h, "canceled");
             return;
         }
+        self.session_timer_from_2xx(h, &resp);
         self.emit(Event::Accepted {
             call: h,
             code: resp.code,
@@ -652,6 +658,41 @@ impl Engine {
             call.peer = if peer.addr == addr { peer } else { target };
             call.state = CallState::Calling;
             call.invite = Some(req);
+            call.invite_key = Some(key);
+        }
+        true
+    }
+
+    /// RFC 4028 §7.4: 422 Session Interval Too Small: ask again with its Min-SE (twice at
+    /// most). False when there is nothing to retry.
+    fn retry_invite_with_min_se(&mut self, h: CallHandle, resp: &Response) -> bool {
+        let min = resp
+            .headers
+            .get("Min-SE")
+            .and_then(|v| v.split(';').next())
+            .and_then(|v| v.trim().parse::<u32>().ok());
+        let Some(call) = self.calls.get_mut(&h) else {
+            return true;
+        };
+        let (Some(min), Some(invite)) = (min, call.invite.clone()) else {
+            return false;
+        };
+        if call.interval_retries >= 2 {
+            return false;
+        }
+        call.interval_retries += 1;
+        let peer = call.peer;
+        let account = call.account;
+        let mut retry = self.retry_copy(&invite, &peer);
+        super::session_timer::offer_headers(&mut retry, min);
+        retry.headers.set("Min-SE", min.to_string());
+        if let Some(i) = account {
+            self.authorize_for(i, &mut retry);
+        }
+        let key = self.send_request(retry.clone(), peer, h, TxnPurpose::Invite);
+        if let Some(call) = self.calls.get_mut(&h) {
+            call.state = CallState::Calling;
+            call.invite = Some(retry);
             call.invite_key = Some(key);
         }
         true

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::CallState;
 use crate::api::CallHandle;
 use crate::sip::engine::Engine;
-use crate::sip::msg::{Headers, Request, Response, SipMessage};
+use crate::sip::msg::{Headers, Request, Response};
 
 /// The interval we ask for (RFC 4028 §4: 1800 s recommended).
 pub const DEFAULT_SESSION_EXPIRES: u32 = 1800;
@@ -52,7 +52,10 @@ impl SessionTimer {
 
     /// The earliest of its deadlines.
     pub(crate) fn next(&self) -> Option<Instant> {
-        [self.refresh_at, self.expires_at].into_iter().flatten().min()
+        [self.refresh_at, self.expires_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -86,6 +89,17 @@ pub(crate) fn offer_headers(req: &mut Request, seconds: u32) {
     req.headers
         .set("Session-Expires", format!("{seconds};refresher=uac"));
     req.headers.set("Min-SE", MIN_SE.to_string());
+}
+
+/// Put the negotiated interval into a 2xx we send (§9): Session-Expires with the
+/// refresher, Require: timer when the peer supports it, and our Supported.
+pub(crate) fn answer_headers(resp: &mut Response, req: &Request, secs: u32, refresher: &str) {
+    resp.headers
+        .set("Session-Expires", format!("{secs};refresher={refresher}"));
+    if supports_timer(&req.headers) {
+        resp.headers.set("Require", "timer");
+    }
+    resp.headers.set("Supported", "timer");
 }
 
 impl Engine {
