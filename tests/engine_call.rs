@@ -337,3 +337,62 @@ fn merged_invite_by_another_path_gets_482() {
     );
     assert_eq!(net.uas[BOB].engine.call_count(), 1, "no second call");
 }
+
+#[test]
+fn responses_that_make_a_dialog_copy_the_record_route() {
+    // §12.1.1: the INVITE came through two record-routing proxies.
+    let mut net = Net::new(2, 13);
+    let invite = "INVITE sip:bob@127.0.0.1:5062 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 127.0.0.1:6000;branch=z9hG4bKrr\r\n\
+        Max-Forwards: 68\r\n\
+        Record-Route: <sip:127.0.0.1:6001;lr>\r\n\
+        Record-Route: <sip:127.0.0.1:6002;lr;ftag=x>\r\n\
+        From: <sip:x@127.0.0.1:6000>;tag=rr\r\n\
+        To: <sip:bob@127.0.0.1:5062>\r\n\
+        Call-ID: record-route\r\n\
+        CSeq: 1 INVITE\r\n\
+        Contact: <sip:x@127.0.0.1:6000>\r\n\
+        Content-Length: 0\r\n\r\n";
+    net.inject(BOB, "127.0.0.1:6000".parse().unwrap(), invite.as_bytes());
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.command(BOB, Command::Accept { call: None });
+    net.run_for(Duration::from_millis(100));
+    for code in ["180", "200"] {
+        let resp = net
+            .stray
+            .iter()
+            .map(|(_, _, _, b)| String::from_utf8_lossy(b).to_string())
+            .find(|t| t.starts_with(&format!("SIP/2.0 {code}")))
+            .unwrap();
+        assert!(
+            resp.contains(
+                "Record-Route: <sip:127.0.0.1:6001;lr>\r\nRecord-Route: <sip:127.0.0.1:6002;lr;ftag=x>\r\n"
+            ),
+            "{resp}"
+        );
+    }
+    // Bob's own in-dialog requests follow the route set: BYE goes to the first proxy.
+    net.command(BOB, Command::Hangup { call: None });
+    net.run_for(Duration::from_millis(100));
+    let bye = net
+        .stray
+        .iter()
+        .find(|(_, _, _, b)| b.starts_with(b"BYE "))
+        .unwrap();
+    assert_eq!(bye.2.to_string(), "127.0.0.1:6001");
+    let text = String::from_utf8_lossy(&bye.3).to_string();
+    assert!(
+        text.contains(
+            "Route: <sip:127.0.0.1:6001;lr>\r\nRoute: <sip:127.0.0.1:6002;lr;ftag=x>\r\n"
+        ),
+        "{text}"
+    );
+}

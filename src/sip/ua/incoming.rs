@@ -124,8 +124,23 @@ impl Engine {
             }
         }
         let peer = call.peer;
+        let account = call.account;
         if (101..300).contains(&code) {
-            resp.headers.push("Contact", self.contact_for(&peer));
+            // §12.1.1: a response that creates a dialog copies the Record-Route, in order,
+            // so the peer's later requests pass the same proxies.
+            let routes: Vec<String> = invite
+                .headers
+                .get_all("Record-Route")
+                .map(str::to_string)
+                .collect();
+            for r in routes {
+                resp.headers.push("Record-Route", r);
+            }
+            let contact = match account {
+                Some(i) => self.account_contact(i, &peer),
+                None => self.contact_for(&peer),
+            };
+            resp.headers.push("Contact", contact);
         }
         if code >= 200 {
             resp.headers.push("Allow", ALLOW);
