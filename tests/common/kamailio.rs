@@ -98,6 +98,19 @@ impl Kamailio {
         false
     }
 
+    /// Waits until `user` has no contact left in the location table (after an unregister).
+    pub fn wait_unregistered(&self, user: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let needle = format!("AoR: {user}\n");
+        while Instant::now() < deadline {
+            if !self.registrations().contains(&needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
     /// SIGTERM to the whole process group, up to 5 s, then SIGKILL to the group.
     pub fn stop(&mut self) {
         if let Some(pgid) = self.pgid {

@@ -1,0 +1,152 @@
+//! Two sipline accounts registered at kamailio (Debian's stock config: an in-memory
+//! registrar and record-routing proxy, without auth — its digest auth needs a database
+//! server) call each other through it, with audio both ways (issue 4's proof).
+//!
+//! - alice and bob start with `--domain 127.0.0.1:KPORT --register`: each reports
+//!   `registered`, and kamailio's location table (`kamcmd ul.dump`) holds each AoR with the
+//!   Contact of that sipline's listening port.
+//! - alice `invite bob` (a bare user: `sip:bob@127.0.0.1:KPORT`, sent to the registrar);
+//!   kamailio looks bob up and forwards; bob gets `incoming` from alice and accepts; alice
+//!   sends 440 Hz, bob 1000 Hz, and each recording holds the other's tone.
+//! - At quit each sends REGISTER Expires: 0: `unregistered` events, and the location table
+//!   is empty again.
+
+mod common;
+
+use common::*;
+
+/// The account flags: `--domain 127.0.0.1:KPORT --register`.
+fn account_flags(kamailio: &Kamailio) -> Vec<String> {
+    vec![
+        "--domain".to_owned(),
+        kamailio.addr().to_string(),
+        "--register".to_owned(),
+    ]
+}
+
+#[test]
+fn two_sipline_accounts_call_through_kamailio() {
+    if !peer_available("kamailio", "kamailio") {
+        return;
+    }
+    let dir = TempDir::new("register-kamailio");
+    let kamailio = Kamailio::start(dir.path());
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let alice_wav = dir.join("alice-heard.wav");
+    let bob_wav = dir.join("bob-heard.wav");
+    let mut alice_opts = SiplineOpts::new("alice", pa.port())
+        .audio_in("tone:440")
+        .record_to(&alice_wav);
+    alice_opts.extra = account_flags(&kamailio);
+    let mut bob_opts = SiplineOpts::new("bob", pb.port())
+        .audio_in("tone:1000")
+        .record_to(&bob_wav);
+    bob_opts.extra = account_flags(&kamailio);
+    let kam_logs = |k: &Kamailio| {
+        format!(
+            "\n--- kamailio location table ---\n{}\n--- kamailio ---\n{}",
+            k.registrations(),
+            k.peer.logs()
+        )
+    };
+
+    let mut bob = Sipline::spawn("bob", bob_opts, dir.path());
+    bob.send(
+        "wait registered 10s\n\
+         wait incoming 30s\n\
+         accept\n\
+         wait terminated 30s\n\
+         quit\n",
+    );
+    let mut alice = Sipline::spawn("alice", alice_opts, dir.path());
+    alice.send("wait registered 10s\n");
+    for (who, s) in [("alice", &mut alice), ("bob", &mut bob)] {
+        let reg = s.expect_event("registered", secs(15));
+        assert_eq!(reg["account"], who, "{who}: {reg}");
+        assert!(
+            reg["expires"].as_u64().is_some_and(|e| e > 0),
+            "{who}: registered without a positive expiry: {reg}"
+        );
+    }
+    for (user, port) in [("alice", pa.port()), ("bob", pb.port())] {
+        assert!(
+            kamailio.wait_registered(user, secs(5)),
+            "kamailio's location table lacks {user}{}",
+            kam_logs(&kamailio)
+        );
+        let table = kamailio.registrations();
+        assert!(
+            table.contains(&format!("sip:{user}@127.0.0.1:{port}")),
+            "kamailio's location table should hold {user}'s Contact sip:{user}@127.0.0.1:{port}{}",
+            kam_logs(&kamailio)
+        );
+    }
+
+    // A bare user: the account's domain completes it and the registrar routes it.
+    alice.send(
+        "invite bob\n\
+         wait accepted 10s\n\
+         wait media 5s\n\
+         sleep 5s\n\
+         hangup\n\
+         wait terminated 10s\n\
+         quit\n",
+    );
+    let a = alice.finish(secs(45));
+    let b = bob.finish(secs(20));
+    let story = format!("{}\n{}{}", a.report(), b.report(), kam_logs(&kamailio));
+    a.assert_success();
+    b.assert_success();
+    assert_eq!(
+        a.first("calling")["to"],
+        kamailio.uri("bob"),
+        "`invite bob` should call sip:bob@<the account's domain>\n{story}"
+    );
+    let incoming = b.first("incoming");
+    assert!(
+        incoming["from"]
+            .as_str()
+            .is_some_and(|f| f.contains("sip:alice@127.0.0.1")),
+        "bob's incoming call should come from alice's AoR: {incoming}\n{story}"
+    );
+    assert_eq!(a.first("accepted")["code"], 200, "{story}");
+    assert_eq!(b.first("terminated")["by"], "remote", "{story}");
+
+    // Unregister at quit: an `unregistered` event each, and the table is empty.
+    for out in [&a, &b] {
+        let unreg = out.named("unregistered");
+        assert_eq!(
+            unreg.len(),
+            1,
+            "{}: one `unregistered` at quit expected\n{story}",
+            out.name
+        );
+        assert_eq!(unreg[0]["account"], out.name.as_str(), "{story}");
+    }
+    for user in ["alice", "bob"] {
+        assert!(
+            kamailio.wait_unregistered(user, secs(5)),
+            "{user} is still in kamailio's location table after quitting{}",
+            kam_logs(&kamailio)
+        );
+    }
+
+    let (heard_by_alice, rate_a) = read_wav(&alice_wav)
+        .unwrap_or_else(|e| panic!("alice's recording {}: {e:?}", alice_wav.display()));
+    let (heard_by_bob, rate_b) = read_wav(&bob_wav)
+        .unwrap_or_else(|e| panic!("bob's recording {}: {e:?}", bob_wav.display()));
+    assert_tone(
+        "via kamailio: alice's recording (bob sends 1000 Hz)",
+        &heard_by_alice,
+        rate_a,
+        1000.0,
+        0.7,
+    );
+    assert_tone(
+        "via kamailio: bob's recording (alice sends 440 Hz)",
+        &heard_by_bob,
+        rate_b,
+        440.0,
+        0.7,
+    );
+}
