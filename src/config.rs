@@ -9,15 +9,18 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser, Subcommand};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::accounts::{self, AdHoc};
 use crate::api::Command;
 use crate::cli::commands::{parse_line, Action, Mode};
 use crate::cli::duration::parse_duration;
 use crate::driver::media::MediaConfig;
+use crate::driver::tls::TlsConfig;
 use crate::driver::DriverConfig;
 use crate::media::audio::{AudioInSpec, AudioOutSpec};
 use crate::media::codec::CodecKind;
+use crate::sip::account::{AccountConfig, Secret};
 
 /// SIP port used when `--listen` names only an address.
 pub const DEFAULT_SIP_PORT: u16 = 5060;
@@ -104,9 +107,112 @@ pub struct Cli {
     )]
     pub auto_answer: Option<String>,
 
+    /// Read accounts from this TOML file (default: $XDG_CONFIG_HOME/sipline/config.toml
+    /// when it exists; see README "Accounts and registration").
+    #[arg(long, value_name = "FILE", help_heading = "Accounts")]
+    pub config: Option<PathBuf>,
+
+    /// An ad-hoc account at this domain (its AOR is sip:USER@HOST[:PORT], USER from
+    /// --user, named after USER); it comes before the config file's accounts.
+    #[arg(long, value_name = "HOST[:PORT]", help_heading = "Accounts")]
+    pub domain: Option<String>,
+
+    /// The ad-hoc account's digest password (better: the SIPLINE_PASSWORD environment
+    /// variable, which other users cannot see in the process list).
+    #[arg(
+        long,
+        value_name = "PW",
+        env = "SIPLINE_PASSWORD",
+        hide_env_values = true,
+        value_parser = parse_secret,
+        help_heading = "Accounts"
+    )]
+    pub password: Option<Secret>,
+
+    /// The ad-hoc account's digest user name, when it is not USER.
+    #[arg(long, value_name = "NAME", help_heading = "Accounts")]
+    pub auth_user: Option<String>,
+
+    /// The ad-hoc account's registrar (default: sip:HOST[:PORT] of --domain).
+    #[arg(long, value_name = "URI", help_heading = "Accounts")]
+    pub registrar: Option<String>,
+
+    /// Send every request of the ad-hoc account through this proxy.
+    #[arg(long, value_name = "URI", help_heading = "Accounts")]
+    pub outbound_proxy: Option<String>,
+
+    /// Register the ad-hoc account at start (and unregister it at quit).
+    #[arg(long, help_heading = "Accounts")]
+    pub register: bool,
+
+    /// Registration lifetime to ask for, in seconds (default 3600).
+    #[arg(long, value_name = "SECS", help_heading = "Accounts")]
+    pub expires: Option<String>,
+
+    /// Transport to the ad-hoc account's registrar and proxy: udp, tcp or tls.
+    #[arg(long, value_name = "PROTO", help_heading = "Accounts")]
+    pub transport: Option<String>,
+
+    /// Our TLS certificate chain (PEM, leaf first); with --tls-key, sipline accepts TLS.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Also trust the CA certificates in FILE (PEM) besides the system's (repeatable).
+    #[arg(long, value_name = "FILE", action = ArgAction::Append, help_heading = "TLS")]
+    pub tls_ca: Vec<PathBuf>,
+
+    /// Where the TLS listener binds (default: the SIP address with port + 1).
+    #[arg(long, value_name = "ADDR", help_heading = "TLS")]
+    pub tls_listen: Option<String>,
+
+    /// Accept any TLS server certificate: encrypted but NOT authenticated. Tests only.
+    #[arg(long, help_heading = "TLS")]
+    pub dangerous_skip_tls_verify: bool,
+
+    /// Where --password came from: true for SIPLINE_PASSWORD (set by [`Cli::from_matches`]).
+    /// A password in the environment without --domain is left alone (a config file's
+    /// `password_env` may use it); one typed on the command line needs --domain.
+    #[arg(skip)]
+    pub password_from_env: bool,
+
     /// Other things sipline can do instead of running a phone.
     #[command(subcommand)]
     pub command: Option<Tool>,
+}
+
+impl Cli {
+    /// The process's own command line; `--help`, `--version` and clap's errors exit here.
+    pub fn from_env() -> Cli {
+        let matches = Cli::command().get_matches();
+        Cli::from_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parse an argument list (the first item is the program name).
+    pub fn try_from_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        Cli::from_matches(&matches)
+    }
+
+    /// The flags from clap's matches, noting where the password came from.
+    pub fn from_matches(matches: &clap::ArgMatches) -> Result<Cli, clap::Error> {
+        let mut cli = Cli::from_arg_matches(matches)?;
+        cli.password_from_env =
+            matches.value_source("password") == Some(clap::parser::ValueSource::EnvVariable);
+        Ok(cli)
+    }
+}
+
+/// `--password` as a [`Secret`] at once, so no `Debug` of the flags can show it.
+fn parse_secret(text: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(text))
 }
 
 /// `sipline devices`, `sipline completions SHELL`, `sipline man`.
@@ -157,10 +263,11 @@ pub struct Config {
     pub auto_answer: Option<Duration>,
 }
 
-/// A flag with a bad value.
+/// A flag with a bad value, or a config file that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
-    /// The flag, e.g. `--codecs`.
+    /// The flag, e.g. `--codecs`; empty when the message names its source itself (a
+    /// config file's errors name the file or the account).
     pub flag: &'static str,
     /// What is wrong and what is expected.
     pub message: String,
@@ -168,7 +275,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.flag, self.message)
+        if self.flag.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.flag, self.message)
+        }
     }
 }
 
@@ -182,8 +293,18 @@ fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// Check every flag and build the configuration.
+    /// Check every flag and build the configuration; without `--config`, the accounts of
+    /// [`accounts::default_path`] are read when that file exists.
     pub fn from_cli(cli: &Cli) -> Result<Config, ConfigError> {
+        Config::from_cli_with(cli, accounts::default_path().as_deref())
+    }
+
+    /// [`Config::from_cli`] with the config file to read when `--config` is not given
+    /// (`None`, or a file that does not exist: no file).
+    pub fn from_cli_with(
+        cli: &Cli,
+        default_config: Option<&std::path::Path>,
+    ) -> Result<Config, ConfigError> {
         let listen = parse_listen(&cli.listen).map_err(|m| bad("--listen", m))?;
         let codecs = parse_codecs(&cli.codecs).map_err(|m| bad("--codecs", m))?;
         let audio_in: AudioInSpec = cli
@@ -206,6 +327,8 @@ impl Config {
             None => None,
             Some(text) => Some(parse_target(text).map_err(|m| bad("TARGET", m))?),
         };
+        let accounts = accounts_of(cli, default_config)?;
+        let tls = tls_of(cli)?;
         let script = match (&cli.script, cli.exec.is_empty()) {
             (Some(path), _) if path.as_os_str() == "-" => ScriptInput::Stdin { explicit: true },
             (Some(path), _) => ScriptInput::File(path.clone()),
@@ -224,9 +347,8 @@ impl Config {
                     rtp_ports,
                 },
                 sip_trace: cli.sip_trace,
-                accounts: Vec::new(),
-                // TLS flags are not wired yet: the driver reads SIPLINE_TLS_* meanwhile.
-                tls: Default::default(),
+                accounts,
+                tls,
             },
             json: cli.json,
             script,
@@ -236,6 +358,178 @@ impl Config {
             auto_answer,
         })
     }
+}
+
+/// The flags that only make sense for an ad-hoc account (with `--domain`), as given.
+fn ad_hoc_flags_given(cli: &Cli) -> Option<&'static str> {
+    [
+        (
+            cli.password.is_some() && !cli.password_from_env,
+            "--password",
+        ),
+        (cli.auth_user.is_some(), "--auth-user"),
+        (cli.registrar.is_some(), "--registrar"),
+        (cli.outbound_proxy.is_some(), "--outbound-proxy"),
+        (cli.register, "--register"),
+        (cli.expires.is_some(), "--expires"),
+        (cli.transport.is_some(), "--transport"),
+    ]
+    .into_iter()
+    .find(|(given, _)| *given)
+    .map(|(_, flag)| flag)
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, roughly: the URI parser has the last word.
+fn is_host_port(text: &str) -> bool {
+    let port_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if text.is_empty() || text.contains(|c: char| c.is_whitespace() || "@;?<>\"/".contains(c)) {
+        return false;
+    }
+    if let Some(v6) = text.strip_prefix('[') {
+        return match v6.split_once(']') {
+            Some((_, "")) => true,
+            Some((_, rest)) => rest.strip_prefix(':').is_some_and(port_ok),
+            None => false,
+        };
+    }
+    match text.split_once(':') {
+        None => true,
+        Some((host, port)) => !host.is_empty() && port_ok(port),
+    }
+}
+
+/// The ad-hoc account of `--domain` and its flags, if any.
+fn ad_hoc_account(cli: &Cli) -> Result<Option<AccountConfig>, ConfigError> {
+    let Some(domain) = &cli.domain else {
+        if let Some(flag) = ad_hoc_flags_given(cli) {
+            return Err(bad(
+                flag,
+                "needs --domain (an ad-hoc account is --user NAME --domain HOST[:PORT])",
+            ));
+        }
+        return Ok(None);
+    };
+    let user = check_user(&cli.user).map_err(|m| bad("--user", m))?;
+    let domain = domain.trim();
+    if !is_host_port(domain) {
+        return Err(bad(
+            "--domain",
+            format!(
+                "'{domain}' is not HOST[:PORT] (e.g. --domain pbx.example.com or 192.0.2.10:5070)"
+            ),
+        ));
+    }
+    let transport = match &cli.transport {
+        None => None,
+        Some(t) => {
+            let lower = t.trim().to_ascii_lowercase();
+            if !["udp", "tcp", "tls"].contains(&lower.as_str()) {
+                return Err(bad(
+                    "--transport",
+                    format!("'{t}' is not one of udp, tcp, tls"),
+                ));
+            }
+            Some(lower)
+        }
+    };
+    let expires = match &cli.expires {
+        None => None,
+        Some(text) => Some(
+            text.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| {
+                    bad(
+                        "--expires",
+                        format!("'{text}' is not a number of seconds above 0 (e.g. --expires 600)"),
+                    )
+                })?,
+        ),
+    };
+    let auth_user = match &cli.auth_user {
+        None => None,
+        Some(name) => Some(check_user(name).map_err(|m| bad("--auth-user", m))?),
+    };
+    let ad_hoc = AdHoc {
+        user,
+        domain: domain.to_string(),
+        password: cli.password.clone(),
+        registrar: cli.registrar.clone(),
+        outbound_proxy: cli.outbound_proxy.clone(),
+        transport,
+        register: cli.register,
+        expires,
+    };
+    let mut account = ad_hoc.into_account().map_err(|e| match e {
+        accounts::ConfigError::BadUri { field, value, .. } => {
+            let flag = match field {
+                "registrar" => "--registrar",
+                "outbound_proxy" => "--outbound-proxy",
+                _ => "--domain",
+            };
+            let value = if flag == "--domain" {
+                domain.to_string()
+            } else {
+                value
+            };
+            let expected = if flag == "--domain" {
+                "HOST[:PORT] (e.g. --domain pbx.example.com or 192.0.2.10:5070)"
+            } else {
+                "a SIP URI (e.g. sip:192.0.2.10:5060)"
+            };
+            bad(flag, format!("'{value}' is not {expected}"))
+        }
+        other => bad("", other.to_string()),
+    })?;
+    account.auth_username = auth_user;
+    Ok(Some(account))
+}
+
+/// Every account: the ad-hoc one first, then the config file's (`--config`, else the
+/// default file when it exists).
+fn accounts_of(
+    cli: &Cli,
+    default_config: Option<&std::path::Path>,
+) -> Result<Vec<AccountConfig>, ConfigError> {
+    let mut all: Vec<AccountConfig> = ad_hoc_account(cli)?.into_iter().collect();
+    let file = match (&cli.config, default_config) {
+        (Some(path), _) => Some(path.as_path()),
+        (None, Some(path)) if path.exists() => Some(path),
+        (None, _) => None,
+    };
+    if let Some(path) = file {
+        for account in accounts::load(path).map_err(|e| bad("", e.to_string()))? {
+            if all.iter().any(|a| a.name == account.name) {
+                return Err(bad(
+                    "--user",
+                    format!(
+                        "the ad-hoc account and an account in {} are both named '{}'; names must be unique",
+                        path.display(),
+                        account.name
+                    ),
+                ));
+            }
+            all.push(account);
+        }
+    }
+    Ok(all)
+}
+
+/// `--tls-*` and `--dangerous-skip-tls-verify`. The files are read when the driver
+/// starts, which names the one that cannot be used.
+fn tls_of(cli: &Cli) -> Result<TlsConfig, ConfigError> {
+    let listen = match &cli.tls_listen {
+        None => None,
+        Some(text) => Some(parse_listen(text).map_err(|m| bad("--tls-listen", m))?),
+    };
+    Ok(TlsConfig {
+        cert: cli.tls_cert.clone(),
+        key: cli.tls_key.clone(),
+        ca: cli.tls_ca.clone(),
+        listen,
+        dangerous_skip_verify: cli.dangerous_skip_tls_verify,
+    })
 }
 
 /// A duration flag that must be more than zero.
@@ -364,11 +658,253 @@ mod tests {
     fn cli(args: &[&str]) -> Cli {
         let mut argv = vec!["sipline"];
         argv.extend_from_slice(args);
-        Cli::try_parse_from(argv).expect("flags parse")
+        Cli::try_from_args(argv).expect("flags parse")
     }
 
+    /// No default config file: the tests must not read the user's.
     fn config(args: &[&str]) -> Result<Config, String> {
-        Config::from_cli(&cli(args)).map_err(|e| e.to_string())
+        Config::from_cli_with(&cli(args), None).map_err(|e| e.to_string())
+    }
+
+    fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("sipline-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn no_accounts_and_no_tls_by_default() {
+        let c = config(&[]).unwrap();
+        assert!(c.driver.accounts.is_empty());
+        assert_eq!(c.driver.tls, TlsConfig::default());
+    }
+
+    #[test]
+    fn ad_hoc_account_from_flags() {
+        let c = config(&[
+            "--user",
+            "alice",
+            "--domain",
+            "127.0.0.1:5070",
+            "--password",
+            "hunter2",
+            "--auth-user",
+            "alice-auth",
+            "--registrar",
+            "127.0.0.1:5080",
+            "--outbound-proxy",
+            "sip:127.0.0.1:5090",
+            "--register",
+            "--expires",
+            "600",
+            "--transport",
+            "TCP",
+        ])
+        .unwrap();
+        let [a] = c.driver.accounts.as_slice() else {
+            panic!("one account: {:?}", c.driver.accounts)
+        };
+        assert_eq!(a.name, "alice");
+        assert_eq!(a.aor.to_string(), "sip:alice@127.0.0.1:5070");
+        assert_eq!(a.username(), "alice-auth");
+        assert_eq!(a.password.as_ref().unwrap().expose(), "hunter2");
+        assert_eq!(
+            a.registrar_uri().to_string(),
+            "sip:127.0.0.1:5080;transport=tcp"
+        );
+        assert_eq!(
+            a.outbound_proxy.as_ref().unwrap().to_string(),
+            "sip:127.0.0.1:5090;transport=tcp"
+        );
+        assert!(a.register);
+        assert_eq!(a.expires, 600);
+        // Neither the flags nor the configuration show the password.
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!format!("{:?}", cli(&["--password", "hunter2"])).contains("hunter2"));
+
+        let c = config(&["--domain", "pbx.example.com"]).unwrap();
+        let a = &c.driver.accounts[0];
+        assert_eq!(a.name, "sipline");
+        assert_eq!(a.aor.to_string(), "sip:sipline@pbx.example.com");
+        assert!(!a.register && a.password.is_none());
+        assert_eq!(a.expires, 3600);
+        let c = config(&["--user", "bob", "--domain", "[::1]:5070"]).unwrap();
+        assert_eq!(c.driver.accounts[0].aor.to_string(), "sip:bob@[::1]:5070");
+    }
+
+    #[test]
+    fn ad_hoc_flags_need_domain() {
+        for (args, flag) in [
+            (&["--password", "hunter2"][..], "--password"),
+            (&["--auth-user", "a"], "--auth-user"),
+            (&["--registrar", "sip:127.0.0.1"], "--registrar"),
+            (&["--outbound-proxy", "sip:127.0.0.1"], "--outbound-proxy"),
+            (&["--register"], "--register"),
+            (&["--expires", "60"], "--expires"),
+            (&["--transport", "tcp"], "--transport"),
+        ] {
+            assert_eq!(
+                config(args).unwrap_err(),
+                format!("{flag}: needs --domain (an ad-hoc account is --user NAME --domain HOST[:PORT])")
+            );
+        }
+        // From SIPLINE_PASSWORD (a config file's password_env may use it): no account, no
+        // error.
+        let mut c = cli(&[]);
+        c.password = Some(Secret::new("from-env"));
+        c.password_from_env = true;
+        let cfg = Config::from_cli_with(&c, None).unwrap();
+        assert!(cfg.driver.accounts.is_empty());
+        c.domain = Some("127.0.0.1".into());
+        let cfg = Config::from_cli_with(&c, None).unwrap();
+        assert_eq!(
+            cfg.driver.accounts[0].password.as_ref().unwrap().expose(),
+            "from-env"
+        );
+    }
+
+    #[test]
+    fn ad_hoc_flag_errors() {
+        let e = |args: &[&str]| {
+            let mut all = vec!["--domain", "127.0.0.1"];
+            all.extend_from_slice(args);
+            config(&all).unwrap_err()
+        };
+        assert_eq!(
+            e(&["--transport", "sctp"]),
+            "--transport: 'sctp' is not one of udp, tcp, tls"
+        );
+        assert_eq!(
+            e(&["--expires", "0"]),
+            "--expires: '0' is not a number of seconds above 0 (e.g. --expires 600)"
+        );
+        assert_eq!(
+            e(&["--expires", "10m"]),
+            "--expires: '10m' is not a number of seconds above 0 (e.g. --expires 600)"
+        );
+        assert_eq!(
+            e(&["--registrar", "sip:"]),
+            "--registrar: 'sip:' is not a SIP URI (e.g. sip:192.0.2.10:5060)"
+        );
+        assert_eq!(
+            e(&["--auth-user", "a b"]),
+            "--auth-user: 'a b' is not a SIP user name: ' ' is not allowed (letters, digits and -_.!~*'()&=+$,;?/%)"
+        );
+        for bad in [
+            "",
+            "a b",
+            "alice@pbx",
+            "sip:pbx",
+            "pbx:x",
+            "[::1",
+            "pbx;x=1",
+        ] {
+            assert_eq!(
+                config(&["--domain", bad]).unwrap_err(),
+                format!("--domain: '{}' is not HOST[:PORT] (e.g. --domain pbx.example.com or 192.0.2.10:5070)", bad.trim()),
+                "{bad:?}"
+            );
+        }
+        let e = config(&[
+            "--domain",
+            "127.0.0.1",
+            "--password",
+            "hunter2",
+            "--transport",
+            "x",
+        ])
+        .unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn accounts_from_a_config_file() {
+        let file = temp_file(
+            "two.toml",
+            "[[account]]\nname = \"office\"\naor = \"sip:alice@127.0.0.1:5070\"\nregister = true\n\n\
+             [[account]]\naor = \"sip:bob@127.0.0.1\"\n",
+        );
+        let path = file.to_str().unwrap();
+        let c = config(&["--config", path]).unwrap();
+        let names: Vec<&str> = c.driver.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["office", "bob"]);
+        // The ad-hoc account comes first: it is the default.
+        let c = config(&["--config", path, "--user", "carol", "--domain", "127.0.0.1"]).unwrap();
+        let names: Vec<&str> = c.driver.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["carol", "office", "bob"]);
+        assert_eq!(
+            config(&["--config", path, "--user", "bob", "--domain", "127.0.0.1"]).unwrap_err(),
+            format!("--user: the ad-hoc account and an account in {path} are both named 'bob'; names must be unique")
+        );
+        // The default file is read when it exists, and only then; --config wins.
+        let with_default = |args: &[&str], default: &std::path::Path| {
+            let mut argv = vec!["sipline"];
+            argv.extend_from_slice(args);
+            Config::from_cli_with(&Cli::try_from_args(argv).unwrap(), Some(default))
+                .map(|c| c.driver.accounts.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(with_default(&[], &file), Ok(2));
+        assert_eq!(with_default(&[], &file.with_extension("absent")), Ok(0));
+        let one = temp_file("one.toml", "[[account]]\naor = \"sip:dave@127.0.0.1\"\n");
+        assert_eq!(
+            with_default(&["--config", one.to_str().unwrap()], &file),
+            Ok(1)
+        );
+        // A missing --config file, or a bad one, is an error naming it.
+        let missing = file.with_extension("missing");
+        let e = config(&["--config", missing.to_str().unwrap()]).unwrap_err();
+        assert!(
+            e.starts_with(&format!("cannot read {}: ", missing.display())),
+            "{e}"
+        );
+        let bad = temp_file(
+            "bad.toml",
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\ncolour = 1\n",
+        );
+        let e = with_default(&[], &bad).unwrap_err();
+        assert!(
+            e.starts_with(&format!("{}: unknown field `colour`", bad.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tls_flags() {
+        let c = config(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-ca",
+            "ca1.pem",
+            "--tls-ca",
+            "ca2.pem",
+            "--tls-listen",
+            "127.0.0.1:5061",
+            "--dangerous-skip-tls-verify",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.driver.tls,
+            TlsConfig {
+                cert: Some("c.pem".into()),
+                key: Some("k.pem".into()),
+                ca: vec!["ca1.pem".into(), "ca2.pem".into()],
+                listen: Some("127.0.0.1:5061".parse().unwrap()),
+                dangerous_skip_verify: true,
+            }
+        );
+        assert_eq!(
+            config(&["--tls-listen", "5061"]).unwrap().driver.tls.listen,
+            Some("0.0.0.0:5061".parse().unwrap())
+        );
+        assert_eq!(
+            config(&["--tls-listen", "nowhere"]).unwrap_err(),
+            "--tls-listen: 'nowhere' is not an address (expected IP:PORT or PORT, e.g. 127.0.0.1:5070 or 5070)"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use tracing_subscriber::EnvFilter;
 
 use sipline::cli::commands::Action;
@@ -24,7 +24,7 @@ use sipline::config::{Cli, Config, ScriptInput, Tool};
 use sipline::driver;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     if let Some(tool) = &cli.command {
         return run_tool(tool);
     }
@@ -73,6 +73,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&format!("cannot start the runtime: {e}")),
     };
     let policy = Policy::new(cfg.auto_answer, cfg.duration);
+    let accounts: Vec<String> = cfg.driver.accounts.iter().map(|a| a.name.clone()).collect();
     let target = cfg.target.clone();
     let format = if cfg.json {
         Format::Json
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
                 format,
                 &banner,
                 policy,
+                accounts,
             )
             .await
         } else {
@@ -127,6 +129,7 @@ fn main() -> ExitCode {
                 interrupt: Some(Box::pin(interrupt)),
                 prelude,
                 policy,
+                accounts,
                 ..script::Options::default()
             };
             script::run(source, &driver.commands, &mut driver.events, &mut out, opts).await

@@ -9,22 +9,15 @@
 //! sipp is not used here: the Debian build of sipp has no TLS ("To use a TLS transport you
 //! must compile SIPp with OpenSSL").
 //!
-//! TEMPORARY: sipline has no TLS flags yet, so its TLS settings go through the environment
-//! (`SIPLINE_TLS_*`, see `sipline::driver::tls::ENV_BRIDGE`). Environment variables belong
-//! to the whole test process, so they are set, the process spawned and the variables
-//! removed under one lock. When `--tls-cert`, `--tls-key`, `--tls-ca` and
-//! `--dangerous-skip-tls-verify` exist, pass them in `SiplineOpts::extra` instead.
+//! sipline's TLS settings are its flags (`--tls-cert`, `--tls-key`, `--tls-ca`,
+//! `--dangerous-skip-tls-verify`), passed in `SiplineOpts::extra`.
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::*;
-use sipline::driver::tls::ENV_BRIDGE;
-
-static ENV_LOCK: Mutex<()> = Mutex::new(());
 
 /// A self-signed certificate for IP 127.0.0.1 and its key, as PEM files in `dir`.
 struct TestCert {
@@ -127,20 +120,15 @@ impl Drop for TlsBaresip {
     }
 }
 
-/// Starts sipline with the given TLS settings in its environment (and no others).
-fn spawn_tls(name: &str, opts: SiplineOpts, dir: &Path, tls: &[(&str, &Path)]) -> Sipline {
-    let _guard = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    for var in ENV_BRIDGE {
-        std::env::remove_var(var);
-    }
-    for (var, value) in tls {
-        std::env::set_var(var, value);
-    }
-    let sipline = Sipline::spawn(name, opts, dir);
-    for (var, _) in tls {
-        std::env::remove_var(var);
-    }
-    sipline
+/// `--NAME FILE`, e.g. `flag("tls-ca", &cert.cert)`.
+fn flag(name: &str, file: &Path) -> Vec<String> {
+    vec![format!("--{name}"), file.display().to_string()]
+}
+
+/// Starts sipline with the given TLS flags (and no others).
+fn spawn_tls(name: &str, mut opts: SiplineOpts, dir: &Path, tls: Vec<String>) -> Sipline {
+    opts.extra.extend(tls);
+    Sipline::spawn(name, opts, dir)
 }
 
 /// Bob: listens with the certificate (TLS on his SIP port and on port + 1), sends `tone`,
@@ -163,10 +151,7 @@ fn start_bob(
         "bob",
         opts,
         dir,
-        &[
-            ("SIPLINE_TLS_CERT", &cert.cert),
-            ("SIPLINE_TLS_KEY", &cert.key),
-        ],
+        [flag("tls-cert", &cert.cert), flag("tls-key", &cert.key)].concat(),
     );
     if hangs_up {
         bob.send("wait incoming 20s\naccept\nsleep 3s\nhangup\nwait terminated 10s\nquit\n");
@@ -188,8 +173,8 @@ fn wait_tcp_listening(port: u16) {
     panic!("nothing listens on 127.0.0.1:{port}/tcp");
 }
 
-/// Alice runs `script` with the given TLS settings and no certificate of her own.
-fn run_alice(dir: &Path, script: &str, record: Option<&Path>, tls: &[(&str, &Path)]) -> Outcome {
+/// Alice runs `script` with the given TLS flags and no certificate of her own.
+fn run_alice(dir: &Path, script: &str, record: Option<&Path>, tls: Vec<String>) -> Outcome {
     let me = reserve_port();
     let mut opts = SiplineOpts::new("alice", me.port())
         .codecs("pcmu")
@@ -227,7 +212,7 @@ fn two_siplines_talk_over_tls() {
         dir.path(),
         &script,
         Some(&a_heard),
-        &[("SIPLINE_TLS_CA", &cert.cert)],
+        flag("tls-ca", &cert.cert),
     );
     let bob = bob.finish(secs(20));
     alice.assert_success();
@@ -281,7 +266,7 @@ fn untrusted_certificate_fails_the_call_at_once() {
         b_ports.nth(1)
     );
     let started = Instant::now();
-    let alice = run_alice(dir.path(), &script, None, &[]);
+    let alice = run_alice(dir.path(), &script, None, Vec::new());
     let took = started.elapsed();
     drop(bob);
     alice.assert_success();
@@ -311,12 +296,11 @@ fn dangerous_skip_verify_lets_the_call_through_and_the_callee_hangs_up() {
         "invite sip:bob@127.0.0.1:{};transport=tls\nwait accepted 10s\nwait terminated 20s\nquit\n",
         b_ports.port()
     );
-    let yes = Path::new("1");
     let alice = run_alice(
         dir.path(),
         &script,
         None,
-        &[("SIPLINE_DANGEROUS_SKIP_TLS_VERIFY", yes)],
+        vec!["--dangerous-skip-tls-verify".to_owned()],
     );
     let bob = bob.finish(secs(20));
     alice.assert_success();
@@ -358,7 +342,7 @@ fn sipline_calls_baresip_over_tls() {
         dir.path(),
         &script,
         Some(&heard),
-        &[("SIPLINE_TLS_CA", &cert.cert)],
+        flag("tls-ca", &cert.cert),
     );
     alice.assert_success();
     assert!(
@@ -409,7 +393,7 @@ fn tls_connect_refused_fails_the_call_at_once() {
         "invite sip:nobody@127.0.0.1:{};transport=tls\nwait failed 10s\nquit\n",
         nobody.port()
     );
-    let alice = run_alice(dir.path(), &script, None, &[]);
+    let alice = run_alice(dir.path(), &script, None, Vec::new());
     alice.assert_success();
     assert_eq!(
         alice.first("failed")["cause"],
@@ -511,24 +495,20 @@ fn unusable_tls_files_stop_the_start_with_one_line() {
     let dir = TempDir::new("tls-bad-files");
     let cert = make_cert(dir.path());
     let missing = dir.join("missing.pem");
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a Path)>, &'a str);
-    let cases: [Case; 3] = [
+    let cases: [(&str, Vec<String>, &str); 3] = [
         (
             "missing certificate",
-            vec![
-                ("SIPLINE_TLS_CERT", &missing),
-                ("SIPLINE_TLS_KEY", &cert.key),
-            ],
+            [flag("tls-cert", &missing), flag("tls-key", &cert.key)].concat(),
             "TLS certificate",
         ),
         (
             "certificate without key",
-            vec![("SIPLINE_TLS_CERT", &cert.cert)],
+            flag("tls-cert", &cert.cert),
             "without its private key",
         ),
         (
             "key file given as CA",
-            vec![("SIPLINE_TLS_CA", &cert.key)],
+            flag("tls-ca", &cert.key),
             "no PEM certificate",
         ),
     ];
@@ -538,7 +518,7 @@ fn unusable_tls_files_stop_the_start_with_one_line() {
             "sipline",
             SiplineOpts::new("alice", me.port()),
             dir.path(),
-            &tls,
+            tls,
         );
         sipline.send("quit\n");
         let out = sipline.finish(secs(20));

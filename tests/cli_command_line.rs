@@ -10,12 +10,17 @@ use common::*;
 use serde_json::Value;
 
 fn sipline(args: &[&str]) -> Output {
+    sipline_env(args, &[])
+}
+
+fn sipline_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(sipline_bin())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .spawn()
         .expect("run sipline");
     // Tools print and exit at once; don't let a hang stall the suite.
@@ -84,6 +89,56 @@ fn man_page() {
     for needle in ["auto\\-answer", "duration", "TARGET", "Exit status"] {
         assert!(page.contains(needle), "man page lacks {needle:?}");
     }
+}
+
+#[test]
+fn help_man_and_completions_never_show_the_password() {
+    let secret = "hunter2-do-not-print";
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["man"],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+    ] {
+        let out = sipline_env(args, &[("SIPLINE_PASSWORD", secret)]);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!all.contains(secret), "{args:?} shows the password:\n{all}");
+        assert!(all.contains("password"), "{args:?} lacks --password");
+    }
+    let out = sipline_env(&["--help"], &[("SIPLINE_PASSWORD", secret)]);
+    let help = text(&out.stdout);
+    for flag in [
+        "--config",
+        "--domain",
+        "--password",
+        "--auth-user",
+        "--registrar",
+        "--outbound-proxy",
+        "--register",
+        "--expires",
+        "--transport",
+        "--tls-cert",
+        "--tls-key",
+        "--tls-ca",
+        "--tls-listen",
+        "--dangerous-skip-tls-verify",
+        "[env: SIPLINE_PASSWORD]",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+    // Nor does a usage error that involves it.
+    let out = sipline(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--password",
+        secret,
+        "-e",
+        "quit",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!text(&out.stderr).contains(secret), "{out:?}");
 }
 
 #[test]

@@ -1,14 +1,19 @@
 //! `--json` output checked against the schema documented in `docs/events.md`: two sipline
-//! processes call each other on 127.0.0.1 (answered and hung up, rejected, canceled while
-//! ringing), and a lone one makes a command mistake. Every line either prints on stdout must
-//! be a JSON object with exactly the documented fields, of the documented types, for its
-//! event; together they must show every event kind two phones can produce quickly (all but
-//! `failed`, which takes a 32 s timeout and is checked by the unit tests in
-//! `src/cli/schema.rs`).
+//! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, hung up;
+//! rejected; canceled while ringing), and a third registers two accounts at a fake
+//! registrar (a thread here: one account accepted, then unregistered; one refused) and
+//! makes a command mistake. Every line each prints on stdout must be a JSON object with
+//! exactly the documented fields, of the documented types, for its event; together they
+//! must show every event kind that can be produced quickly (all but `failed`, which takes
+//! a 32 s timeout and is checked by the unit tests in `src/cli/schema.rs`).
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use common::*;
 use sipline::cli::schema::Schema;
@@ -38,6 +43,69 @@ fn check_all(schema: &Schema, out: &Outcome) -> BTreeSet<String> {
     seen
 }
 
+/// A registrar on 127.0.0.1: REGISTER for user `carol` gets 200 (Contact and Expires
+/// echoed), any other user 403. Stops when dropped.
+struct FakeRegistrar {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeRegistrar {
+    fn start() -> FakeRegistrar {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind the registrar");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let addr = socket.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 65_535];
+            while !stopped.load(Ordering::SeqCst) {
+                let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if !request.starts_with("REGISTER ") {
+                    continue;
+                }
+                let ok = request.contains("\r\nTo: <sip:carol@");
+                let mut answer = String::from(if ok {
+                    "SIP/2.0 200 OK\r\n"
+                } else {
+                    "SIP/2.0 403 Forbidden\r\n"
+                });
+                for line in request.split("\r\n").skip(1).take_while(|l| !l.is_empty()) {
+                    let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
+                    match name.as_str() {
+                        "via" | "from" | "call-id" | "cseq" => answer += &format!("{line}\r\n"),
+                        "to" => answer += &format!("{line};tag=registrar\r\n"),
+                        "contact" | "expires" if ok => answer += &format!("{line}\r\n"),
+                        _ => {}
+                    }
+                }
+                answer += "Content-Length: 0\r\n\r\n";
+                let _ = socket.send_to(answer.as_bytes(), from);
+            }
+        });
+        FakeRegistrar {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FakeRegistrar {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 #[test]
 fn two_phones_print_only_documented_events() {
     let schema = documented();
@@ -51,6 +119,7 @@ fn two_phones_print_only_documented_events() {
         "wait incoming 1 20s\n\
          progress 1\n\
          accept 1\n\
+         wait dtmf 1 5 10s\n\
          wait terminated 1 20s\n\
          wait incoming 2 20s\n\
          reject 2 486\n\
@@ -66,6 +135,8 @@ fn two_phones_print_only_documented_events() {
          wait progress 1 10s\n\
          wait accepted 1 10s\n\
          wait media 1 5s\n\
+         dtmf 1 5 --mode info --gap 0\n\
+         wait dtmf-sent 1 10s\n\
          sleep 300ms\n\
          hangup 1\n\
          wait terminated 1 10s\n\
@@ -82,16 +153,51 @@ fn two_phones_print_only_documented_events() {
     a.assert_success();
     b.assert_success();
 
-    // A mistake: there is no call to accept. The script fails (exit 1) after the event.
+    // Registrations: carol's (ad-hoc) is accepted and then removed, dave's (from a config
+    // file) refused. Then a mistake: there is no call to accept. The script fails (exit 1)
+    // after the event.
+    let registrar = FakeRegistrar::start();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[account]]\naor = \"sip:dave@{}\"\n", registrar.addr),
+    )
+    .expect("write config.toml");
     let pc = reserve_port();
+    let mut carol = SiplineOpts::new("carol", pc.port());
+    carol.extra = vec![
+        "--domain".into(),
+        registrar.addr.to_string(),
+        "--register".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
     let lone = run_sipline(
         "carol",
-        SiplineOpts::new("carol", pc.port()),
-        "accept\n",
+        carol,
+        "wait registered carol 10s\n\
+         register dave\n\
+         wait registration-failed dave 10s\n\
+         unregister\n\
+         wait unregistered carol 10s\n\
+         accept\n",
         dir.path(),
-        secs(20),
+        secs(30),
     );
+    drop(registrar);
     assert_eq!(lone.code(), Some(1), "{}", lone.report());
+    assert_eq!(
+        lone.first("registered")["account"],
+        "carol",
+        "{}",
+        lone.report()
+    );
+    assert_eq!(
+        lone.first("registration-failed")["code"],
+        403,
+        "{}",
+        lone.report()
+    );
 
     let mut seen = check_all(&schema, &a);
     seen.extend(check_all(&schema, &b));
@@ -122,6 +228,14 @@ fn two_phones_print_only_documented_events() {
         b.report()
     );
     assert_eq!(a.first("rejected")["code"], 486, "{}", a.report());
+    assert_eq!(a.first("dtmf-sent")["method"], "info", "{}", a.report());
+    let dtmf = b.first("dtmf");
+    assert_eq!(
+        (&dtmf["digit"], &dtmf["method"]),
+        (&"5".into(), &"info".into()),
+        "{}",
+        b.report()
+    );
     assert_eq!(a.first("canceled")["by"], "local", "{}", a.report());
     assert_eq!(b.first("canceled")["by"], "remote", "{}", b.report());
     for out in [&a, &b] {

@@ -2,16 +2,34 @@
 //! are caught before the driver starts, exit with status 2 and say what is wrong on one
 //! line; script failures (wait timeout, --timeout, command error) exit 1 with one line
 //! naming the script line. None of these needs a second phone; calls between phones are
-//! tested elsewhere.
+//! tested elsewhere. Accounts: ad-hoc account flags and config files are checked before
+//! the start, and a fake registrar on 127.0.0.1 (a thread here that answers REGISTER)
+//! shows registration, `status` and the unregistration at quit.
 
 use std::io::Write;
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// No config file of the user's (a directory that does not exist) and no password in the
+/// environment, unless a test sets them.
+const NO_CONFIG_HOME: &str = "/nonexistent/sipline-tests/config-home";
 
 fn sipline(args: &[&str]) -> Output {
+    sipline_env(args, &[])
+}
+
+fn sipline_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sipline"))
         .args(args)
         .stdin(Stdio::null())
         .env("RUST_LOG", "warn")
+        .env("XDG_CONFIG_HOME", NO_CONFIG_HOME)
+        .env_remove("SIPLINE_PASSWORD")
+        .envs(env.iter().copied())
         .output()
         .expect("run sipline")
 }
@@ -370,4 +388,370 @@ fn interrupt_ends_the_script_with_130() {
         assert_eq!(code, Some(130), "{signal}: {rest}");
         assert_eq!(rest.trim(), "script: interrupted", "{signal}");
     }
+}
+
+/// A file in a fresh directory of its own.
+fn temp_file(label: &str, name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sipline-cli-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stdout_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn password_without_domain_is_a_usage_error() {
+    let out = quiet(&["--password", "hunter2", "-e", "quit"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        stderr_lines(&out),
+        ["sipline: --password: needs --domain (an ad-hoc account is --user NAME --domain HOST[:PORT])"]
+    );
+    for (flag, value) in [("--register", None), ("--auth-user", Some("a"))] {
+        let mut args = vec![flag];
+        args.extend(value);
+        args.extend(["-e", "quit"]);
+        let out = quiet(&args);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {out:?}");
+        assert!(
+            stderr_lines(&out)[0].starts_with(&format!("sipline: {flag}: needs --domain")),
+            "{out:?}"
+        );
+    }
+}
+
+#[test]
+fn a_password_in_the_environment_alone_is_left_alone() {
+    // A config file's `password_env = "SIPLINE_PASSWORD"` may be what it is for.
+    let args: Vec<&str> = QUIET.iter().copied().chain(["-e", "status"]).collect();
+    let out = sipline_env(&args, &[("SIPLINE_PASSWORD", "hunter2")]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        stdout_lines(&out),
+        [
+            "registrations: none (no account: see --domain or --config)",
+            "calls: none"
+        ]
+    );
+    assert!(!format!("{out:?}").contains("hunter2"));
+}
+
+#[test]
+fn bad_ad_hoc_account_flags_are_usage_errors() {
+    for (args, want) in [
+        (
+            &["--domain", "127.0.0.1", "--transport", "sctp"][..],
+            "sipline: --transport: 'sctp' is not one of udp, tcp, tls",
+        ),
+        (
+            &["--domain", "alice@pbx"][..],
+            "sipline: --domain: 'alice@pbx' is not HOST[:PORT] (e.g. --domain pbx.example.com or 192.0.2.10:5070)",
+        ),
+        (
+            &["--domain", "127.0.0.1", "--expires", "soon"][..],
+            "sipline: --expires: 'soon' is not a number of seconds above 0 (e.g. --expires 600)",
+        ),
+        (
+            &["--tls-listen", "nowhere"][..],
+            "sipline: --tls-listen: 'nowhere' is not an address (expected IP:PORT or PORT, e.g. 127.0.0.1:5070 or 5070)",
+        ),
+    ] {
+        let out = quiet(&[args, &["-e", "quit"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert_eq!(stderr_lines(&out), [want], "{args:?}");
+    }
+}
+
+#[test]
+fn missing_config_file_is_a_usage_error_naming_it() {
+    let out = quiet(&["--config", "/nonexistent/sipline/config.toml", "-e", "quit"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        stderr_lines(&out),
+        ["sipline: cannot read /nonexistent/sipline/config.toml: No such file or directory (os error 2)"]
+    );
+}
+
+#[test]
+fn bad_config_file_is_a_usage_error_naming_it() {
+    let path = temp_file(
+        "bad-config",
+        "config.toml",
+        "[[account]]\naor = \"sip:alice@127.0.0.1\"\npassword = \"hunter2\"\ntransport = \"sctp\"\n",
+    );
+    let out = quiet(&["--config", path.to_str().unwrap(), "-e", "quit"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        stderr_lines(&out),
+        ["sipline: account 'alice': transport 'sctp' is not one of udp, tcp, tls"]
+    );
+    // The default file is read too, from $XDG_CONFIG_HOME/sipline/config.toml.
+    let home = temp_file("default-config", "placeholder", "");
+    let home = home.parent().unwrap();
+    std::fs::create_dir_all(home.join("sipline")).unwrap();
+    std::fs::copy(&path, home.join("sipline/config.toml")).unwrap();
+    let args: Vec<&str> = QUIET.iter().copied().chain(["-e", "quit"]).collect();
+    let out = sipline_env(&args, &[("XDG_CONFIG_HOME", home.to_str().unwrap())]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!format!("{out:?}").contains("hunter2"));
+}
+
+#[test]
+fn register_without_an_account_fails_with_the_engines_line() {
+    let out = quiet(&["-e", "register", "-e", "sleep 5s"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let engine_says = "register: no account is configured (give --user, --domain and --password, or an account in the config file)";
+    assert_eq!(stdout_lines(&out), [format!("error: {engine_says}")]);
+    assert_eq!(
+        diagnostics(&out),
+        [format!(
+            "script: command failed: {engine_says} (last command sent: line 1: register)"
+        )]
+    );
+}
+
+#[test]
+fn config_accounts_show_in_status_and_unknown_names_are_refused() {
+    let path = temp_file(
+        "status-config",
+        "config.toml",
+        "[[account]]\nname = \"office\"\naor = \"sip:alice@127.0.0.1:9\"\n",
+    );
+    let out = quiet(&[
+        "--config",
+        path.to_str().unwrap(),
+        "-e",
+        "status",
+        "-e",
+        "unregister nobody",
+        "-e",
+        "sleep 5s",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        stdout_lines(&out),
+        [
+            "registrations: 1",
+            "  office: not registered",
+            "calls: none",
+            "error: unregister: 'nobody' is not an account (accounts: office)",
+        ]
+    );
+}
+
+#[test]
+fn bad_dtmf_lines_are_usage_errors() {
+    for (line, want) in [
+        (
+            "dtmf 12x",
+            "sipline: script line 1: dtmf 12x: dtmf: 'x' is not a DTMF digit (0-9 * # A-D ,)",
+        ),
+        (
+            "dtmf 1 5 --mode sip",
+            "sipline: script line 1: dtmf 1 5 --mode sip: dtmf: --mode 'sip' is not one of auto, rfc4733, info",
+        ),
+        (
+            "wait dtmf 1 1,2",
+            "sipline: script line 1: wait dtmf 1 1,2: wait: ',' is a pause when sending; it never arrives (expected 0-9 * # A-D)",
+        ),
+    ] {
+        let out = quiet(&["-e", line]);
+        assert_eq!(out.status.code(), Some(2), "{line}: {out:?}");
+        assert_eq!(stderr_lines(&out), [want], "{line}");
+    }
+    // Without a call, the engine refuses it (exit 1, its line).
+    let out = quiet(&["-e", "dtmf 123", "-e", "sleep 5s"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = diagnostics(&out);
+    assert!(
+        err[0].starts_with("script: command failed: dtmf: "),
+        "{err:?}"
+    );
+}
+
+/// A registrar on 127.0.0.1 that answers every REGISTER with `code` (echoing the Expires
+/// asked for on a 2xx) and keeps what it got.
+struct FakeRegistrar {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeRegistrar {
+    fn start(code: u16, reason: &'static str) -> FakeRegistrar {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind the registrar");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let addr = socket.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (seen2, stop2) = (seen.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 65_535];
+            while !stop2.load(Ordering::SeqCst) {
+                let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if !text.starts_with("REGISTER ") {
+                    continue;
+                }
+                let answer = FakeRegistrar::answer(&text, code, reason);
+                seen2.lock().unwrap().push(text);
+                let _ = socket.send_to(answer.as_bytes(), from);
+            }
+        });
+        FakeRegistrar {
+            addr,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The response: Via, From, To (tagged), Call-ID, CSeq copied; Contact and Expires
+    /// echoed on a 2xx.
+    fn answer(request: &str, code: u16, reason: &str) -> String {
+        let mut out = format!("SIP/2.0 {code} {reason}\r\n");
+        for line in request.split("\r\n").skip(1).take_while(|l| !l.is_empty()) {
+            let name = line
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            match name.as_str() {
+                "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
+                "to" => out.push_str(&format!("{line};tag=registrar\r\n")),
+                "contact" | "expires" if code < 300 => out.push_str(&format!("{line}\r\n")),
+                _ => {}
+            }
+        }
+        out.push_str("Content-Length: 0\r\n\r\n");
+        out
+    }
+
+    /// The Expires header of each REGISTER received, in order.
+    fn expires_seen(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|r| {
+                r.split("\r\n")
+                    .find_map(|l| l.strip_prefix("Expires:"))
+                    .map(|v| v.trim().to_string())
+            })
+            .collect()
+    }
+}
+
+impl Drop for FakeRegistrar {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn json_events(out: &Output) -> Vec<serde_json::Value> {
+    stdout_lines(out)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn register_at_start_status_and_unregister_at_quit() {
+    let registrar = FakeRegistrar::start(200, "OK");
+    let domain = registrar.addr.to_string();
+    let out = quiet(&[
+        "--json",
+        "--user",
+        "alice",
+        "--domain",
+        &domain,
+        "--password",
+        "hunter2",
+        "--register",
+        "--expires",
+        "600",
+        "-e",
+        "wait registered alice 10s",
+        "-e",
+        "status",
+        "-e",
+        "quit",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let events = json_events(&out);
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    // The unregistration at quit is reported before sipline exits.
+    assert_eq!(names, ["registered", "unregistered"], "{out:?}");
+    assert_eq!(events[0]["account"], "alice");
+    assert_eq!(events[0]["expires"], 600);
+    assert_eq!(events[1]["account"], "alice");
+    assert_eq!(registrar.expires_seen(), ["600", "0"]);
+    let err = diagnostics(&out);
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with("  alice: registered, expires in ")),
+        "{err:?}"
+    );
+    assert!(!format!("{out:?}").contains("hunter2"));
+}
+
+#[test]
+fn register_and_unregister_commands_and_a_refusal() {
+    let registrar = FakeRegistrar::start(403, "Forbidden");
+    let domain = registrar.addr.to_string();
+    let out = quiet(&[
+        "--user",
+        "alice",
+        "--domain",
+        &domain,
+        "-e",
+        "register",
+        "-e",
+        "wait registration-failed alice 10s",
+        "-e",
+        "unregister alice",
+        "-e",
+        "wait registration-failed 10s",
+        "-e",
+        "status",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let lines = stdout_lines(&out);
+    assert!(
+        lines[0].starts_with("[alice] registration failed: 403 Forbidden, retrying in "),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1], "[alice] registration failed: 403 Forbidden",
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[2..],
+        [
+            "registrations: 1",
+            "  alice: failed: 403 Forbidden, no retry",
+            "calls: none"
+        ]
+    );
+    assert_eq!(registrar.expires_seen(), ["3600", "0"]);
 }

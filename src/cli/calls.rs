@@ -34,6 +34,8 @@ pub enum CallFilter {
     Ringing,
     /// Any live call (hangup).
     Any,
+    /// Answered calls (dtmf).
+    Answered,
 }
 
 /// Live calls by number; a call leaves the table when it is rejected, fails, is canceled
@@ -133,6 +135,7 @@ impl CallTable {
                     c.direction == Direction::Incoming && c.answered.is_none()
                 }
                 CallFilter::Ringing => c.direction == Direction::Outgoing && c.answered.is_none(),
+                CallFilter::Answered => c.answered.is_some(),
             })
             .map(|(n, c)| {
                 let (dir, prep) = match c.direction {
@@ -144,15 +147,13 @@ impl CallTable {
             .collect()
     }
 
-    /// The `status` text at `now`: registrations, then each call with its state and how
-    /// long it has been in it (talk time once answered).
+    /// The calls part of `status` at `now`: each call with its state and how long it has
+    /// been in it (talk time once answered). See [`crate::cli::registrations::status`].
     pub fn status(&self, now: Instant) -> String {
-        let mut out = String::from("registrations: none (accounts are not supported yet)");
         if self.calls.is_empty() {
-            out.push_str("\ncalls: none");
-            return out;
+            return "calls: none".into();
         }
-        out.push_str(&format!("\ncalls: {}", self.calls.len()));
+        let mut out = format!("calls: {}", self.calls.len());
         for (n, c) in &self.calls {
             let (dir, prep) = match c.direction {
                 Direction::Outgoing => ("outgoing", "to"),
@@ -281,10 +282,7 @@ mod status_tests {
     fn status_shows_states_and_times() {
         let t0 = Instant::now();
         let mut t = CallTable::new();
-        assert_eq!(
-            t.status(t0),
-            "registrations: none (accounts are not supported yet)\ncalls: none"
-        );
+        assert_eq!(t.status(t0), "calls: none");
         t.update_at(
             &Event::Calling {
                 call: CallHandle(1),
@@ -318,8 +316,7 @@ mod status_tests {
         );
         assert_eq!(
             t.status(t0 + secs(75)),
-            "registrations: none (accounts are not supported yet)\n\
-             calls: 2\n  \
+            "calls: 2\n  \
              [1] outgoing to sip:100@127.0.0.1:5070: established talking 1:13, media PCMU/8000 ⇄ 127.0.0.1:40000\n  \
              [2] incoming from \"Bob\" <sip:bob@127.0.0.1>: incoming for 1:14"
         );
@@ -332,6 +329,13 @@ mod status_tests {
         );
         assert_eq!(t.candidates(CallFilter::Ringing), []);
         assert_eq!(t.candidates(CallFilter::Any).len(), 2);
+        assert_eq!(
+            t.candidates(CallFilter::Answered),
+            [(
+                CallHandle(1),
+                "outgoing to sip:100@127.0.0.1:5070".to_string()
+            )]
+        );
     }
 
     #[test]

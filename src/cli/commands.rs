@@ -14,11 +14,16 @@
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
 //! cancel [N]
 //! hangup [N]                        alias: bye
+//! dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]
+//! register [ACCOUNT]                (default: the first account)
+//! unregister [ACCOUNT]
 //! sessions                          (the live calls, from the events seen)
 //! status                            (registrations; calls with state and time)
 //! help [COMMAND]
 //! quit                              alias: exit
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
+//! wait registered|registration-failed|unregistered [ACCOUNT] [TIMEOUT]
+//! wait dtmf [N] [DIGITS] [TIMEOUT]
 //! sleep <DURATION>                  scripts only
 //! echo [TEXT…]                      scripts only
 //! ```
@@ -28,12 +33,20 @@
 //!
 //! `N` is a call number (1, 2, …). For `reject` and `progress`, a lone number below 100 is a
 //! call number and a lone number of 100 or more is a status code; give both (`reject 150
-//! 486`) to name a call numbered 100 or more.
+//! 486`) to name a call numbered 100 or more. For `dtmf` and `wait dtmf`, a lone number is
+//! DIGITS (`dtmf 123` sends 1, 2, 3 on the only call); a number is N only when DIGITS
+//! follow (`dtmf 2 123`). DIGITS are `0-9 * # A-D` (`a-d` taken as `A-D`) and, when
+//! sending, `,` for a 2 s pause. `--duration`/`--gap` take milliseconds (`150`) or a
+//! duration (`150ms`, `1s`).
+//!
+//! `wait registered …` takes one word that is not a duration as the ACCOUNT (account
+//! names may be numbers); `wait dtmf` with DIGITS consumes the `dtmf` events of one call
+//! until they spell DIGITS and fails at once on a wrong digit.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::api::{CallHandle, Command};
+use crate::api::{CallHandle, Command, DtmfMode};
 use crate::cli::calls::CallFilter;
 use crate::cli::duration::{parse_duration, DURATION_EXAMPLES};
 
@@ -60,10 +73,15 @@ pub const WAIT_EVENTS: &[&str] = &[
     "incoming",
     "media",
     "terminated",
+    "dtmf",
+    "dtmf-sent",
     "registered",
     "registration-failed",
     "unregistered",
 ];
+
+/// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
+pub const ACCOUNT_EVENTS: &[&str] = &["registered", "registration-failed", "unregistered"];
 
 /// What a script `wait` line asks for.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -72,8 +90,25 @@ pub struct WaitSpec {
     pub event: &'static str,
     /// Only an event of this call, or of any call.
     pub call: Option<CallHandle>,
+    /// Registration events: only those of this account.
+    pub account: Option<String>,
+    /// `wait dtmf`: the digits the call's `dtmf` events must spell, in order.
+    pub digits: Option<String>,
     /// How long to wait.
     pub timeout: Duration,
+}
+
+impl WaitSpec {
+    /// A wait for `event` (of `call`) with nothing else to match.
+    pub fn new(event: &'static str, call: Option<CallHandle>, timeout: Duration) -> WaitSpec {
+        WaitSpec {
+            event,
+            call,
+            account: None,
+            digits: None,
+            timeout,
+        }
+    }
 }
 
 /// What a command's first argument completes to at the prompt.
@@ -87,6 +122,8 @@ pub enum Completes {
     Command,
     /// A `.wav` file path (for the file commands to come: play, record).
     WavFile,
+    /// An account name (configured, or seen in a registration event).
+    Account,
 }
 
 /// One parsed line.
@@ -218,6 +255,41 @@ pub static COMMANDS: &[Spec] = &[
         parse: parse_hangup,
     },
     Spec {
+        name: "dtmf",
+        aliases: &[],
+        usage: "dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]",
+        summary: "send DTMF digits on call N, e.g. dtmf 123#",
+        details: "DIGITS are 0-9 * # A-D, and , for a 2 s pause. A lone number is DIGITS \
+                  (dtmf 2 123 names call 2). --mode auto (default) uses RFC 4733 \
+                  telephone-events when the call negotiated them, else SIP INFO. Each tone \
+                  lasts --duration (default 100 ms) with --gap after it (default 500 ms). \
+                  The command returns at once; a dtmf-sent event follows each digit.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_dtmf_command,
+    },
+    Spec {
+        name: "register",
+        aliases: &[],
+        usage: "register [ACCOUNT]",
+        summary: "register an account now (default: the first)",
+        details: "Refreshes follow by themselves until unregister or quit; registered or \
+                  registration-failed reports the outcome.",
+        script_only: false,
+        completes: Completes::Account,
+        parse: parse_register,
+    },
+    Spec {
+        name: "unregister",
+        aliases: &[],
+        usage: "unregister [ACCOUNT]",
+        summary: "remove an account's registration (default: the first)",
+        details: "Sends REGISTER with Expires: 0 and stops refreshing; unregistered reports it.",
+        script_only: false,
+        completes: Completes::Account,
+        parse: parse_unregister,
+    },
+    Spec {
         name: "sessions",
         aliases: &[],
         usage: "sessions",
@@ -263,8 +335,13 @@ pub static COMMANDS: &[Spec] = &[
         usage: "wait <EVENT> [N] [TIMEOUT]",
         summary: "scripts: wait for an event (default timeout 30s)",
         details: "EVENT is one of calling, progress, accepted, rejected, failed, canceled, \
-                  incoming, media, terminated. Takes the oldest event not yet waited for \
-                  that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m.",
+                  incoming, media, terminated, dtmf, dtmf-sent, registered, \
+                  registration-failed, unregistered. Takes the oldest event not yet waited \
+                  for that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m. \
+                  Registration events take an ACCOUNT instead of N: wait registered \
+                  [ACCOUNT] [TIMEOUT]. wait dtmf [N] [DIGITS] [TIMEOUT] waits until the \
+                  call's digits spell DIGITS (a lone number is DIGITS) and fails at once \
+                  on a wrong one.",
         script_only: true,
         completes: Completes::Nothing,
         parse: parse_wait,
@@ -490,7 +567,7 @@ fn parse_call(word: &str) -> Option<CallHandle> {
 }
 
 /// The DTMF keys a digit string may hold, as users are told: `0-9 * # A-D ,` (`,` is a
-/// pause). For the coming `dtmf [N] DIGITS` command and `wait dtmf [N] DIGITS`.
+/// pause). For `dtmf [N] DIGITS` (`wait dtmf` uses [`DTMF_WAIT_KEYS`]).
 pub const DTMF_KEYS: &str = "0-9 * # A-D ,";
 
 /// Check a string character by character: the first character `allowed` refuses gives
@@ -684,6 +761,12 @@ fn parse_wait(args: &mut Args<'_>) -> Result<Action, String> {
             WAIT_EVENTS.join(", ")
         ));
     };
+    if ACCOUNT_EVENTS.contains(&event) {
+        return parse_wait_account(args, event);
+    }
+    if event == "dtmf" {
+        return parse_wait_dtmf(args);
+    }
     let mut call = None;
     let mut timeout = DEFAULT_WAIT;
     if let Some(word) = args.next() {
@@ -704,11 +787,202 @@ fn parse_wait(args: &mut Args<'_>) -> Result<Action, String> {
         }
     }
     args.finish()?;
-    Ok(Action::Wait(WaitSpec {
-        event,
+    Ok(Action::Wait(WaitSpec::new(event, call, timeout)))
+}
+
+/// A duration with a unit (`10s`), or None for any other word.
+fn as_duration(word: &str) -> Option<Duration> {
+    parse_duration(word).ok()
+}
+
+/// `wait registered|registration-failed|unregistered [ACCOUNT] [TIMEOUT]`: one word that
+/// is not a duration is the account.
+fn parse_wait_account(args: &mut Args<'_>, event: &'static str) -> Result<Action, String> {
+    let usage = format!("wait {event} [ACCOUNT] [TIMEOUT]");
+    let mut spec = WaitSpec::new(event, None, DEFAULT_WAIT);
+    if let Some(word) = args.next() {
+        match as_duration(word) {
+            Some(d) => spec.timeout = d,
+            None => {
+                spec.account = Some(word.to_string());
+                if let Some(word) = args.next() {
+                    spec.timeout = parse_duration(word)?;
+                }
+            }
+        }
+    }
+    if let Some(extra) = args.next() {
+        return Err(format!("unexpected '{extra}' (expected {usage})"));
+    }
+    Ok(Action::Wait(spec))
+}
+
+/// `wait dtmf [N] [DIGITS] [TIMEOUT]`: a trailing duration is the timeout; a lone word
+/// before it is DIGITS, two are N and DIGITS.
+fn parse_wait_dtmf(args: &mut Args<'_>) -> Result<Action, String> {
+    const USAGE: &str = "wait dtmf [N] [DIGITS] [TIMEOUT]";
+    let mut words: Vec<&str> = std::iter::from_fn(|| args.next()).collect();
+    let mut spec = WaitSpec::new("dtmf", None, DEFAULT_WAIT);
+    if let Some(d) = words.last().copied().and_then(as_duration) {
+        spec.timeout = d;
+        words.pop();
+    }
+    match words.as_slice() {
+        [] => {}
+        [digits] => {
+            spec.digits = Some(parse_wait_digits(digits).map_err(|e| {
+                if digits.starts_with(|c: char| c.is_ascii_digit() || "*#ABCDabcd".contains(c)) {
+                    e
+                } else {
+                    format!(
+                        "'{digits}' is not DTMF digits or a duration (expected {USAGE}, DIGITS {DTMF_WAIT_KEYS}, TIMEOUT {DURATION_EXAMPLES})"
+                    )
+                }
+            })?);
+        }
+        [n, digits] => {
+            spec.call = Some(
+                parse_call(n)
+                    .ok_or_else(|| format!("'{n}' is not a call number (expected {USAGE})"))?,
+            );
+            spec.digits = Some(parse_wait_digits(digits)?);
+        }
+        [_, _, extra, ..] => return Err(format!("unexpected '{extra}' (expected {USAGE})")),
+    }
+    Ok(Action::Wait(spec))
+}
+
+/// The keys that can arrive (no `,`: a pause is never received).
+pub const DTMF_WAIT_KEYS: &str = "0-9 * # A-D";
+
+/// Digits to wait for: like [`parse_dtmf`] without the `,` pause.
+pub fn parse_wait_digits(text: &str) -> Result<String, String> {
+    if text.contains(',') {
+        return Err(format!(
+            "',' is a pause when sending; it never arrives (expected {DTMF_WAIT_KEYS})"
+        ));
+    }
+    check_chars(
+        text,
+        |c| c.is_ascii_digit() || "*#ABCDabcd".contains(c),
+        "DTMF digit",
+        DTMF_WAIT_KEYS,
+    )?;
+    Ok(text.to_ascii_uppercase())
+}
+
+/// `--duration`/`--gap` of `dtmf`: milliseconds (`150`) or a duration (`150ms`, `1s`),
+/// within `lo..=hi` ms.
+fn parse_millis(option: &str, text: &str, lo: u32, hi: u32) -> Result<u32, String> {
+    let ms = if is_number(text) {
+        text.parse::<u64>().ok()
+    } else {
+        parse_duration(text)
+            .ok()
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
+    match ms {
+        Some(ms) if (u64::from(lo)..=u64::from(hi)).contains(&ms) => {
+            Ok(u32::try_from(ms).expect("within a u32 range"))
+        }
+        Some(_) => Err(format!(
+            "{option} {text} is out of range (expected {lo}-{hi} ms)"
+        )),
+        None => Err(format!(
+            "{option} '{text}' is not a time in milliseconds (e.g. {option} 150 or {option} 150ms)"
+        )),
+    }
+}
+
+/// Tone length limits for `dtmf --duration` (ms).
+pub const DTMF_DURATION_MS: (u32, u32) = (20, 10_000);
+/// Pause limits for `dtmf --gap` (ms).
+pub const DTMF_GAP_MS: (u32, u32) = (0, 10_000);
+
+fn parse_dtmf_command(args: &mut Args<'_>) -> Result<Action, String> {
+    let usage = args.usage;
+    let mut positional: Vec<&str> = Vec::new();
+    let mut mode = DtmfMode::Auto;
+    let mut duration_ms = None;
+    let mut gap_ms = None;
+    while let Some(word) = args.next() {
+        let Some(option) = word.strip_prefix("--") else {
+            positional.push(word);
+            continue;
+        };
+        let (name, inline) = match option.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (option, None),
+        };
+        let name = name.to_ascii_lowercase();
+        let expected = match name.as_str() {
+            "mode" => "auto, rfc4733 or info",
+            "duration" => "a tone length in ms, e.g. --duration 150",
+            "gap" => "a pause in ms, e.g. --gap 300",
+            _ => return Err(format!("unknown option '{word}' (expected {usage})")),
+        };
+        let Some(value) = inline.or_else(|| args.next()) else {
+            return Err(format!("--{name} needs a value ({expected})"));
+        };
+        match name.as_str() {
+            "mode" => {
+                mode = match value.to_ascii_lowercase().as_str() {
+                    "auto" => DtmfMode::Auto,
+                    "rfc4733" => DtmfMode::Rfc4733,
+                    "info" => DtmfMode::Info,
+                    _ => {
+                        return Err(format!(
+                            "--mode '{value}' is not one of auto, rfc4733, info"
+                        ))
+                    }
+                }
+            }
+            "duration" => {
+                let (lo, hi) = DTMF_DURATION_MS;
+                duration_ms = Some(parse_millis("--duration", value, lo, hi)?);
+            }
+            _ => {
+                let (lo, hi) = DTMF_GAP_MS;
+                gap_ms = Some(parse_millis("--gap", value, lo, hi)?);
+            }
+        }
+    }
+    let (call, digits) = match positional.as_slice() {
+        [] => return Err(format!("missing digits (expected {usage})")),
+        [digits] => (None, parse_dtmf(digits)?),
+        [n, digits] => (
+            Some(
+                parse_call(n)
+                    .ok_or_else(|| format!("'{n}' is not a call number (expected {usage})"))?,
+            ),
+            parse_dtmf(digits)?,
+        ),
+        [_, _, extra, ..] => return Err(format!("unexpected '{extra}' (expected {usage})")),
+    };
+    Ok(Action::Send(Command::SendDtmf {
         call,
-        timeout,
+        digits,
+        mode,
+        duration_ms,
+        gap_ms,
     }))
+}
+
+/// `[ACCOUNT]`, then nothing.
+fn opt_account(args: &mut Args<'_>) -> Result<Option<String>, String> {
+    let account = args.next().map(str::to_string);
+    args.finish()?;
+    Ok(account)
+}
+
+fn parse_register(args: &mut Args<'_>) -> Result<Action, String> {
+    let account = opt_account(args)?;
+    Ok(Action::Send(Command::Register { account }))
+}
+
+fn parse_unregister(args: &mut Args<'_>) -> Result<Action, String> {
+    let account = opt_account(args)?;
+    Ok(Action::Send(Command::Unregister { account }))
 }
 
 fn parse_sleep(args: &mut Args<'_>) -> Result<Action, String> {
@@ -973,13 +1247,8 @@ mod tests {
 
     #[test]
     fn wait_forms() {
-        let w = |event, call, secs| {
-            Action::Wait(WaitSpec {
-                event,
-                call,
-                timeout: Duration::from_secs(secs),
-            })
-        };
+        let w =
+            |event, call, secs| Action::Wait(WaitSpec::new(event, call, Duration::from_secs(secs)));
         assert_eq!(ok("wait accepted"), w("accepted", None, 30));
         assert_eq!(ok("wait accepted 1"), w("accepted", C1, 30));
         assert_eq!(ok("wait accepted 10s"), w("accepted", None, 10));
@@ -988,17 +1257,18 @@ mod tests {
         for name in WAIT_EVENTS {
             assert_eq!(ok(&format!("wait {name}")), w(name, None, 30));
         }
+        assert_eq!(ok("wait dtmf-sent 2 5s"), w("dtmf-sent", C2, 5));
         assert_eq!(
             err("wait"),
-            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, registered, registration-failed, unregistered)"
+            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered)"
         );
         assert_eq!(
             err("wait answered"),
-            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, registered, registration-failed, unregistered)"
+            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered)"
         );
         assert_eq!(
             err("wait command-error"),
-            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, registered, registration-failed, unregistered)"
+            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered)"
         );
         assert_eq!(
             err("wait accepted soon"),
@@ -1019,6 +1289,203 @@ mod tests {
         assert_eq!(
             err("wait accepted 10s 1"),
             "wait: unexpected '1' (expected wait <EVENT> [N] [TIMEOUT])"
+        );
+    }
+
+    #[test]
+    fn wait_for_an_account() {
+        let w = |event, account: Option<&str>, secs| {
+            let mut spec = WaitSpec::new(event, None, Duration::from_secs(secs));
+            spec.account = account.map(str::to_string);
+            Action::Wait(spec)
+        };
+        assert_eq!(ok("wait registered"), w("registered", None, 30));
+        assert_eq!(ok("wait registered 40s"), w("registered", None, 40));
+        assert_eq!(
+            ok("wait registered office"),
+            w("registered", Some("office"), 30)
+        );
+        assert_eq!(
+            ok("wait registered office 1m"),
+            w("registered", Some("office"), 60)
+        );
+        // Account names may be numbers: a word that is not a duration is the account.
+        assert_eq!(
+            ok("wait registered 100 5s"),
+            w("registered", Some("100"), 5)
+        );
+        assert_eq!(
+            ok("wait Unregistered alice"),
+            w("unregistered", Some("alice"), 30)
+        );
+        assert_eq!(
+            ok("wait registration-failed alice 35s"),
+            w("registration-failed", Some("alice"), 35)
+        );
+        assert_eq!(
+            err("wait registered alice soon"),
+            "wait: 'soon' is not a duration (e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            err("wait registered alice 5s x"),
+            "wait: unexpected 'x' (expected wait registered [ACCOUNT] [TIMEOUT])"
+        );
+        assert_eq!(
+            err("wait unregistered 5s 6s"),
+            "wait: unexpected '6s' (expected wait unregistered [ACCOUNT] [TIMEOUT])"
+        );
+    }
+
+    #[test]
+    fn wait_for_dtmf() {
+        let w = |call, digits: Option<&str>, secs| {
+            let mut spec = WaitSpec::new("dtmf", call, Duration::from_secs(secs));
+            spec.digits = digits.map(str::to_string);
+            Action::Wait(spec)
+        };
+        assert_eq!(ok("wait dtmf"), w(None, None, 30));
+        assert_eq!(ok("wait dtmf 10s"), w(None, None, 10));
+        assert_eq!(ok("wait dtmf 123#"), w(None, Some("123#"), 30));
+        // A lone number is DIGITS, as in `dtmf`.
+        assert_eq!(ok("wait dtmf 1"), w(None, Some("1"), 30));
+        assert_eq!(ok("wait dtmf 1 10s"), w(None, Some("1"), 10));
+        assert_eq!(ok("wait dtmf 1 123#"), w(C1, Some("123#"), 30));
+        assert_eq!(ok("wait dtmf 2 159#*0d 20s"), w(C2, Some("159#*0D"), 20));
+        assert_eq!(ok("wait dtmf *"), w(None, Some("*"), 30));
+        assert_eq!(
+            err("wait dtmf 12x"),
+            "wait: 'x' is not a DTMF digit (0-9 * # A-D)"
+        );
+        assert_eq!(
+            err("wait dtmf 1 2,3"),
+            "wait: ',' is a pause when sending; it never arrives (expected 0-9 * # A-D)"
+        );
+        assert_eq!(
+            err("wait dtmf soon"),
+            "wait: 'soon' is not DTMF digits or a duration (expected wait dtmf [N] [DIGITS] [TIMEOUT], DIGITS 0-9 * # A-D, TIMEOUT e.g. 10s, 500ms, 2m)"
+        );
+        assert_eq!(
+            err("wait dtmf x 12"),
+            "wait: 'x' is not a call number (expected wait dtmf [N] [DIGITS] [TIMEOUT])"
+        );
+        assert_eq!(
+            err("wait dtmf 0 12"),
+            "wait: '0' is not a call number (expected wait dtmf [N] [DIGITS] [TIMEOUT])"
+        );
+        assert_eq!(
+            err("wait dtmf 1 12 34 5s"),
+            "wait: unexpected '34' (expected wait dtmf [N] [DIGITS] [TIMEOUT])"
+        );
+    }
+
+    #[test]
+    fn dtmf_forms() {
+        let d = |call, digits: &str, mode, duration_ms, gap_ms| Command::SendDtmf {
+            call,
+            digits: digits.into(),
+            mode,
+            duration_ms,
+            gap_ms,
+        };
+        use DtmfMode::*;
+        assert_eq!(send("dtmf 123#"), d(None, "123#", Auto, None, None));
+        // A lone number is DIGITS; N only when DIGITS follow.
+        assert_eq!(send("dtmf 123"), d(None, "123", Auto, None, None));
+        assert_eq!(send("dtmf 2 123"), d(C2, "123", Auto, None, None));
+        assert_eq!(send("dtmf 1 *9,,1ad"), d(C1, "*9,,1AD", Auto, None, None));
+        assert_eq!(
+            send("dtmf 159#*0D --mode info"),
+            d(None, "159#*0D", Info, None, None)
+        );
+        assert_eq!(
+            send("dtmf 1 5 --mode RFC4733 --duration 200 --gap 300"),
+            d(C1, "5", Rfc4733, Some(200), Some(300))
+        );
+        assert_eq!(
+            send("dtmf --mode=auto --duration=150ms --gap=1s 2 #"),
+            d(C2, "#", Auto, Some(150), Some(1000))
+        );
+        assert_eq!(send("dtmf 1 --gap 0"), d(None, "1", Auto, None, Some(0)));
+        assert_eq!(
+            err("dtmf 12x4"),
+            "dtmf: 'x' is not a DTMF digit (0-9 * # A-D ,)"
+        );
+        assert_eq!(
+            err("dtmf 1 E"),
+            "dtmf: 'E' is not a DTMF digit (0-9 * # A-D ,)"
+        );
+        assert_eq!(
+            err("dtmf"),
+            "dtmf: missing digits (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+        );
+        assert_eq!(
+            err("dtmf --mode info"),
+            "dtmf: missing digits (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+        );
+        assert_eq!(
+            err("dtmf x 12"),
+            "dtmf: 'x' is not a call number (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+        );
+        assert_eq!(
+            err("dtmf 1 2 3"),
+            "dtmf: unexpected '3' (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+        );
+        assert_eq!(
+            err("dtmf 1 --mode sip"),
+            "dtmf: --mode 'sip' is not one of auto, rfc4733, info"
+        );
+        assert_eq!(
+            err("dtmf 1 --mode"),
+            "dtmf: --mode needs a value (auto, rfc4733 or info)"
+        );
+        assert_eq!(
+            err("dtmf 1 --duration 5"),
+            "dtmf: --duration 5 is out of range (expected 20-10000 ms)"
+        );
+        assert_eq!(
+            err("dtmf 1 --duration long"),
+            "dtmf: --duration 'long' is not a time in milliseconds (e.g. --duration 150 or --duration 150ms)"
+        );
+        assert_eq!(
+            err("dtmf 1 --gap 1m"),
+            "dtmf: --gap 1m is out of range (expected 0-10000 ms)"
+        );
+        assert_eq!(
+            err("dtmf 1 --loud"),
+            "dtmf: unknown option '--loud' (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+        );
+    }
+
+    #[test]
+    fn register_unregister() {
+        assert_eq!(send("register"), Command::Register { account: None });
+        assert_eq!(
+            send("register office"),
+            Command::Register {
+                account: Some("office".into())
+            }
+        );
+        assert_eq!(send("unregister"), Command::Unregister { account: None });
+        assert_eq!(
+            send("unreg 100"),
+            Command::Unregister {
+                account: Some("100".into())
+            }
+        );
+        assert_eq!(send("reg"), Command::Register { account: None });
+        assert_eq!(
+            err("register a b"),
+            "register: unexpected 'b' (expected register [ACCOUNT])"
+        );
+        assert_eq!(
+            err("re"),
+            "'re' could be reject, register (type more of it)"
+        );
+        assert_eq!(
+            parse_line("register alice", Mode::Repl),
+            Ok(Some(Action::Send(Command::Register {
+                account: Some("alice".into())
+            })))
         );
     }
 

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod duration;
 pub mod output;
 pub mod policy;
+pub mod registrations;
 pub mod render;
 pub mod repl;
 pub mod schema;

@@ -207,7 +207,7 @@ pub fn line(event: &Event, format: Format) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{CallHandle, FailureCause};
+    use crate::api::{CallHandle, DtmfMode, FailureCause};
     use serde_json::{json, Value};
 
     fn all_events() -> Vec<Event> {
@@ -252,6 +252,17 @@ mod tests {
                 by: Party::Remote,
                 cause: "bye".into(),
             },
+            Event::Dtmf {
+                call: c,
+                digit: "5".into(),
+                duration_ms: 160,
+                method: DtmfMode::Rfc4733,
+            },
+            Event::DtmfSent {
+                call: c,
+                digit: "#".into(),
+                method: DtmfMode::Info,
+            },
             Event::Registered {
                 account: "alice".into(),
                 expires: 600,
@@ -286,6 +297,8 @@ mod tests {
                 "[2] incoming call from \"Bob\" <sip:bob@example.com> — accept 2 / reject 2",
                 "[1] media PCMU/8000 ⇄ 127.0.0.1:40000",
                 "[1] terminated by remote (bye)",
+                "[1] dtmf 5 (160 ms, rfc4733)",
+                "[1] dtmf sent # (info)",
                 "[alice] registered (expires in 600s)",
                 "[alice] registration failed: 403 Forbidden, retrying in 45s",
                 "[alice] unregistered",
@@ -327,10 +340,12 @@ mod tests {
         assert_eq!(lines[1], "progress 1 180 Ringing");
         assert_eq!(lines[2], "accepted 1 200");
         assert_eq!(lines[8], "terminated 1 remote bye");
-        assert_eq!(lines[9], "registered alice 600");
-        assert_eq!(lines[10], "registration-failed alice 403 Forbidden");
-        assert_eq!(lines[11], "unregistered alice");
-        assert_eq!(lines[12], "command-error no call 7");
+        assert_eq!(lines[9], "dtmf 1 5 rfc4733");
+        assert_eq!(lines[10], "dtmf-sent 1 #");
+        assert_eq!(lines[11], "registered alice 600");
+        assert_eq!(lines[12], "registration-failed alice 403 Forbidden");
+        assert_eq!(lines[13], "unregistered alice");
+        assert_eq!(lines[14], "command-error no call 7");
     }
 
     #[test]
@@ -345,6 +360,8 @@ mod tests {
             json!({"event": "incoming", "call": 2, "from": "\"Bob\" <sip:bob@example.com>;tag=x", "to": "<sip:sipline@127.0.0.1>"}),
             json!({"event": "media", "call": 1, "codec": "PCMU/8000", "remote": "127.0.0.1:40000"}),
             json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye"}),
+            json!({"event": "dtmf", "call": 1, "digit": "5", "duration_ms": 160, "method": "rfc4733"}),
+            json!({"event": "dtmf-sent", "call": 1, "digit": "#", "method": "info"}),
             json!({"event": "registered", "account": "alice", "expires": 600}),
             json!({"event": "registration-failed", "account": "alice", "code": 403, "reason": "Forbidden", "retry_in": 45}),
             json!({"event": "unregistered", "account": "alice"}),

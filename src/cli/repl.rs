@@ -6,8 +6,9 @@
 //! Ctrl-C clears the line; Ctrl-D or `quit` sends `Command::Shutdown` and ends the REPL.
 //! With calls up, the first Ctrl-D only warns (`1 call up; Ctrl-D again to hang up and
 //! quit`). Tab completes command names (and unambiguous prefixes), call numbers after the
-//! commands that take one (only the calls that command fits), and `.wav` paths for file
-//! arguments. Events are coloured by kind when stdout is a terminal and `NO_COLOR` is
+//! commands that take one (only the calls that command fits), account names after
+//! `register`/`unregister`, and `.wav` paths for file arguments. Quitting with accounts
+//! registered waits for their `unregistered` events (the engine unregisters at shutdown). Events are coloured by kind when stdout is a terminal and `NO_COLOR` is
 //! unset. After `COMMAND ` the rest of its usage shows as a hint (`reject ` →
 //! `[N] [CODE [REASON…]]`); Ctrl-R searches the history.
 //! History lives in `$XDG_DATA_HOME/sipline/history` (or `~/.local/share/sipline/history`);
@@ -32,6 +33,7 @@ use crate::cli::calls::CallTable;
 use crate::cli::commands::{self, help_text, parse_line, Action, Completes, Mode};
 use crate::cli::output::{color_wanted, Output};
 use crate::cli::policy::{until, Policy};
+use crate::cli::registrations::{self, RegState, Registrations};
 use crate::cli::render::Format;
 use crate::cli::script::{EXIT_FAILED, EXIT_OK};
 
@@ -60,12 +62,18 @@ fn history_path_from(xdg: Option<PathBuf>, home: Option<PathBuf>) -> Option<Path
 
 /// Completions for the text before the cursor: (start of the word, candidates).
 /// The first word completes to command names; the next to what that command takes (a call
-/// number from `calls`, a command name after `help`, a `.wav` path).
-pub fn complete(before: &str, calls: &CallTable) -> (usize, Vec<Pair>) {
-    complete_in(before, calls, Path::new("."))
+/// number from `calls`, an account name from `accounts`, a command name after `help`, a
+/// `.wav` path).
+pub fn complete(before: &str, calls: &CallTable, accounts: &Registrations) -> (usize, Vec<Pair>) {
+    complete_in(before, calls, accounts, Path::new("."))
 }
 
-fn complete_in(before: &str, calls: &CallTable, cwd: &Path) -> (usize, Vec<Pair>) {
+fn complete_in(
+    before: &str,
+    calls: &CallTable,
+    accounts: &Registrations,
+    cwd: &Path,
+) -> (usize, Vec<Pair>) {
     let start = before
         .rfind(char::is_whitespace)
         .map(|i| i + 1)
@@ -93,8 +101,27 @@ fn complete_in(before: &str, calls: &CallTable, cwd: &Path) -> (usize, Vec<Pair>
             })
             .collect(),
         Completes::WavFile => wav_paths(word, cwd),
+        Completes::Account => accounts
+            .accounts()
+            .iter()
+            .filter(|a| a.account.starts_with(word))
+            .map(|a| Pair {
+                display: format!("{}  {}", a.account, account_state(&a.state)),
+                replacement: a.account.clone(),
+            })
+            .collect(),
     };
     (start, found)
+}
+
+/// A word for an account's state in the completion list.
+fn account_state(state: &RegState) -> &'static str {
+    match state {
+        RegState::NotRegistered => "not registered",
+        RegState::Registered { .. } => "registered",
+        RegState::Failed { .. } => "registration failed",
+        RegState::Unregistered => "unregistered",
+    }
 }
 
 fn command_names(word: &str) -> Vec<Pair> {
@@ -195,6 +222,7 @@ impl Hint for UsageHint {
 /// (dim when colours are on); no validation.
 struct ReplHelper {
     calls: Arc<Mutex<CallTable>>,
+    registrations: Arc<Mutex<Registrations>>,
     color: bool,
 }
 
@@ -208,7 +236,12 @@ impl Completer for ReplHelper {
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let calls = self.calls.lock().map(|t| t.clone()).unwrap_or_default();
-        Ok(complete(&line[..pos], &calls))
+        let accounts = self
+            .registrations
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default();
+        Ok(complete(&line[..pos], &calls, &accounts))
     }
 }
 
@@ -263,6 +296,7 @@ fn handle_line(
     line: &str,
     commands: &UnboundedSender<Command>,
     calls: &Mutex<CallTable>,
+    accounts: &Mutex<Registrations>,
     format: Format,
 ) -> bool {
     let info = |text: &str| match format {
@@ -289,8 +323,9 @@ fn handle_line(
         }
         Ok(Some(Action::Status)) => {
             let now = std::time::Instant::now();
-            let text = calls.lock().map(|t| t.status(now)).unwrap_or_default();
-            info(&text);
+            let calls = calls.lock().map(|t| t.clone()).unwrap_or_default();
+            let accounts = accounts.lock().map(|r| r.clone()).unwrap_or_default();
+            info(&registrations::status(&calls, &accounts, now));
             true
         }
         Ok(Some(Action::Quit)) => false,
@@ -304,13 +339,16 @@ fn handle_line(
 }
 
 /// Run the REPL until `quit`, Ctrl-D or the engine stops. Sends `Command::Shutdown` and
-/// prints events until the engine closes its channel; the caller then joins the driver.
+/// prints events until the engine closes its channel (so the `unregistered` events of the
+/// accounts it unregisters are shown); the caller then joins the driver. `accounts` are
+/// the configured account names, the default first.
 pub async fn run(
     commands: &UnboundedSender<Command>,
     events: &mut UnboundedReceiver<Event>,
     format: Format,
     banner: &str,
     mut policy: Policy,
+    accounts: Vec<String>,
 ) -> u8 {
     let config = rustyline::Config::builder()
         .auto_add_history(true)
@@ -325,9 +363,11 @@ pub async fn run(
         }
     };
     let calls = Arc::new(Mutex::new(CallTable::new()));
+    let regs = Arc::new(Mutex::new(Registrations::new(accounts)));
     let color = format == Format::Human && color_wanted();
     rl.set_helper(Some(ReplHelper {
         calls: calls.clone(),
+        registrations: regs.clone(),
         color,
     }));
     let history = history_path();
@@ -353,6 +393,7 @@ pub async fn run(
     out.info(banner);
 
     let table = calls.clone();
+    let reg_table = regs.clone();
     let engine_gone = Arc::new(AtomicBool::new(false));
     let gone = engine_gone.clone();
     // Set by the prompt thread when the user quits, before it sends Shutdown: the engine
@@ -370,7 +411,7 @@ pub async fn run(
             match rl.readline(PROMPT) {
                 Ok(line) => {
                     eof_warned = false;
-                    if !handle_line(&line, &tx, &table, format) {
+                    if !handle_line(&line, &tx, &table, &reg_table, format) {
                         break;
                     }
                 }
@@ -418,6 +459,9 @@ pub async fn run(
                     if let Ok(mut t) = calls.lock() {
                         t.update(&ev);
                     }
+                    if let Ok(mut r) = regs.lock() {
+                        r.update(&ev);
+                    }
                     policy.observe(&ev, tokio::time::Instant::now());
                     out.event(&ev);
                 }
@@ -446,6 +490,19 @@ pub async fn run(
                 if live == 1 { "" } else { "s" }
             ));
         }
+        let registered: Vec<String> = regs
+            .lock()
+            .map(|r| {
+                r.accounts()
+                    .iter()
+                    .filter(|a| matches!(a.state, RegState::Registered { .. }))
+                    .map(|a| a.account.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !registered.is_empty() {
+            out.info(&format!("unregistering {}…", registered.join(", ")));
+        }
         while let Some(ev) = events.recv().await {
             out.event(&ev);
         }
@@ -473,7 +530,7 @@ mod tests {
     use tokio::sync::mpsc;
 
     fn replacements(before: &str, calls: &CallTable) -> (usize, Vec<String>) {
-        let (start, pairs) = complete(before, calls);
+        let (start, pairs) = complete(before, calls, &Registrations::default());
         (start, pairs.into_iter().map(|p| p.replacement).collect())
     }
 
@@ -486,12 +543,14 @@ mod tests {
         assert_eq!(c("  ha"), (2, vec!["hangup".to_string()]));
         assert_eq!(c("c"), (0, vec!["call".to_string(), "cancel".to_string()]));
         assert_eq!(c("w"), (0, Vec::<String>::new()), "wait is script-only");
-        assert_eq!(c("help re"), (5, vec!["reject".to_string()]));
+        assert_eq!(c("help rej"), (5, vec!["reject".to_string()]));
         assert_eq!(
             c("he re"),
-            (3, vec!["reject".to_string()]),
+            (3, vec!["register".to_string(), "reject".to_string()]),
             "help by prefix"
         );
+        assert_eq!(c("un"), (0, vec!["unregister".to_string()]));
+        assert_eq!(c("dt"), (0, vec!["dtmf".to_string()]));
         assert_eq!(c("accept 1"), (7, Vec::<String>::new()), "no calls");
         assert_eq!(c("invite sip:a "), (13, Vec::<String>::new()));
         assert_eq!(c("E"), (0, vec!["exit".to_string()]));
@@ -524,7 +583,7 @@ mod tests {
         );
         assert_eq!(c("sessions "), (9, Vec::<String>::new()));
         assert_eq!(c("reject 2 "), (9, Vec::<String>::new()), "then a code");
-        let (_, pairs) = complete("answer ", &calls);
+        let (_, pairs) = complete("answer ", &calls, &Registrations::default());
         assert_eq!(pairs[0].display, "2  incoming from <sip:caller2@127.0.0.1>");
         // Once answered, a call is no longer offered to accept, but still to hangup.
         calls.update(&Event::Accepted {
@@ -533,6 +592,57 @@ mod tests {
         });
         assert_eq!(replacements("accept ", &calls), (7, vec!["12".to_string()]));
         assert_eq!(replacements("bye 2", &calls), (4, vec!["2".to_string()]));
+    }
+
+    #[test]
+    fn completes_account_names_and_answered_calls() {
+        let mut accounts = Registrations::new(["alice", "office"]);
+        accounts.update(&Event::Registered {
+            account: "alice".into(),
+            expires: 600,
+        });
+        accounts.update(&Event::Registered {
+            account: "other".into(),
+            expires: 60,
+        });
+        let mut calls = CallTable::new();
+        for n in [1, 2] {
+            calls.update(&Event::Incoming {
+                call: CallHandle(n),
+                from: format!("<sip:caller{n}@127.0.0.1>"),
+                to: "<sip:me@127.0.0.1>".into(),
+            });
+        }
+        calls.update(&Event::Accepted {
+            call: CallHandle(2),
+            code: 200,
+        });
+        let c = |before| {
+            let (start, pairs) = complete(before, &calls, &accounts);
+            (
+                start,
+                pairs.into_iter().map(|p| p.replacement).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            c("register "),
+            (9, vec!["alice".into(), "office".into(), "other".into()])
+        );
+        assert_eq!(
+            c("unregister o"),
+            (11, vec!["office".into(), "other".into()])
+        );
+        assert_eq!(c("reg al"), (4, vec!["alice".to_string()]));
+        assert_eq!(c("register alice "), (15, Vec::<String>::new()));
+        let (_, pairs) = complete("register a", &calls, &accounts);
+        assert_eq!(pairs[0].display, "alice  registered");
+        let (_, pairs) = complete("register of", &calls, &accounts);
+        assert_eq!(pairs[0].display, "office  not registered");
+        assert_eq!(
+            c("dtmf "),
+            (5, vec!["2".to_string()]),
+            "answered calls only"
+        );
     }
 
     #[test]
@@ -621,19 +731,33 @@ mod tests {
     fn lines_become_commands() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let calls = Mutex::new(CallTable::new());
-        let h = |line| handle_line(line, &tx, &calls, Format::Human);
+        let accounts = Mutex::new(Registrations::new(["alice"]));
+        let h = |line| handle_line(line, &tx, &calls, &accounts, Format::Human);
         assert!(h("accept 2"));
         assert!(h(""));
         assert!(h("reject 99x"));
         assert!(h("wait accepted"));
         assert!(h("sessions"));
         assert!(h("status"));
+        assert!(h("register"));
+        assert!(h("dtmf 2 1#"));
         assert!(!h("quit"));
         assert!(!h("exit"));
         assert_eq!(
             rx.try_recv().unwrap(),
             Command::Accept {
                 call: Some(crate::api::CallHandle(2))
+            }
+        );
+        assert_eq!(rx.try_recv().unwrap(), Command::Register { account: None });
+        assert_eq!(
+            rx.try_recv().unwrap(),
+            Command::SendDtmf {
+                call: Some(crate::api::CallHandle(2)),
+                digits: "1#".into(),
+                mode: crate::api::DtmfMode::Auto,
+                duration_ms: None,
+                gap_ms: None,
             }
         );
         assert!(rx.try_recv().is_err());

@@ -2,8 +2,10 @@
 //!
 //! Every event is printed as it arrives and also kept, unconsumed, in an [`EventQueue`].
 //! `wait <event> [N] [TIMEOUT]` takes the OLDEST unconsumed event that fits (name, and
-//! call number when given), so an event that arrived before the script asked for it is
-//! not lost. Exit status: 0 when the script ends (or says `quit`) and the engine shut
+//! call number or account when given), so an event that arrived before the script asked
+//! for it is not lost. `wait dtmf [N] DIGITS` takes the unconsumed `dtmf` events of one
+//! call (call N, else the call of the oldest one), oldest first, until they spell DIGITS;
+//! a digit that does not fit fails the wait at once, saying what arrived instead. Exit status: 0 when the script ends (or says `quit`) and the engine shut
 //! down cleanly; 1 when a wait timed out, `--timeout` passed, the engine reported a
 //! `command-error` or stopped on its own; 2 for a bad line; 130 on Ctrl-C.
 //!
@@ -23,12 +25,13 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, Lines};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
-use crate::api::{CallHandle, Command, Event};
+use crate::api::{CallHandle, Command, DtmfMode, Event};
 use crate::cli::calls::CallTable;
 use crate::cli::commands::{help_text, parse_line, Action, Mode, WaitSpec};
 use crate::cli::duration::format_duration;
 use crate::cli::output::Output;
 use crate::cli::policy::{until, Policy};
+use crate::cli::registrations::{self, Registrations};
 use crate::cli::render;
 
 /// Exit status: all went well.
@@ -74,11 +77,77 @@ impl EventQueue {
 
     /// Remove and return the oldest unconsumed event named `name` (of `call`, if given).
     pub fn take(&mut self, name: &str, call: Option<CallHandle>) -> Option<Event> {
-        let i = self
-            .pending
-            .iter()
-            .position(|e| e.name() == name && (call.is_none() || e.call() == call))?;
+        self.take_where(|e| e.name() == name && (call.is_none() || e.call() == call))
+    }
+
+    /// Remove and return the oldest unconsumed event that `fits`.
+    pub fn take_where(&mut self, fits: impl Fn(&Event) -> bool) -> Option<Event> {
+        let i = self.pending.iter().position(fits)?;
         self.pending.remove(i)
+    }
+
+    /// Remove and return the oldest unconsumed event a `wait` without DIGITS asks for.
+    pub fn take_for(&mut self, spec: &WaitSpec) -> Option<Event> {
+        self.take_where(|e| {
+            e.name() == spec.event
+                && (spec.call.is_none() || e.call() == spec.call)
+                && (spec.account.is_none() || account_of(e) == spec.account.as_deref())
+        })
+    }
+
+    /// How far the unconsumed `dtmf` events go toward spelling `want` (upper case, not
+    /// empty): those of `call`, else of the call of the oldest `dtmf` event, oldest first.
+    /// When they spell it, they are consumed ([`DtmfMatch::Done`]); a digit that does not
+    /// fit is consumed with those before it ([`DtmfMatch::Wrong`]); otherwise nothing is.
+    pub fn match_dtmf(&mut self, want: &str, call: Option<CallHandle>) -> DtmfMatch {
+        let want: Vec<char> = want.chars().collect();
+        let mut call = call;
+        let mut used = Vec::new();
+        let mut got = String::new();
+        for (i, event) in self.pending.iter().enumerate() {
+            let Event::Dtmf {
+                call: from,
+                digit,
+                method,
+                ..
+            } = event
+            else {
+                continue;
+            };
+            if call.is_some_and(|c| c != *from) {
+                continue;
+            }
+            call = Some(*from);
+            used.push(i);
+            let expected = want[got.chars().count()];
+            if !digit.eq_ignore_ascii_case(&expected.to_string()) {
+                let wrong = DtmfMatch::Wrong {
+                    call: *from,
+                    got: got.clone(),
+                    digit: digit.clone(),
+                    method: *method,
+                    expected,
+                };
+                self.remove_all(&used);
+                return wrong;
+            }
+            got.push(expected);
+            if got.chars().count() == want.len() {
+                return DtmfMatch::Done(self.remove_all(&used));
+            }
+        }
+        DtmfMatch::Partial { call, got }
+    }
+
+    /// Remove the pending events at these (ascending) positions; returns them in order.
+    fn remove_all(&mut self, positions: &[usize]) -> Vec<Event> {
+        let mut out: Vec<Event> = positions
+            .iter()
+            .rev()
+            .filter_map(|&i| self.pending.remove(i))
+            .collect();
+        out.reverse();
+        out
     }
 
     /// Events not yet consumed, oldest first.
@@ -98,6 +167,43 @@ impl EventQueue {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The account a registration event is about.
+pub fn account_of(event: &Event) -> Option<&str> {
+    match event {
+        Event::Registered { account, .. }
+        | Event::RegistrationFailed { account, .. }
+        | Event::Unregistered { account } => Some(account),
+        _ => None,
+    }
+}
+
+/// Where `wait dtmf [N] DIGITS` stands ([`EventQueue::match_dtmf`]).
+#[derive(Clone, PartialEq, Debug)]
+pub enum DtmfMatch {
+    /// The digits are spelled: these `dtmf` events, now consumed.
+    Done(Vec<Event>),
+    /// The first digits fit (`got`, of `call` once one is known); more must come.
+    Partial {
+        /// The call the digits come from, once known.
+        call: Option<CallHandle>,
+        /// The digits that fit so far.
+        got: String,
+    },
+    /// A digit arrived that does not fit.
+    Wrong {
+        /// The call.
+        call: CallHandle,
+        /// The digits that fit before it.
+        got: String,
+        /// The digit that arrived.
+        digit: String,
+        /// How it came.
+        method: DtmfMode,
+        /// The digit that was due.
+        expected: char,
+    },
 }
 
 /// One checked script line.
@@ -186,6 +292,8 @@ pub struct Options {
     /// `--auto-answer` and `--duration`. With a duration, the end of the script waits for
     /// the live calls to end instead of hanging them up.
     pub policy: Policy,
+    /// The configured account names, the default first (for `status`).
+    pub accounts: Vec<String>,
 }
 
 impl Default for Options {
@@ -196,6 +304,7 @@ impl Default for Options {
             shutdown_grace: Duration::from_secs(40),
             prelude: Vec::new(),
             policy: Policy::default(),
+            accounts: Vec::new(),
         }
     }
 }
@@ -210,6 +319,15 @@ enum Failure {
         line: usize,
         text: String,
         after: Duration,
+        /// What a `wait dtmf DIGITS` had got, e.g. `got 15 of 159# on call 1`.
+        progress: Option<String>,
+    },
+    /// `wait dtmf DIGITS`: a digit that does not fit arrived.
+    WrongDigit {
+        line: usize,
+        text: String,
+        /// What arrived instead.
+        what: String,
     },
     /// `--timeout` passed.
     ScriptTimeout {
@@ -232,6 +350,7 @@ struct Runner<'a> {
     out: &'a mut Output,
     queue: EventQueue,
     calls: CallTable,
+    registrations: Registrations,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
     interrupt: Pin<Box<dyn Future<Output = ()> + Send>>,
@@ -267,6 +386,7 @@ impl Runner<'_> {
     fn on_event(&mut self, event: Event) -> Result<(), Failure> {
         self.out.event(&event);
         self.calls.update(&event);
+        self.registrations.update(&event);
         self.policy.observe(&event, Instant::now());
         if matches!(event, Event::Calling { .. } | Event::CommandError { .. }) {
             self.invites_in_flight = self.invites_in_flight.saturating_sub(1);
@@ -333,9 +453,50 @@ impl Runner<'_> {
         }
     }
 
-    async fn wait(&mut self, spec: &WaitSpec, line: usize, text: &str) -> Result<Event, Failure> {
-        if let Some(ev) = self.queue.take(spec.event, spec.call) {
-            return Ok(ev);
+    /// True when the queue holds what `spec` waits for (consumed now); a wrong DTMF digit
+    /// fails the wait.
+    fn satisfied(&mut self, spec: &WaitSpec, line: usize, text: &str) -> Result<bool, Failure> {
+        let Some(want) = &spec.digits else {
+            return Ok(self.queue.take_for(spec).is_some());
+        };
+        match self.queue.match_dtmf(want, spec.call) {
+            DtmfMatch::Done(_) => Ok(true),
+            DtmfMatch::Partial { .. } => Ok(false),
+            DtmfMatch::Wrong {
+                call,
+                got,
+                digit,
+                method,
+                expected,
+            } => {
+                let so_far = if got.is_empty() { "none" } else { &got };
+                Err(Failure::WrongDigit {
+                    line,
+                    text: text.to_string(),
+                    what: format!(
+                        "call {call} sent '{digit}' ({}) where '{expected}' was expected (so far: {so_far} of {want})",
+                        method.as_str()
+                    ),
+                })
+            }
+        }
+    }
+
+    /// For a timed-out `wait dtmf DIGITS`: how far it got.
+    fn progress(&mut self, spec: &WaitSpec) -> Option<String> {
+        let want = spec.digits.as_ref()?;
+        match self.queue.match_dtmf(want, spec.call) {
+            DtmfMatch::Partial {
+                call: Some(call),
+                got,
+            } if !got.is_empty() => Some(format!("got {got} of {want} on call {call}")),
+            _ => Some(format!("got none of {want}")),
+        }
+    }
+
+    async fn wait(&mut self, spec: &WaitSpec, line: usize, text: &str) -> Result<(), Failure> {
+        if self.satisfied(spec, line, text)? {
+            return Ok(());
         }
         let wait_deadline = Instant::now() + spec.timeout;
         let script_deadline = self.deadline;
@@ -347,8 +508,8 @@ impl Runner<'_> {
                 ev = self.events.recv() => match ev {
                     Some(ev) => {
                         self.on_event(ev)?;
-                        if let Some(ev) = self.queue.take(spec.event, spec.call) {
-                            return Ok(ev);
+                        if self.satisfied(spec, line, text)? {
+                            return Ok(());
                         }
                     }
                     None => return Err(Failure::EngineStopped { at: self.current.clone() }),
@@ -362,6 +523,7 @@ impl Runner<'_> {
                         line,
                         text: text.to_string(),
                         after: spec.timeout,
+                        progress: self.progress(spec),
                     });
                 }
             }
@@ -428,7 +590,11 @@ impl Runner<'_> {
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
             Action::Sessions => self.out.info(&self.calls.render()),
-            Action::Status => self.out.info(&self.calls.status(std::time::Instant::now())),
+            Action::Status => self.out.info(&registrations::status(
+                &self.calls,
+                &self.registrations,
+                std::time::Instant::now(),
+            )),
             Action::Quit => return Ok(false),
             Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
             Action::Wait(spec) => {
@@ -479,14 +645,26 @@ impl Runner<'_> {
         };
         let (msg, code) = match failure {
             Failure::Usage(bad) => (bad.to_string(), EXIT_USAGE),
-            Failure::WaitTimeout { line, text, after } => (
+            Failure::WaitTimeout {
+                line,
+                text,
+                after,
+                progress,
+            } => (
                 format!(
-                    "{}: timed out after {} (last events: {recent})",
+                    "{}: timed out after {} ({}last events: {recent})",
                     place(*line, text),
-                    format_duration(*after)
+                    format_duration(*after),
+                    progress
+                        .as_ref()
+                        .map(|p| format!("{p}; "))
+                        .unwrap_or_default()
                 ),
                 EXIT_FAILED,
             ),
+            Failure::WrongDigit { line, text, what } => {
+                (format!("{}: {what}", place(*line, text)), EXIT_FAILED)
+            }
             Failure::ScriptTimeout { at: pos, after } => (
                 format!(
                     "{}: --timeout {} reached (last events: {recent})",
@@ -570,6 +748,7 @@ pub async fn run(
         out,
         queue: EventQueue::new(),
         calls: CallTable::new(),
+        registrations: Registrations::new(opts.accounts.clone()),
         deadline: opts.timeout.map(|t| start + t),
         timeout: opts.timeout,
         interrupt: opts
@@ -657,6 +836,124 @@ mod tests {
         assert_eq!(q.take("progress", None), None);
         assert_eq!(q.pending().count(), 0);
         assert_eq!(q.take("terminated", None), None);
+    }
+
+    fn dtmf(call: u32, digit: &str) -> Event {
+        Event::Dtmf {
+            call: CallHandle(call),
+            digit: digit.into(),
+            duration_ms: 100,
+            method: DtmfMode::Rfc4733,
+        }
+    }
+
+    fn registered(account: &str) -> Event {
+        Event::Registered {
+            account: account.into(),
+            expires: 600,
+        }
+    }
+
+    #[test]
+    fn dtmf_digits_are_spelled_in_order_and_consumed() {
+        let mut q = EventQueue::new();
+        for d in ["1", "2"] {
+            q.push(dtmf(1, d));
+        }
+        q.push(progress(1));
+        assert_eq!(
+            q.match_dtmf("123#", None),
+            DtmfMatch::Partial {
+                call: Some(CallHandle(1)),
+                got: "12".into()
+            }
+        );
+        assert_eq!(q.pending().count(), 3, "a partial match consumes nothing");
+        q.push(dtmf(1, "3"));
+        q.push(dtmf(1, "#"));
+        q.push(dtmf(1, "9"));
+        assert_eq!(
+            q.match_dtmf("123#", None),
+            DtmfMatch::Done(vec![dtmf(1, "1"), dtmf(1, "2"), dtmf(1, "3"), dtmf(1, "#")])
+        );
+        // Only the digits that spelled it are gone.
+        assert_eq!(
+            q.pending().cloned().collect::<Vec<_>>(),
+            [progress(1), dtmf(1, "9")]
+        );
+        assert_eq!(q.match_dtmf("9", None), DtmfMatch::Done(vec![dtmf(1, "9")]));
+        assert_eq!(
+            q.match_dtmf("9", None),
+            DtmfMatch::Partial {
+                call: None,
+                got: String::new()
+            }
+        );
+        // Letters compare without case.
+        q.push(dtmf(1, "a"));
+        assert!(matches!(q.match_dtmf("A", None), DtmfMatch::Done(_)));
+    }
+
+    #[test]
+    fn a_wrong_dtmf_digit_is_reported() {
+        let mut q = EventQueue::new();
+        for d in ["1", "5", "7", "#"] {
+            q.push(dtmf(1, d));
+        }
+        assert_eq!(
+            q.match_dtmf("159#", None),
+            DtmfMatch::Wrong {
+                call: CallHandle(1),
+                got: "15".into(),
+                digit: "7".into(),
+                method: DtmfMode::Rfc4733,
+                expected: '9',
+            }
+        );
+        assert_eq!(q.pending().cloned().collect::<Vec<_>>(), [dtmf(1, "#")]);
+    }
+
+    #[test]
+    fn dtmf_matching_keeps_to_one_call() {
+        let mut q = EventQueue::new();
+        q.push(dtmf(2, "9"));
+        q.push(dtmf(1, "1"));
+        q.push(dtmf(2, "8"));
+        q.push(dtmf(1, "2"));
+        // Call 1 named: call 2's digits are neither matched nor consumed.
+        assert_eq!(
+            q.match_dtmf("12", Some(CallHandle(1))),
+            DtmfMatch::Done(vec![dtmf(1, "1"), dtmf(1, "2")])
+        );
+        // No call named: the oldest digit's call (2) is the one.
+        assert_eq!(
+            q.match_dtmf("98", None),
+            DtmfMatch::Done(vec![dtmf(2, "9"), dtmf(2, "8")])
+        );
+        q.push(dtmf(3, "1"));
+        q.push(dtmf(4, "2"));
+        assert_eq!(
+            q.match_dtmf("12", None),
+            DtmfMatch::Partial {
+                call: Some(CallHandle(3)),
+                got: "1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn waits_filter_registration_events_by_account() {
+        let mut q = EventQueue::new();
+        q.push(registered("office"));
+        q.push(registered("alice"));
+        let mut spec = WaitSpec::new("registered", None, Duration::from_secs(1));
+        spec.account = Some("alice".into());
+        assert_eq!(q.take_for(&spec), Some(registered("alice")));
+        assert_eq!(q.take_for(&spec), None);
+        spec.account = None;
+        assert_eq!(q.take_for(&spec), Some(registered("office")));
+        assert_eq!(account_of(&registered("x")), Some("x"));
+        assert_eq!(account_of(&progress(1)), None);
     }
 
     #[test]
@@ -1108,6 +1405,140 @@ mod tests {
                 },
                 Command::Shutdown
             ]
+        );
+    }
+
+    /// A fake engine whose answer to SendDtmf is the `dtmf` events of `heard` on call 1.
+    fn hears(heard: &'static [&'static str]) -> Fake {
+        fake(move |cmd| match cmd {
+            Command::SendDtmf { .. } => heard.iter().map(|d| dtmf(1, d)).collect(),
+            _ => vec![],
+        })
+    }
+
+    #[tokio::test]
+    async fn wait_dtmf_succeeds_when_the_digits_are_spelled() {
+        let mut f = hears(&["1", "5", "9", "#"]);
+        let script = "dtmf 159#\nwait dtmf 1 159# 1s\necho ok";
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_OK, "{}", stderr.text());
+        assert_eq!(stdout.lines().last().map(String::as_str), Some("ok"));
+        // A lone number is DIGITS: `wait dtmf 15` waits for 1 then 5, on any call.
+        let mut f = hears(&["1", "5"]);
+        let (code, _stdout, stderr) = run_script(&mut f, "dtmf 15\nwait dtmf 15 1s", None).await;
+        assert_eq!(code, EXIT_OK, "{}", stderr.text());
+        // Without DIGITS, one event each (the second of call 1 only).
+        let mut f = hears(&["1", "5"]);
+        let script = "dtmf 15\nwait dtmf 1s\nwait dtmf 1 5 1s\nwait dtmf 100ms";
+        let (code, _stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 4: wait dtmf 100ms: timed out after 100ms (last events: dtmf 1 1 rfc4733, dtmf 1 5 rfc4733)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_dtmf_fails_at_once_on_a_wrong_digit() {
+        let mut f = hears(&["1", "5", "7", "#"]);
+        let script = "dtmf 159#\nwait dtmf 159# 20s\necho not reached";
+        let started = Instant::now();
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(code, EXIT_FAILED);
+        assert!(!stdout.text().contains("not reached"));
+        assert_eq!(
+            stderr.lines(),
+            ["script line 2: wait dtmf 159# 20s: call 1 sent '7' (rfc4733) where '9' was expected (so far: 15 of 159#)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_dtmf_timeout_says_how_far_it_got() {
+        let mut f = hears(&["1", "5"]);
+        let (code, _stdout, stderr) =
+            run_script(&mut f, "dtmf 15\nwait dtmf 159# 100ms", None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script line 2: wait dtmf 159# 100ms: timed out after 100ms (got 15 of 159# on call 1; last events: dtmf 1 1 rfc4733, dtmf 1 5 rfc4733)"]
+        );
+        // Digits of another call do not count.
+        let mut f = hears(&["1", "5", "9"]);
+        let (code, _stdout, stderr) =
+            run_script(&mut f, "dtmf 159\nwait dtmf 2 159 100ms", None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert!(
+            stderr
+                .text()
+                .contains("timed out after 100ms (got none of 159; last events: "),
+            "{}",
+            stderr.text()
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_registered_filters_by_account_and_status_shows_it() {
+        let mut f = fake(|cmd| match cmd {
+            Command::Register { account } => {
+                vec![registered(account.as_deref().unwrap_or("alice"))]
+            }
+            Command::Shutdown => vec![Event::Unregistered {
+                account: "alice".into(),
+            }],
+            _ => vec![],
+        });
+        let lines = parse_script(
+            "register office\nregister\nwait registered alice 1s\nwait registered office 1s\nstatus\nwait registered 100ms"
+                .lines(),
+        )
+        .unwrap();
+        let (mut out, stdout, stderr) = Output::capture(Format::Human);
+        let code = run(
+            Source::Parsed(lines),
+            &f.commands,
+            &mut f.events,
+            &mut out,
+            Options {
+                accounts: vec!["alice".into(), "office".into()],
+                ..Options::default()
+            },
+        )
+        .await;
+        assert_eq!(code, EXIT_FAILED);
+        let text = stdout.text();
+        assert!(
+            text.contains("registrations: 2\n  alice: registered, expires in 9:59\n  office: registered, expires in 9:59\ncalls: none")
+                || text.contains("registrations: 2\n  alice: registered, expires in 10:00"),
+            "{text}"
+        );
+        assert!(
+            stderr
+                .text()
+                .starts_with("script line 6: wait registered 100ms: timed out after 100ms"),
+            "{}",
+            stderr.text()
+        );
+        // The unregistered event of the shutdown is printed before the end.
+        assert_eq!(
+            stdout.lines().last().map(String::as_str),
+            Some("[alice] unregistered")
+        );
+    }
+
+    #[tokio::test]
+    async fn register_without_an_account_fails_the_script() {
+        let mut f = fake(|cmd| match cmd {
+            Command::Register { .. } => vec![Event::CommandError {
+                message: "register: no account is configured".into(),
+            }],
+            _ => vec![],
+        });
+        let (code, _stdout, stderr) = run_script(&mut f, "register\nsleep 1s", None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stderr.lines(),
+            ["script: command failed: register: no account is configured (last command sent: line 1: register)"]
         );
     }
 

@@ -93,9 +93,7 @@ impl Driver {
 
 /// Bind the SIP socket and start the run loop on the current tokio runtime.
 pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
-    // TEMPORARY BRIDGE until the command line has TLS flags: SIPLINE_TLS_* fill what the
-    // configuration left unset (tls::ENV_BRIDGE).
-    let tls_cfg = cfg.tls.clone().with_env_bridge()?;
+    let tls_cfg = cfg.tls.clone();
     let tls_server = tls::server_config(&tls_cfg)?;
     let tls_roots = tls::extra_roots(&tls_cfg)?;
     if tls_cfg.listen.is_some() && tls_server.is_none() {

@@ -48,59 +48,7 @@ pub struct TlsConfig {
     pub dangerous_skip_verify: bool,
 }
 
-/// Environment variables read by [`TlsConfig::with_env_bridge`].
-///
-/// TEMPORARY BRIDGE: the command line has no TLS flags yet (src/config.rs belongs to the
-/// CLI work). Until it does, these variables fill the TLS settings the flags left empty.
-/// Remove this (and `with_env_bridge`) once `--tls-cert`, `--tls-key`, `--tls-ca`,
-/// `--tls-listen` and `--dangerous-skip-tls-verify` exist.
-pub const ENV_BRIDGE: [&str; 5] = [
-    "SIPLINE_TLS_CERT",
-    "SIPLINE_TLS_KEY",
-    "SIPLINE_TLS_CA",
-    "SIPLINE_TLS_LISTEN",
-    "SIPLINE_DANGEROUS_SKIP_TLS_VERIFY",
-];
-
 impl TlsConfig {
-    /// TEMPORARY BRIDGE (see [`ENV_BRIDGE`]): fill unset settings from `SIPLINE_TLS_*`.
-    /// `SIPLINE_TLS_CA` may list several files separated by `:`;
-    /// `SIPLINE_DANGEROUS_SKIP_TLS_VERIFY` is on for `1`, `true` or `yes`.
-    pub fn with_env_bridge(mut self) -> Result<TlsConfig, TlsSetupError> {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        if self.cert.is_none() {
-            self.cert = var("SIPLINE_TLS_CERT").map(PathBuf::from);
-        }
-        if self.key.is_none() {
-            self.key = var("SIPLINE_TLS_KEY").map(PathBuf::from);
-        }
-        if self.ca.is_empty() {
-            if let Some(list) = var("SIPLINE_TLS_CA") {
-                self.ca = std::env::split_paths(&list).collect();
-            }
-        }
-        if self.listen.is_none() {
-            if let Some(text) = var("SIPLINE_TLS_LISTEN") {
-                let text = text.to_string_lossy().into_owned();
-                self.listen = Some(text.parse().map_err(|_| TlsSetupError {
-                    what: format!(
-                        "SIPLINE_TLS_LISTEN: '{text}' is not IP:PORT (e.g. 127.0.0.1:5061)"
-                    ),
-                })?);
-            }
-        }
-        if !self.dangerous_skip_verify {
-            self.dangerous_skip_verify =
-                var("SIPLINE_DANGEROUS_SKIP_TLS_VERIFY").is_some_and(|v| {
-                    matches!(
-                        v.to_string_lossy().to_ascii_lowercase().as_str(),
-                        "1" | "true" | "yes"
-                    )
-                });
-        }
-        Ok(self)
-    }
-
     /// True when the user gave any setting that only matters for accepting TLS.
     pub fn wants_server(&self) -> bool {
         self.cert.is_some() || self.key.is_some() || self.listen.is_some()
