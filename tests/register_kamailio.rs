@@ -5,8 +5,9 @@
 //! - alice and bob start with `--domain 127.0.0.1:KPORT --register`: each reports
 //!   `registered`, and kamailio's location table (`kamcmd ul.dump`) holds each AoR with the
 //!   Contact of that sipline's listening port.
-//! - alice `invite bob` (a bare user: `sip:bob@127.0.0.1:KPORT`, sent to the registrar);
-//!   kamailio looks bob up and forwards; bob gets `incoming` from alice and accepts; alice
+//! - alice calls `sip:bob@127.0.0.1:KPORT`, and in a second test `invite bob` (a bare user
+//!   that the account's domain completes; sent to the registrar); kamailio looks bob up and
+//!   forwards; bob gets `incoming` from alice and accepts; alice
 //!   sends 440 Hz, bob 1000 Hz, and each recording holds the other's tone.
 //! - At quit each sends REGISTER Expires: 0: `unregistered` events, and the location table
 //!   is empty again.
@@ -24,12 +25,28 @@ fn account_flags(kamailio: &Kamailio) -> Vec<String> {
     ]
 }
 
+/// alice calls bob's AoR at kamailio, written out: `invite sip:bob@127.0.0.1:KPORT`.
 #[test]
 fn two_sipline_accounts_call_through_kamailio() {
+    call_through_kamailio(false);
+}
+
+/// The same with a bare user: `invite bob` must become `sip:bob@<account domain>` and go to
+/// the registrar.
+#[test]
+fn invite_bare_user_resolves_to_the_account_domain() {
+    call_through_kamailio(true);
+}
+
+fn call_through_kamailio(bare_user: bool) {
     if !peer_available("kamailio", "kamailio") {
         return;
     }
-    let dir = TempDir::new("register-kamailio");
+    let dir = TempDir::new(if bare_user {
+        "register-kamailio-bare"
+    } else {
+        "register-kamailio"
+    });
     let kamailio = Kamailio::start(dir.path());
     let (pa, pb) = (reserve_port(), reserve_port());
     let alice_wav = dir.join("alice-heard.wav");
@@ -83,15 +100,20 @@ fn two_sipline_accounts_call_through_kamailio() {
     }
 
     // A bare user: the account's domain completes it and the registrar routes it.
-    alice.send(
-        "invite bob\n\
+    let target = if bare_user {
+        "bob".to_owned()
+    } else {
+        kamailio.uri("bob")
+    };
+    alice.send(&format!(
+        "invite {target}\n\
          wait accepted 10s\n\
          wait media 5s\n\
          sleep 5s\n\
          hangup\n\
          wait terminated 10s\n\
-         quit\n",
-    );
+         quit\n"
+    ));
     let a = alice.finish(secs(45));
     let b = bob.finish(secs(20));
     let story = format!("{}\n{}{}", a.report(), b.report(), kam_logs(&kamailio));

@@ -217,13 +217,16 @@ fn invite_answers_a_407_challenge() {
     let out = run_sipline(
         "alice",
         alice(me.port(), sipp.addr(), PASSWORD, false).codecs("pcmu"),
-        "invite bob\n\
-         wait accepted 10s\n\
-         wait media 5s\n\
-         sleep 2s\n\
-         hangup\n\
-         wait terminated 10s\n\
-         quit\n",
+        &format!(
+            "invite {}\n\
+             wait accepted 10s\n\
+             wait media 5s\n\
+             sleep 2s\n\
+             hangup\n\
+             wait terminated 10s\n\
+             quit\n",
+            sipp.uri("bob")
+        ),
         dir.path(),
         secs(40),
     );
