@@ -6,8 +6,9 @@
 //! - sipp's `uac_pcap.xml` (shared corpus) calls sipline and plays a PCMA capture then an
 //!   RFC 2833 capture of the key `1`: sipline reports digit `1` by rfc4733. Replaying a
 //!   capture needs root or CAP_NET_RAW; without it the test says so loudly and skips.
-//! - baresip sends `sndcode` digits to sipline, and sipline sends digits to baresip, which
-//!   reports them as ctrl_tcp events.
+//! - baresip sends `sndcode` digits to sipline (baresip 1.0 sends them as RFC 4733 events),
+//!   and sipline sends digits to baresip by RFC 4733 (`--mode auto`) and by INFO; baresip
+//!   reports each as a `CALL_DTMF_START` ctrl_tcp event with the digit.
 
 mod common;
 
@@ -212,7 +213,14 @@ fn baresip_and_sipline_exchange_dtmf() {
         std::thread::sleep(std::time::Duration::from_millis(400));
     }
     sipline.send(
-        "wait dtmf 1 42# 10s\ndtmf 7*3 --mode auto\nsleep 4s\nhangup\nwait terminated 10s\nquit\n",
+        "wait dtmf 1 42# 10s\n\
+         dtmf 7*3 --mode auto\n\
+         sleep 3s\n\
+         dtmf 9 --mode info\n\
+         sleep 2s\n\
+         hangup\n\
+         wait terminated 10s\n\
+         quit\n",
     );
     let out = sipline.finish(secs(30));
     baresip.wait_event("CALL_CLOSED", secs(5));
@@ -227,14 +235,20 @@ fn baresip_and_sipline_exchange_dtmf() {
     let (digits, methods) = received(&out);
     assert_eq!(digits, "42#", "digits baresip sent with sndcode\n{story}");
     eprintln!("baresip's DTMF arrived by {methods:?}");
-    let (digits, _) = sent(&out);
-    assert_eq!(digits, "7*3", "sipline's dtmf-sent\n{story}");
+    let (digits, methods) = sent(&out);
+    assert_eq!(digits, "7*39", "sipline's dtmf-sent\n{story}");
+    assert_eq!(
+        methods,
+        ["rfc4733", "rfc4733", "rfc4733", "info"],
+        "auto picks rfc4733 (baresip offers telephone-event); 9 went by INFO\n{story}"
+    );
 
     // What baresip reports for received DTMF: CALL_DTMF_START events on ctrl_tcp.
     let heard: String = baresip_dtmf_events(&baresip_events);
     assert_eq!(
-        heard, "7*3",
-        "baresip's CALL_DTMF_START events should spell the digits sipline sent\n{story}"
+        heard, "7*39",
+        "baresip's CALL_DTMF_START events should spell the digits sipline sent (by RFC 4733 \
+         and by INFO)\n{story}"
     );
 }
 
