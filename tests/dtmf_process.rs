@@ -234,7 +234,10 @@ fn baresip_and_sipline_exchange_dtmf() {
     out.assert_success();
     let (digits, methods) = received(&out);
     assert_eq!(digits, "42#", "digits baresip sent with sndcode\n{story}");
-    eprintln!("baresip's DTMF arrived by {methods:?}");
+    assert!(
+        methods.iter().all(|m| m == "rfc4733"),
+        "baresip 1.0 sends sndcode digits as RFC 4733 events: {methods:?}\n{story}"
+    );
     let (digits, methods) = sent(&out);
     assert_eq!(digits, "7*39", "sipline's dtmf-sent\n{story}");
     assert_eq!(

@@ -101,6 +101,20 @@ fn register_answers_a_401_challenge() {
         auth.contains("qop=auth") && auth.contains("nc=00000001"),
         "qop=auth was offered: the answer should use it with nc=00000001: {auth}\n{story}"
     );
+    // Credentials are cached per realm: the unregister authenticates at the first try, with
+    // the same nonce and the next nonce count (RFC 2617 §3.2.2).
+    assert_eq!(
+        registers.len(),
+        3,
+        "REGISTER, REGISTER with credentials, then the unregister with cached ones\n{story}"
+    );
+    let unreg_auth = header(&registers[2], "Authorization")
+        .unwrap_or_else(|| panic!("the unregister has no cached Authorization\n{story}"));
+    assert_eq!(
+        digest_param(&unreg_auth, "nc").as_deref(),
+        Some("00000002"),
+        "the nonce count goes on across requests: {unreg_auth}\n{story}"
+    );
     let last = registers.last().expect("REGISTERs");
     assert!(
         header(last, "Expires").as_deref() == Some("0") || last.contains(";expires=0"),
