@@ -2,8 +2,9 @@
 //! registrar and record-routing proxy, without auth — its digest auth needs a database
 //! server) call each other through it, with audio both ways (issue 4's proof).
 //!
-//! - alice and bob start with `--domain 127.0.0.1:KPORT --register`: each reports
-//!   `registered`, and kamailio's location table (`kamcmd ul.dump`) holds each AoR with the
+//! - alice starts with `--domain 127.0.0.1:KPORT --register --expires 300`, bob with
+//!   `--config FILE` (an `[[account]]` table: aor, register, expires = 120): each reports
+//!   `registered` with the expiry it asked for, and kamailio's location table (`kamcmd ul.dump`) holds each AoR with the
 //!   Contact of that sipline's listening port.
 //! - alice calls `sip:bob@127.0.0.1:KPORT`, and in a second test `invite bob` (a bare user
 //!   that the account's domain completes; sent to the registrar); kamailio looks bob up and
@@ -16,14 +17,37 @@ mod common;
 
 use common::*;
 
-/// The account flags: `--domain 127.0.0.1:KPORT --register`.
+/// alice's account from flags: `--domain 127.0.0.1:KPORT --register --expires 300`.
 fn account_flags(kamailio: &Kamailio) -> Vec<String> {
     vec![
         "--domain".to_owned(),
         kamailio.addr().to_string(),
         "--register".to_owned(),
+        "--expires".to_owned(),
+        ALICE_EXPIRES.to_string(),
     ]
 }
+
+/// bob's account from a config file: `--config FILE` with one `[[account]]` table.
+fn account_config(kamailio: &Kamailio, dir: &TempDir) -> Vec<String> {
+    let path = dir.join("bob.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[account]]\n\
+             aor = \"{}\"\n\
+             register = true\n\
+             expires = {BOB_EXPIRES}\n",
+            kamailio.uri("bob")
+        ),
+    )
+    .expect("write bob.toml");
+    vec!["--config".to_owned(), path.display().to_string()]
+}
+
+/// The expiries asked for; kamailio's stock config grants 60-3600 s as asked.
+const ALICE_EXPIRES: u64 = 300;
+const BOB_EXPIRES: u64 = 120;
 
 /// alice calls bob's AoR at kamailio, written out: `invite sip:bob@127.0.0.1:KPORT`.
 #[test]
@@ -58,7 +82,7 @@ fn call_through_kamailio(bare_user: bool) {
     let mut bob_opts = SiplineOpts::new("bob", pb.port())
         .audio_in("tone:1000")
         .record_to(&bob_wav);
-    bob_opts.extra = account_flags(&kamailio);
+    bob_opts.extra = account_config(&kamailio, &dir);
     let kam_logs = |k: &Kamailio| {
         format!(
             "\n--- kamailio location table ---\n{}\n--- kamailio ---\n{}",
@@ -77,12 +101,16 @@ fn call_through_kamailio(bare_user: bool) {
     );
     let mut alice = Sipline::spawn("alice", alice_opts, dir.path());
     alice.send("wait registered 10s\n");
-    for (who, s) in [("alice", &mut alice), ("bob", &mut bob)] {
+    for (who, s, expires) in [
+        ("alice", &mut alice, ALICE_EXPIRES),
+        ("bob", &mut bob, BOB_EXPIRES),
+    ] {
         let reg = s.expect_event("registered", secs(15));
         assert_eq!(reg["account"], who, "{who}: {reg}");
-        assert!(
-            reg["expires"].as_u64().is_some_and(|e| e > 0),
-            "{who}: registered without a positive expiry: {reg}"
+        assert_eq!(
+            reg["expires"].as_u64(),
+            Some(expires),
+            "{who}: kamailio grants the expiry asked for: {reg}"
         );
     }
     for (user, port) in [("alice", pa.port()), ("bob", pb.port())] {
