@@ -3,6 +3,15 @@
 //! Flags are taken as text by clap and checked here, so every bad value gives ONE line
 //! naming the flag, the value and the expected form (exit status 2), e.g.
 //! `--codecs: unknown codec 'foo' (expected opus, pcmu or pcma)`.
+//!
+//! Accounts ([`crate::accounts`]): the ad-hoc one of `--domain` (with `--user`,
+//! `--password`/`SIPLINE_PASSWORD`, `--auth-user`, `--registrar`, `--outbound-proxy`,
+//! `--register`, `--expires`, `--transport`) first, so it is the default, then those of
+//! `--config FILE` (else of the default config file, when it exists). A config file's
+//! errors name the file or the account themselves. The password is a [`Secret`] from the
+//! moment clap reads it, so no `Debug` of the flags shows it, and `--help` hides the
+//! environment's value. TLS: `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-listen`,
+//! `--dangerous-skip-tls-verify` fill [`TlsConfig`]; the driver reads the files.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

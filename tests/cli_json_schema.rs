@@ -1,19 +1,18 @@
 //! `--json` output checked against the schema documented in `docs/events.md`: two sipline
 //! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, hung up;
 //! rejected; canceled while ringing), and a third registers two accounts at a fake
-//! registrar (a thread here: one account accepted, then unregistered; one refused) and
+//! registrar (`tests/cli_registrar`: one account accepted, then unregistered; one refused) and
 //! makes a command mistake. Every line each prints on stdout must be a JSON object with
 //! exactly the documented fields, of the documented types, for its event; together they
 //! must show every event kind that can be produced quickly (all but `failed`, which takes
 //! a 32 s timeout and is checked by the unit tests in `src/cli/schema.rs`).
 
+mod cli_registrar;
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+
+use cli_registrar::FakeRegistrar;
 
 use common::*;
 use sipline::cli::schema::Schema;
@@ -41,69 +40,6 @@ fn check_all(schema: &Schema, out: &Outcome) -> BTreeSet<String> {
         seen.insert(event["event"].as_str().unwrap_or_default().to_string());
     }
     seen
-}
-
-/// A registrar on 127.0.0.1: REGISTER for user `carol` gets 200 (Contact and Expires
-/// echoed), any other user 403. Stops when dropped.
-struct FakeRegistrar {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl FakeRegistrar {
-    fn start() -> FakeRegistrar {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind the registrar");
-        socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .unwrap();
-        let addr = socket.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 65_535];
-            while !stopped.load(Ordering::SeqCst) {
-                let Ok((n, from)) = socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
-                if !request.starts_with("REGISTER ") {
-                    continue;
-                }
-                let ok = request.contains("\r\nTo: <sip:carol@");
-                let mut answer = String::from(if ok {
-                    "SIP/2.0 200 OK\r\n"
-                } else {
-                    "SIP/2.0 403 Forbidden\r\n"
-                });
-                for line in request.split("\r\n").skip(1).take_while(|l| !l.is_empty()) {
-                    let name = line.split(':').next().unwrap_or("").to_ascii_lowercase();
-                    match name.as_str() {
-                        "via" | "from" | "call-id" | "cseq" => answer += &format!("{line}\r\n"),
-                        "to" => answer += &format!("{line};tag=registrar\r\n"),
-                        "contact" | "expires" if ok => answer += &format!("{line}\r\n"),
-                        _ => {}
-                    }
-                }
-                answer += "Content-Length: 0\r\n\r\n";
-                let _ = socket.send_to(answer.as_bytes(), from);
-            }
-        });
-        FakeRegistrar {
-            addr,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for FakeRegistrar {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 #[test]
@@ -156,7 +92,10 @@ fn two_phones_print_only_documented_events() {
     // Registrations: carol's (ad-hoc) is accepted and then removed, dave's (from a config
     // file) refused. Then a mistake: there is no call to accept. The script fails (exit 1)
     // after the event.
-    let registrar = FakeRegistrar::start();
+    let registrar = FakeRegistrar::deciding(|user| match user {
+        "carol" => (200, "OK"),
+        _ => (403, "Forbidden"),
+    });
     let config = dir.join("config.toml");
     std::fs::write(
         &config,

@@ -2,13 +2,15 @@
 //! pseudo-terminal, its output fed through a terminal emulator (vt100), and the screen read
 //! back. Checks the prompt, tab completion, an event printed above a half-typed line
 //! without garbling it (a second sipline, in script mode, calls the REPL one on 127.0.0.1),
-//! and a clean exit on Ctrl-D.
+//! and a clean exit on Ctrl-D; an account registered at a fake registrar
+//! (`tests/cli_registrar`): its name completed, its `status`, its unregistration at quit.
 //!
 //! Every sipline here runs with `--audio-in silence --audio-out null` (no sound card on
 //! these machines), its own history file in a temp dir, and hard deadlines: a test that
 //! does not see what it waits for fails with the screen it saw, and its processes are
 //! killed.
 
+mod cli_registrar;
 mod common;
 
 use std::io::{Read, Write};
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
+use cli_registrar::FakeRegistrar;
 use common::*;
 
 const ROWS: u16 = 30;
@@ -267,6 +270,55 @@ fn listen_args(port: u16, user: &str) -> Vec<String> {
 
 const CTRL_C: &str = "\x03";
 const CTRL_D: &str = "\x04";
+
+#[test]
+fn account_completion_status_and_unregistration_at_quit() {
+    let registrar = FakeRegistrar::start(200, "OK");
+    let dir = TempDir::new("repl-pty-accounts");
+    let port = reserve_port();
+    let mut args = listen_args(port.port(), "alice");
+    args.extend([
+        "--domain".to_string(),
+        registrar.addr.to_string(),
+        "--register".to_string(),
+    ]);
+    let mut term = Term::spawn(&dir, &args, &[("NO_COLOR", "1")]);
+    term.wait_for("the registered line", secs(10), |t| {
+        t.rows()
+            .iter()
+            .any(|r| r == "[alice] registered (expires in 3600s)")
+    });
+    term.wait_prompt_line("", secs(5));
+    // `unreg` TAB → unregister; space TAB → the one account.
+    term.type_keys("unreg\t");
+    term.wait_prompt_line("unregister", secs(5));
+    term.type_keys(" \t");
+    term.wait_prompt_line("unregister alice", secs(5));
+    term.type_keys(CTRL_C);
+    term.wait_prompt_line("", secs(5));
+    term.type_keys("status\r");
+    term.wait_for("the registration in status", secs(5), |t| {
+        let rows = t.rows();
+        rows.iter().any(|r| r == "registrations: 1")
+            && rows
+                .iter()
+                .any(|r| r.starts_with("  alice: registered, expires in "))
+    });
+    // Quitting unregisters, and says so before it exits.
+    term.wait_prompt_line("", secs(5));
+    term.type_keys(CTRL_D);
+    let code = term.wait_exit(secs(15));
+    assert_eq!(code, Some(0), "{}", term.dump());
+    let rows = term.rows();
+    let saying = rows.iter().position(|r| r == "unregistering alice…");
+    let done = rows.iter().position(|r| r == "[alice] unregistered");
+    assert!(
+        saying.is_some() && done.is_some() && saying < done,
+        "{}",
+        term.dump()
+    );
+    assert_eq!(registrar.expires_seen(), ["3600", "0"]);
+}
 
 #[test]
 fn prompt_completion_and_ctrl_d() {

@@ -3,16 +3,16 @@
 //! line; script failures (wait timeout, --timeout, command error) exit 1 with one line
 //! naming the script line. None of these needs a second phone; calls between phones are
 //! tested elsewhere. Accounts: ad-hoc account flags and config files are checked before
-//! the start, and a fake registrar on 127.0.0.1 (a thread here that answers REGISTER)
+//! the start, and a fake registrar on 127.0.0.1 (`tests/cli_registrar`, a thread answering REGISTER)
 //! shows registration, `status` and the unregistration at quit.
 
+mod cli_registrar;
+
 use std::io::Write;
-use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+
+use cli_registrar::FakeRegistrar;
 
 /// No config file of the user's (a directory that does not exist) and no password in the
 /// environment, unless a test sets them.
@@ -575,94 +575,6 @@ fn bad_dtmf_lines_are_usage_errors() {
         err[0].starts_with("script: command failed: dtmf: "),
         "{err:?}"
     );
-}
-
-/// A registrar on 127.0.0.1 that answers every REGISTER with `code` (echoing the Expires
-/// asked for on a 2xx) and keeps what it got.
-struct FakeRegistrar {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl FakeRegistrar {
-    fn start(code: u16, reason: &'static str) -> FakeRegistrar {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind the registrar");
-        socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .unwrap();
-        let addr = socket.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (seen2, stop2) = (seen.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 65_535];
-            while !stop2.load(Ordering::SeqCst) {
-                let Ok((n, from)) = socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                if !text.starts_with("REGISTER ") {
-                    continue;
-                }
-                let answer = FakeRegistrar::answer(&text, code, reason);
-                seen2.lock().unwrap().push(text);
-                let _ = socket.send_to(answer.as_bytes(), from);
-            }
-        });
-        FakeRegistrar {
-            addr,
-            seen,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    /// The response: Via, From, To (tagged), Call-ID, CSeq copied; Contact and Expires
-    /// echoed on a 2xx.
-    fn answer(request: &str, code: u16, reason: &str) -> String {
-        let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-        for line in request.split("\r\n").skip(1).take_while(|l| !l.is_empty()) {
-            let name = line
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            match name.as_str() {
-                "via" | "from" | "call-id" | "cseq" => out.push_str(&format!("{line}\r\n")),
-                "to" => out.push_str(&format!("{line};tag=registrar\r\n")),
-                "contact" | "expires" if code < 300 => out.push_str(&format!("{line}\r\n")),
-                _ => {}
-            }
-        }
-        out.push_str("Content-Length: 0\r\n\r\n");
-        out
-    }
-
-    /// The Expires header of each REGISTER received, in order.
-    fn expires_seen(&self) -> Vec<String> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|r| {
-                r.split("\r\n")
-                    .find_map(|l| l.strip_prefix("Expires:"))
-                    .map(|v| v.trim().to_string())
-            })
-            .collect()
-    }
-}
-
-impl Drop for FakeRegistrar {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 fn json_events(out: &Output) -> Vec<serde_json::Value> {

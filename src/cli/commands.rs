@@ -323,7 +323,7 @@ pub static COMMANDS: &[Spec] = &[
         name: "quit",
         aliases: &["exit"],
         usage: "quit",
-        summary: "end every call and exit",
+        summary: "end every call, unregister the accounts and exit",
         details: "Ctrl-D at the prompt does the same.",
         script_only: false,
         completes: Completes::Nothing,
@@ -448,6 +448,9 @@ pub fn parse_line(line: &str, mode: Mode) -> Result<Option<Action>, ParseError> 
     (spec.parse)(&mut args).map(Some).map_err(err)
 }
 
+/// The widest usage `help` keeps in its first column.
+const HELP_COLUMN: usize = 32;
+
 /// Help text: the table, or one command's usage and details.
 pub fn help_text(topic: Option<&str>, mode: Mode) -> String {
     match topic.and_then(lookup) {
@@ -466,21 +469,23 @@ pub fn help_text(topic: Option<&str>, mode: Mode) -> String {
                 .iter()
                 .filter(|s| mode == Mode::Script || !s.script_only)
                 .collect();
+            // A usage longer than the column gets a line of its own.
             let width = shown
                 .iter()
                 .map(|s| s.usage.chars().count())
+                .filter(|&n| n <= HELP_COLUMN)
                 .max()
                 .unwrap_or(0);
             let mut out =
                 String::from("commands (N = call number, optional when only one call fits):");
             for s in shown {
-                let pad = width - s.usage.chars().count();
-                out.push_str(&format!(
-                    "\n  {}{}  {}",
-                    s.usage,
-                    " ".repeat(pad),
-                    s.summary
-                ));
+                let len = s.usage.chars().count();
+                let gap = if len > width {
+                    format!("\n  {}  ", " ".repeat(width))
+                } else {
+                    " ".repeat(width - len + 2)
+                };
+                out.push_str(&format!("\n  {}{gap}{}", s.usage, s.summary));
                 if !s.aliases.is_empty() {
                     out.push_str(&format!(" (also: {})", s.aliases.join(", ")));
                 }
@@ -1620,6 +1625,14 @@ mod tests {
         for spec in COMMANDS {
             assert!(all.contains(spec.usage), "{}", spec.usage);
         }
+        assert!(
+            all.contains("\n  dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]\n                                 send DTMF digits"),
+            "{all}"
+        );
+        assert!(
+            all.contains("\n  register [ACCOUNT]             register an account"),
+            "{all}"
+        );
         let repl = help_text(None, Mode::Repl);
         assert!(!repl.contains("wait <EVENT>"));
         assert!(repl.contains("(also: call, dial)"), "{repl}");
