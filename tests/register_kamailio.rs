@@ -29,7 +29,7 @@ fn account_flags(kamailio: &Kamailio) -> Vec<String> {
 }
 
 /// bob's account from a config file: `--config FILE` with one `[[account]]` table.
-fn account_config(kamailio: &Kamailio, dir: &TempDir) -> Vec<String> {
+fn account_config(kamailio: &Kamailio, dir: &TempDir, transport: &str) -> Vec<String> {
     let path = dir.join("bob.toml");
     std::fs::write(
         &path,
@@ -37,6 +37,7 @@ fn account_config(kamailio: &Kamailio, dir: &TempDir) -> Vec<String> {
             "[[account]]\n\
              aor = \"{}\"\n\
              register = true\n\
+             transport = \"{transport}\"\n\
              expires = {BOB_EXPIRES}\n",
             kamailio.uri("bob")
         ),
@@ -55,6 +56,13 @@ fn two_sipline_accounts_call_through_kamailio() {
     call_through_kamailio(false);
 }
 
+/// The same with both accounts on TCP (`--transport tcp`; `transport = "tcp"` in bob's
+/// file): REGISTER, INVITE and BYE over TCP connections to kamailio.
+#[test]
+fn two_sipline_accounts_call_through_kamailio_over_tcp() {
+    call_through_kamailio_with(false, "tcp");
+}
+
 /// The same with a bare user: `invite bob` must become `sip:bob@<account domain>` and go to
 /// the registrar.
 #[test]
@@ -63,14 +71,73 @@ fn invite_bare_user_resolves_to_the_account_domain() {
 }
 
 fn call_through_kamailio(bare_user: bool) {
-    if !peer_available("kamailio", "kamailio") {
+    call_through_kamailio_with(bare_user, "udp");
+}
+
+/// kamailio record-routes the INVITE; the dialog must keep that route (RFC 3261 §12.1.1:
+/// the UAS copies Record-Route into its 2xx; §12.2.1.1: the UAC sends ACK and BYE to the
+/// first route, the proxy). Checked on the traces of the UDP call.
+#[test]
+fn dialog_through_kamailio_follows_its_record_route() {
+    let Some((a, b, proxy)) = call_through_kamailio_with(false, "udp") else {
         return;
+    };
+    let story = format!("{}\n{}", a.report(), b.report());
+    let invite = b
+        .received_messages("INVITE ")
+        .into_iter()
+        .next()
+        .map(|(_, m)| m)
+        .unwrap_or_else(|| panic!("no INVITE in bob's trace\n{story}"));
+    let rr_in: Vec<&str> = invite
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("record-route:"))
+        .collect();
+    assert!(
+        !rr_in.is_empty(),
+        "kamailio's stock config record-routes INVITEs:\n{invite}"
+    );
+    let ok = b
+        .sent_messages("SIP/2.0 200")
+        .into_iter()
+        .map(|(_, m)| m)
+        .find(|m| m.contains(" INVITE\n"))
+        .unwrap_or_else(|| panic!("bob sent no 200 for the INVITE\n{story}"));
+    let rr_out: Vec<&str> = ok
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("record-route:"))
+        .collect();
+    assert_eq!(
+        rr_out, rr_in,
+        "bob (UAS) must copy the INVITE's Record-Route into its 200 (RFC 3261 §12.1.1); \
+         it sent:\n{ok}"
+    );
+    for method in ["ACK ", "BYE "] {
+        let (dir, msg) = a
+            .sent_messages(method)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("alice sent no {method}\n{story}"));
+        assert!(
+            dir.contains(&proxy.to_string()),
+            "alice's {method}must go to the proxy {proxy} (the route set), but: {dir}\n{msg}"
+        );
     }
-    let dir = TempDir::new(if bare_user {
-        "register-kamailio-bare"
-    } else {
-        "register-kamailio"
-    });
+}
+
+/// Runs the whole call; `None` when kamailio is missing (skipped). Returns alice's and
+/// bob's outcomes and kamailio's address for more checks.
+fn call_through_kamailio_with(
+    bare_user: bool,
+    transport: &str,
+) -> Option<(Outcome, Outcome, std::net::SocketAddr)> {
+    if !peer_available("kamailio", "kamailio") {
+        return None;
+    }
+    let dir = TempDir::new(&format!(
+        "register-kamailio-{transport}{}",
+        if bare_user { "-bare" } else { "" }
+    ));
     let kamailio = Kamailio::start(dir.path());
     let (pa, pb) = (reserve_port(), reserve_port());
     let alice_wav = dir.join("alice-heard.wav");
@@ -79,10 +146,13 @@ fn call_through_kamailio(bare_user: bool) {
         .audio_in("tone:440")
         .record_to(&alice_wav);
     alice_opts.extra = account_flags(&kamailio);
+    alice_opts
+        .extra
+        .extend(["--transport".to_owned(), transport.to_owned()]);
     let mut bob_opts = SiplineOpts::new("bob", pb.port())
         .audio_in("tone:1000")
         .record_to(&bob_wav);
-    bob_opts.extra = account_config(&kamailio, &dir);
+    bob_opts.extra = account_config(&kamailio, &dir, transport);
     let kam_logs = |k: &Kamailio| {
         format!(
             "\n--- kamailio location table ---\n{}\n--- kamailio ---\n{}",
@@ -199,4 +269,5 @@ fn call_through_kamailio(bare_user: bool) {
         440.0,
         0.7,
     );
+    Some((a, b, kamailio.addr()))
 }

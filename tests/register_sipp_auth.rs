@@ -122,6 +122,41 @@ fn register_answers_a_401_challenge() {
     );
 }
 
+/// The password from the environment (`SIPLINE_PASSWORD`) instead of `--password`.
+#[test]
+fn register_with_the_password_from_the_environment() {
+    if !peer_available("sipp", "sip-tester") {
+        return;
+    }
+    let dir = TempDir::new("register-401-env");
+    let mut sipp = Sipp::scenario_server(
+        dir.path(),
+        "registrar",
+        &sipp_scenario("register_401.xml"),
+        &[],
+    );
+    let me = reserve_port();
+    let mut opts = SiplineOpts::new(USER, me.port());
+    opts.extra = vec![
+        "--domain".to_owned(),
+        sipp.addr().to_string(),
+        "--register".to_owned(),
+    ];
+    opts.env = vec![("SIPLINE_PASSWORD".to_owned(), PASSWORD.to_owned())];
+    let out = run_sipline(
+        "alice",
+        opts,
+        "wait registered 10s\nquit\n",
+        dir.path(),
+        secs(40),
+    );
+    sipp.assert_success(secs(10), "registrar scenario with SIPLINE_PASSWORD");
+    let story = story(&out, &sipp);
+    out.assert_success();
+    assert_eq!(out.first("registered")["expires"], 60, "{story}");
+    assert_eq!(out.named("unregistered").len(), 1, "{story}");
+}
+
 #[test]
 fn register_with_a_wrong_password_fails_once_without_a_loop() {
     if !peer_available("sipp", "sip-tester") {
