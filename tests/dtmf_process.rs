@@ -47,7 +47,9 @@ fn sent(out: &Outcome) -> (String, Vec<String>) {
     )
 }
 
-fn two_siplines(mode: &str) {
+/// A sends DIGITS by `mode` with `timing` (`--duration`/`--gap` flags, may be empty) and
+/// waits for each `dtmf-sent`; B waits for the digits; `durations` bounds B's `duration_ms`.
+fn two_siplines(mode: &str, timing: &str, durations: std::ops::RangeInclusive<u64>) {
     let dir = TempDir::new(&format!("dtmf-two-{mode}"));
     let (pa, pb) = (reserve_port(), reserve_port());
     let a_opts = SiplineOpts::new("alice", pa.port());
@@ -70,10 +72,12 @@ fn two_siplines(mode: &str) {
             "invite {}\n\
              wait accepted 10s\n\
              wait media 5s\n\
-             dtmf {DIGITS} --mode {mode}\n\
+             dtmf {DIGITS} --mode {mode}{timing}\n\
+             {waits}\
              wait terminated 30s\n\
              quit\n",
-            b_opts.uri()
+            b_opts.uri(),
+            waits = "wait dtmf-sent 10s\n".repeat(DIGITS.len()),
         ),
         dir.path(),
         secs(45),
@@ -93,8 +97,8 @@ fn two_siplines(mode: &str) {
         assert!(
             e["duration_ms"]
                 .as_u64()
-                .is_some_and(|d| (40..=400).contains(&d)),
-            "a 100 ms key press should report about 100 ms: {e}\n{story}"
+                .is_some_and(|d| durations.contains(&d)),
+            "duration_ms should be in {durations:?} for `dtmf …{timing}`: {e}\n{story}"
         );
     }
     let (digits, methods) = sent(&a);
@@ -107,12 +111,19 @@ fn two_siplines(mode: &str) {
 
 #[test]
 fn two_siplines_dtmf_rfc4733() {
-    two_siplines("rfc4733");
+    // The default 100 ms key press, measured from the event's duration field.
+    two_siplines("rfc4733", "", 60..=160);
+}
+
+#[test]
+fn two_siplines_dtmf_rfc4733_long_presses() {
+    two_siplines("rfc4733", " --duration 300 --gap 150", 260..=360);
 }
 
 #[test]
 fn two_siplines_dtmf_info() {
-    two_siplines("info");
+    // INFO carries Duration=250; the receiver reports it as sent.
+    two_siplines("info", " --duration 250", 250..=250);
 }
 
 /// sipp `uac_pcap.xml`: PCMA audio then an RFC 2833 event for `1`, replayed from captures.
