@@ -326,3 +326,117 @@ fn call_through_kamailio_with(
     );
     Some((a, b, kamailio.addr()))
 }
+
+/// Accounts at a domain that is not an address (`sip:alice@sipline.test`), reached through
+/// `--outbound-proxy sip:127.0.0.1:KPORT` (kamailio takes `sipline.test` as its own): the
+/// REGISTER goes to the proxy with Request-URI `sip:sipline.test`, both register, and
+/// alice's INVITE to `sip:bob@sipline.test` goes through the proxy to bob, with audio.
+#[test]
+fn accounts_behind_an_outbound_proxy() {
+    if !peer_available("kamailio", "kamailio") {
+        return;
+    }
+    let dir = TempDir::new("register-kamailio-outbound");
+    let kamailio = Kamailio::start_with_aliases(dir.path(), &["sipline.test"]);
+    let proxy = format!("sip:{}", kamailio.addr());
+    let flags = || {
+        vec![
+            "--domain".to_owned(),
+            "sipline.test".to_owned(),
+            "--outbound-proxy".to_owned(),
+            proxy.clone(),
+            "--register".to_owned(),
+        ]
+    };
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let bob_wav = dir.join("bob-heard.wav");
+    let mut alice_opts = SiplineOpts::new("alice", pa.port()).audio_in("tone:440");
+    alice_opts.extra = flags();
+    let mut bob_opts = SiplineOpts::new("bob", pb.port())
+        .audio_in("tone:1000")
+        .record_to(&bob_wav);
+    bob_opts.extra = flags();
+    let kam_logs = |k: &Kamailio| {
+        format!(
+            "\n--- kamailio location table ---\n{}\n--- kamailio ---\n{}",
+            k.registrations(),
+            k.peer.logs()
+        )
+    };
+
+    let mut bob = Sipline::spawn("bob", bob_opts, dir.path());
+    bob.send(
+        "wait registered 10s\n\
+         wait incoming 30s\n\
+         accept\n\
+         wait terminated 30s\n\
+         quit\n",
+    );
+    let mut alice = Sipline::spawn("alice", alice_opts, dir.path());
+    alice.send("wait registered 10s\n");
+    alice.expect_event("registered", secs(15));
+    bob.expect_event("registered", secs(15));
+    for user in ["alice", "bob"] {
+        assert!(
+            kamailio.wait_registered(user, secs(5)),
+            "kamailio's location table lacks {user}{}",
+            kam_logs(&kamailio)
+        );
+    }
+    alice.send(
+        "invite sip:bob@sipline.test\n\
+         wait accepted 10s\n\
+         wait media 5s\n\
+         sleep 4s\n\
+         hangup\n\
+         wait terminated 10s\n\
+         quit\n",
+    );
+    let a = alice.finish(secs(45));
+    let b = bob.finish(secs(20));
+    let story = format!("{}\n{}{}", a.report(), b.report(), kam_logs(&kamailio));
+    a.assert_success();
+    b.assert_success();
+
+    let (dir_line, register) = a
+        .sent_messages("REGISTER ")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("alice sent no REGISTER\n{story}"));
+    assert!(
+        register.starts_with("REGISTER sip:sipline.test"),
+        "the REGISTER's Request-URI is the registrar (the AoR's domain):\n{register}"
+    );
+    assert!(
+        dir_line.contains(&kamailio.addr().to_string()),
+        "the REGISTER goes to the outbound proxy {}: {dir_line}",
+        kamailio.addr()
+    );
+    let (dir_line, invite) = a
+        .sent_messages("INVITE ")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("alice sent no INVITE\n{story}"));
+    assert!(
+        dir_line.contains(&kamailio.addr().to_string()),
+        "the INVITE goes to the outbound proxy {}: {dir_line}\n{invite}",
+        kamailio.addr()
+    );
+    assert!(
+        invite
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("route:") && l.contains(";lr")),
+        "the INVITE carries the outbound proxy as a pre-loaded loose Route (RFC 3261 §8.1.2):\n{invite}"
+    );
+    assert_eq!(a.first("accepted")["code"], 200, "{story}");
+    assert_eq!(b.first("terminated")["by"], "remote", "{story}");
+    let (heard_by_bob, rate_b) = read_wav(&bob_wav)
+        .unwrap_or_else(|e| panic!("bob's recording {}: {e:?}", bob_wav.display()));
+    assert_tone(
+        "outbound proxy: bob's recording (alice sends 440 Hz)",
+        &heard_by_bob,
+        rate_b,
+        440.0,
+        0.7,
+    );
+}
