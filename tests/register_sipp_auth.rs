@@ -325,6 +325,54 @@ fn invite_answers_a_407_challenge() {
     );
 }
 
+/// A proxy that answers the credentials with a second 407 (same nonce): the call fails
+/// with cause `auth`, each 407 is ACKed, and no third INVITE follows.
+#[test]
+fn invite_rejected_credentials_fail_without_a_loop() {
+    if !peer_available("sipp", "sip-tester") {
+        return;
+    }
+    let dir = TempDir::new("invite-407-again");
+    let mut sipp = Sipp::scenario_server(
+        dir.path(),
+        "uas407again",
+        &sipp_scenario("invite_407_again.xml"),
+        &[],
+    );
+    let me = reserve_port();
+    let out = run_sipline(
+        "alice",
+        alice(me.port(), sipp.addr(), PASSWORD, false).codecs("pcmu"),
+        &format!(
+            "invite {}\n\
+             wait failed 15s\n\
+             sleep 5s\n\
+             quit\n",
+            sipp.uri("bob")
+        ),
+        dir.path(),
+        secs(40),
+    );
+    sipp.assert_success(
+        secs(10),
+        "UAS scenario answering the credentials with 407 again",
+    );
+    let story = story(&out, &sipp);
+    out.assert_success();
+    assert_eq!(out.first("failed")["cause"], "auth", "{story}");
+    assert!(out.named("accepted").is_empty(), "{story}");
+    assert_eq!(
+        sipp.received_requests("INVITE").len(),
+        2,
+        "exactly two INVITEs (no loop)\n{story}"
+    );
+    assert_eq!(
+        sipp.received_requests("ACK").len(),
+        2,
+        "each 407 is ACKed (RFC 3261 §17.1.1.3)\n{story}"
+    );
+}
+
 /// sipp's own client answers the registrar scenario's challenge: the scenario accepts a
 /// correct digest (with qop=auth) and the unregister after it.
 #[test]
