@@ -24,20 +24,27 @@ impl Kamailio {
     /// Starts kamailio in the foreground with its runtime files in `dir/kamailio`; returns
     /// once it has bound its UDP port.
     pub fn start(dir: &Path) -> Kamailio {
+        Kamailio::start_with_aliases(dir, &[])
+    }
+
+    /// Like [`Kamailio::start`], and kamailio also takes `aliases` (domain names such as
+    /// `sipline.test`, never resolved) as its own domains: a UA whose AoR is at such a
+    /// domain reaches it as an outbound proxy.
+    pub fn start_with_aliases(dir: &Path, aliases: &[&str]) -> Kamailio {
         let home = dir.join("kamailio");
         fs::create_dir_all(&home).expect("create kamailio dir");
         fs::copy("/etc/kamailio/kamailio.cfg", home.join("kamailio.cfg"))
             .expect("copy /etc/kamailio/kamailio.cfg (Debian package kamailio)");
         let sip = reserve_port();
         let p = sip.port();
-        fs::write(
-            home.join("kamailio-local.cfg"),
-            format!(
-                "listen=udp:127.0.0.1:{p}\nlisten=tcp:127.0.0.1:{p}\nalias=\"127.0.0.1:{p}\"\n\
-                 auto_aliases=no\n"
-            ),
-        )
-        .expect("write kamailio-local.cfg");
+        let mut local_cfg = format!(
+            "listen=udp:127.0.0.1:{p}\nlisten=tcp:127.0.0.1:{p}\nalias=\"127.0.0.1:{p}\"\n\
+             auto_aliases=no\n"
+        );
+        for alias in aliases {
+            local_cfg.push_str(&format!("alias=\"{alias}\"\n"));
+        }
+        fs::write(home.join("kamailio-local.cfg"), local_cfg).expect("write kamailio-local.cfg");
         let mut cmd = Command::new("kamailio");
         cmd.arg("-f")
             .arg(home.join("kamailio.cfg"))
@@ -91,6 +98,19 @@ impl Kamailio {
         let needle = format!("AoR: {user}\n");
         while Instant::now() < deadline {
             if self.registrations().contains(&needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// Waits until `user` has no contact left in the location table (after an unregister).
+    pub fn wait_unregistered(&self, user: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let needle = format!("AoR: {user}\n");
+        while Instant::now() < deadline {
+            if !self.registrations().contains(&needle) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -60,12 +60,17 @@ pub struct Peer {
 
 impl Peer {
     /// Spawns `cmd` with stdin from /dev/null, cwd `dir`, output to files in `dir`.
-    pub fn spawn(name: &str, mut cmd: Command, dir: &Path) -> Peer {
+    pub fn spawn(name: &str, cmd: Command, dir: &Path) -> Peer {
+        Peer::spawn_in(name, cmd, dir, dir)
+    }
+
+    /// Like [`Peer::spawn`], but runs in `cwd` (where relative paths of the peer resolve).
+    pub fn spawn_in(name: &str, mut cmd: Command, dir: &Path, cwd: &Path) -> Peer {
         let out = dir.join(format!("{name}.out"));
         let err = dir.join(format!("{name}.err"));
         let stdout = fs::File::create(&out).expect("create peer stdout file");
         let stderr = fs::File::create(&err).expect("create peer stderr file");
-        cmd.current_dir(dir)
+        cmd.current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);

@@ -33,6 +33,8 @@ pub struct SiplineOpts {
     pub audio_out: String,
     /// Anything else.
     pub extra: Vec<String>,
+    /// Extra environment variables (e.g. `SIPLINE_PASSWORD`).
+    pub env: Vec<(String, String)>,
 }
 
 impl SiplineOpts {
@@ -45,6 +47,7 @@ impl SiplineOpts {
             audio_in: "silence".to_owned(),
             audio_out: "null".to_owned(),
             extra: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -137,6 +140,7 @@ impl Sipline {
         cmd.args(&args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr);
@@ -348,6 +352,39 @@ impl Outcome {
             .iter()
             .find(|e| e["event"] == name)
             .unwrap_or_else(|| panic!("{}: no `{name}` event\n{}", self.name, self.report()))
+    }
+
+    /// The SIP messages of its `--sip-trace` (stderr): (direction line, message text), where
+    /// the direction line reads `----- sent [over TCP ]to ADDR (N bytes)` or `----- received
+    /// [over TCP ]from ADDR (N bytes)`.
+    pub fn trace_messages(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for line in self.stderr.lines() {
+            if line.starts_with("----- sent") || line.starts_with("----- received") {
+                out.push((line.to_owned(), String::new()));
+            } else if let Some((_, msg)) = out.last_mut() {
+                msg.push_str(line);
+                msg.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Messages it sent whose first line starts with `start` (e.g. `BYE `, `SIP/2.0 200`),
+    /// with their direction lines.
+    pub fn sent_messages(&self, start: &str) -> Vec<(String, String)> {
+        self.trace_messages()
+            .into_iter()
+            .filter(|(dir, msg)| dir.starts_with("----- sent") && msg.starts_with(start))
+            .collect()
+    }
+
+    /// Messages it received whose first line starts with `start`.
+    pub fn received_messages(&self, start: &str) -> Vec<(String, String)> {
+        self.trace_messages()
+            .into_iter()
+            .filter(|(dir, msg)| dir.starts_with("----- received") && msg.starts_with(start))
+            .collect()
     }
 
     /// Exit code, if it exited by itself.
