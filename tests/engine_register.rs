@@ -188,7 +188,8 @@ fn registrar(policy: Policy, log: Rc<RefCell<Log>>) -> sim::Responder {
             r.headers.set("Via", via.to_string());
         }
         if granted > 0 {
-            let contact = req.headers.get("Contact").unwrap().to_string();
+            // The live binding: the last Contact (an earlier one may be expires=0).
+            let contact = req.headers.get_split("Contact").last().unwrap().to_string();
             r.headers
                 .push("Contact", format!("{contact};expires={granted}"));
         }
@@ -463,6 +464,11 @@ fn behind_nat_the_contact_is_rewritten_from_received_and_rport_once() {
     // Challenge, credentials (answered with the NAT address), one more with the new Contact.
     assert_eq!(registers.len(), 3, "{:?}", log.borrow().requests);
     assert!(registers[1].contains("Contact: <sip:alice@127.0.0.1:5061>"));
+    assert!(
+        registers[2].contains("Contact: <sip:alice@127.0.0.1:5061>;expires=0\r\n"),
+        "the first binding is removed: {}",
+        registers[2]
+    );
     assert!(
         registers[2].contains("Contact: <sip:alice@203.0.113.5:40000>"),
         "{}",

@@ -51,6 +51,9 @@ pub(crate) struct AccountState {
     /// Where the registrar saw us (its Via `received`/`rport`, RFC 3581), when that differs
     /// from our own address: a NAT in between. Used in Contact from then on.
     pub(crate) public: Option<std::net::SocketAddr>,
+    /// A Contact we registered before learning the public address: removed (expires=0)
+    /// in the next REGISTER so the registrar does not fork to a dead binding.
+    stale_contact: Option<String>,
     /// Next keep-alive, while registered with keep-alives on.
     pub(crate) keepalive_next: Option<Instant>,
 }
@@ -80,6 +83,7 @@ impl AccountState {
             pending: None,
             interval_retries: 0,
             public: None,
+            stale_contact: None,
             keepalive_next: None,
             cfg,
         }
@@ -208,6 +212,9 @@ impl Engine {
         h.push("To", aor.to_string());
         h.push("Call-ID", a.call_id.clone());
         h.push("CSeq", format!("{} REGISTER", a.cseq));
+        if let Some(old) = a.stale_contact.take() {
+            h.push("Contact", format!("{old};expires=0"));
+        }
         h.push("Contact", contact);
         h.push("Expires", expires.to_string());
         h.push("Allow", ALLOW);
@@ -293,14 +300,24 @@ impl Engine {
         }
         // RFC 3581 §4 / RFC 5626 §5: the registrar saw us elsewhere (NAT). Register once
         // more with the address it saw, so calls reach us there.
-        if let Some(seen) = seen_address(resp) {
+        // Only over UDP: on a stream the source port is the connection's, not a mapping,
+        // and the registrar reaches us over that connection anyway (RFC 5626 §5).
+        let over_udp = sent
+            .top_via()
+            .is_ok_and(|v| v.transport.eq_ignore_ascii_case("UDP"));
+        if let Some(seen) = seen_address(resp).filter(|_| over_udp) {
             let ours = sent
                 .contacts()
                 .ok()
-                .and_then(|c| c.into_iter().next())
+                .and_then(|c| c.into_iter().last())
                 .and_then(|c| transport::uri_destination(&c.uri));
             if ours.is_some_and(|o| o != seen) && a.public != Some(seen) {
                 a.public = Some(seen);
+                a.stale_contact = sent
+                    .headers
+                    .get_split("Contact")
+                    .last()
+                    .map(|c| c.to_string());
                 self.send_register(i);
                 return;
             }
@@ -429,7 +446,8 @@ fn seen_address(resp: &Response) -> Option<std::net::SocketAddr> {
 /// §10.2.4: the lifetime granted to our binding: the `expires` parameter of the Contact that
 /// matches ours, else the Expires header.
 fn granted_expires(sent: &Request, resp: &Response) -> Option<u32> {
-    let ours = sent.contacts().ok()?.into_iter().next()?;
+    // Our binding is the last Contact (an earlier one may be a stale binding being removed).
+    let ours = sent.contacts().ok()?.into_iter().last()?;
     let from_contact = resp.contacts().ok().and_then(|cs| {
         cs.into_iter()
             .find(|c| {
