@@ -105,6 +105,8 @@ pub struct InviteOptions {
     pub anonymous: bool,
     /// Extra header fields (`-H 'Name: value'`), added as given.
     pub headers: Vec<(String, String)>,
+    /// The account to call from, by name (default: the first).
+    pub account: Option<String>,
 }
 
 /// A user request. The only way a front-end changes the engine.

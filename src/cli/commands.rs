@@ -199,7 +199,7 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']...",
+        usage: "invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
         details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
         script_only: false,
@@ -673,6 +673,13 @@ fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
             "--anonymous" => {
                 args.next();
                 options.anonymous = true;
+            }
+            "--account" => {
+                args.next();
+                let Some(name) = args.next() else {
+                    return Err("--account needs a name (expected --account NAME)".into());
+                };
+                options.account = Some(name.to_string());
             }
             "-H" | "--header" => {
                 args.next();
@@ -1233,6 +1240,17 @@ mod tests {
                     no_sdp: true,
                     anonymous: true,
                     headers: vec![("X-Case".into(), "7".into())],
+                    account: None,
+                },
+            }
+        );
+        assert_eq!(
+            send("invite 100 --account office"),
+            Command::InviteWith {
+                target: "100".into(),
+                options: InviteOptions {
+                    account: Some("office".into()),
+                    ..InviteOptions::default()
                 },
             }
         );
@@ -1299,11 +1317,11 @@ mod tests {
         );
         assert_eq!(
             err("invite"),
-            "invite: missing target (expected invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
+            "invite: missing target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
         );
         assert_eq!(
             err("call sip:a@b extra"),
-            "invite: unexpected 'extra' after the target (expected invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']...)"
+            "invite: unexpected 'extra' after the target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
         );
     }
 

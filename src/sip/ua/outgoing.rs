@@ -25,7 +25,13 @@ impl Engine {
                 .iter()
                 .any(|k| s.eq_ignore_ascii_case(k))
         });
-        let account = (!self.accounts.is_empty()).then_some(0);
+        let account = match options.account.as_deref() {
+            Some(name) => match self.account_index("invite", Some(name)) {
+                Some(i) => Some(i),
+                None => return,
+            },
+            None => (!self.accounts.is_empty()).then_some(0),
+        };
         let with_scheme = match (has_scheme, text.contains('@'), account) {
             (true, _, _) => text.to_string(),
             // A bare number or user: at the account's domain (`invite 100`).
