@@ -548,9 +548,18 @@ mod tests {
             c("he re"),
             (
                 3,
-                ["redirect", "register", "reject", "reply", "resume"]
-                    .map(String::from)
-                    .to_vec()
+                [
+                    "redirect",
+                    "refer",
+                    "refer-accept",
+                    "refer-reject",
+                    "register",
+                    "reject",
+                    "reply",
+                    "resume"
+                ]
+                .map(String::from)
+                .to_vec()
             ),
             "help by prefix"
         );
