@@ -849,6 +849,7 @@ fn parse_response(
                     "'{word}' is not a status code (expected {lo}-{hi})"
                 ));
             }
+            // invariant: three ASCII digits always parse as a u16.
             let code: u16 = word.parse().expect("three digits");
             if !(lo..=hi).contains(&code) {
                 return Err(format!(
@@ -1135,6 +1136,7 @@ fn parse_millis(option: &str, text: &str, lo: u32, hi: u32) -> Result<u32, Strin
     };
     match ms {
         Some(ms) if (u64::from(lo)..=u64::from(hi)).contains(&ms) => {
+            // invariant: ms <= hi, and hi is a u32.
             Ok(u32::try_from(ms).expect("within a u32 range"))
         }
         Some(_) => Err(format!(

@@ -226,6 +226,8 @@ pub fn unix_now() -> f64 {
 
 /// One JSON object (no trailing newline): `{"ts":…,"event":"…",…}`.
 pub fn json(event: &Event, ts: f64) -> String {
+    // invariant: Event holds only strings, numbers, bools and unit enums: it always
+    // serializes, as an object (internally tagged).
     let body = serde_json::to_string(event).expect("events serialize");
     let rest = body
         .strip_prefix('{')

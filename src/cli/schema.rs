@@ -166,6 +166,7 @@ impl Schema {
             let ty = FieldType::parse(ty).map_err(at)?;
             let fields = match table {
                 None => &mut schema.common,
+                // invariant: `table` names an event inserted when its heading was read.
                 Some(event) => schema
                     .events
                     .get_mut(event)
@@ -187,6 +188,7 @@ impl Schema {
 
     /// The schema in `docs/events.md` as compiled in.
     pub fn documented() -> Schema {
+        // invariant: the compiled-in page parses (checked by the tests below).
         Schema::parse(EVENTS_DOC).expect("docs/events.md parses")
     }
 
