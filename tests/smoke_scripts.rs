@@ -12,7 +12,9 @@
 //!   the peer script itself (bob). The scenario's `# smoke: expect` and `# smoke: record`
 //!   checks are applied as `scripts/asterisk-smoke` would. A stand-in is not Asterisk: it
 //!   shows the scripts are valid and their waits fit a PBX that behaves as the dialplan
-//!   says, not that Asterisk does.
+//!   says, not that Asterisk does;
+//! - `scripts/asterisk-smoke` itself runs against kamailio (a registrar without auth, so
+//!   the scenarios that need only accounts) and prints PASS, or FAIL with the reason.
 
 mod cli_registrar;
 mod common;
@@ -29,7 +31,9 @@ use sipline::cli::commands::WAIT_EVENTS;
 use sipline::cli::script::parse_script;
 
 const ACCOUNTS: &[&str] = &["alice", "bob", "carol"];
-const DIRECTIVES: &[&str] = &["account", "flags", "peer", "record", "expect", "log", "pending"];
+const DIRECTIVES: &[&str] = &[
+    "account", "flags", "peer", "record", "expect", "log", "pending",
+];
 
 fn kit() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/asterisk")
@@ -104,7 +108,9 @@ fn commands(text: &str) -> Vec<&str> {
 fn is_duration(word: &str) -> bool {
     let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &word[digits.len()..];
-    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) && ["ms", "s", "m"].contains(&unit)
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && ["ms", "s", "m"].contains(&unit)
 }
 
 fn name_of(path: &Path) -> String {
@@ -140,18 +146,27 @@ fn every_smoke_script_parses_and_keeps_the_kit_rules() {
         }
         let is_peer = path.parent().unwrap().ends_with("peers");
         if is_peer {
-            assert!(directives(&text).is_empty(), "{name}: peers take no directives");
+            assert!(
+                directives(&text).is_empty(),
+                "{name}: peers take no directives"
+            );
             continue;
         }
         for (word, rest) in directives(&text) {
-            assert!(DIRECTIVES.contains(&word.as_str()), "{name}: unknown directive '{word}'");
+            assert!(
+                DIRECTIVES.contains(&word.as_str()),
+                "{name}: unknown directive '{word}'"
+            );
             match word.as_str() {
                 "account" => assert!(ACCOUNTS.contains(&rest.as_str()), "{name}: account {rest}"),
                 "peer" => {
                     let mut words = rest.split_whitespace();
                     let account = words.next().unwrap_or_default();
                     let file = words.next().unwrap_or_default();
-                    assert!(ACCOUNTS.contains(&account), "{name}: peer account {account}");
+                    assert!(
+                        ACCOUNTS.contains(&account),
+                        "{name}: peer account {account}"
+                    );
                     assert!(smoke_dir().join(file).is_file(), "{name}: no peer {file}");
                 }
                 "record" => assert!(
@@ -177,10 +192,15 @@ fn the_runner_uses_the_passwords_of_pjsip_conf() {
     for account in ACCOUNTS {
         let password = format!("{account}-smoke-secret");
         assert!(
-            pjsip.contains(&format!("[{account}-auth](smoke-auth)\nusername={account}\npassword={password}\n")),
+            pjsip.contains(&format!(
+                "[{account}-auth](smoke-auth)\nusername={account}\npassword={password}\n"
+            )),
             "pjsip.conf: {account}'s auth"
         );
-        assert!(runner.contains(&password), "scripts/asterisk-smoke: {account}'s password");
+        assert!(
+            runner.contains(&password),
+            "scripts/asterisk-smoke: {account}'s password"
+        );
     }
 }
 
@@ -192,15 +212,24 @@ fn the_binary_accepts_every_smoke_script() {
     let run = |script: &Path, label: &str| {
         let cmd = {
             let mut c = Command::new(sipline_bin());
-            c.args(["--listen", "127.0.0.1:0", "--audio-in", "silence", "--audio-out", "null"])
-                .args(["--timeout", "300ms", "--script"])
-                .arg(script)
-                .env("XDG_CONFIG_HOME", "/nonexistent/sipline-tests/config-home")
-                .env_remove("SIPLINE_PASSWORD");
+            c.args([
+                "--listen",
+                "127.0.0.1:0",
+                "--audio-in",
+                "silence",
+                "--audio-out",
+                "null",
+            ])
+            .args(["--timeout", "300ms", "--script"])
+            .arg(script)
+            .env("XDG_CONFIG_HOME", "/nonexistent/sipline-tests/config-home")
+            .env_remove("SIPLINE_PASSWORD");
             c
         };
         let mut p = Peer::spawn(label, cmd, dir.path());
-        let status = p.wait(secs(30)).unwrap_or_else(|| panic!("{label} hung\n{}", p.logs()));
+        let status = p
+            .wait(secs(30))
+            .unwrap_or_else(|| panic!("{label} hung\n{}", p.logs()));
         (status.code(), p.logs())
     };
     for path in all_scripts() {
@@ -208,7 +237,11 @@ fn the_binary_accepts_every_smoke_script() {
         let (code, logs) = run(&path, &name);
         assert!(matches!(code, Some(0 | 1)), "{name}: exit {code:?}\n{logs}");
         let broken = dir.join(&format!("{name}.broken.sipline"));
-        fs::write(&broken, format!("{}\nwait forever-and-ever 1s\n", read(&path))).unwrap();
+        fs::write(
+            &broken,
+            format!("{}\nwait forever-and-ever 1s\n", read(&path)),
+        )
+        .unwrap();
         let (code, logs) = run(&broken, &format!("{name}.broken"));
         assert_eq!(code, Some(2), "{name} with a bad line: {logs}");
         assert!(logs.contains("script line"), "{name}: {logs}");
@@ -231,17 +264,17 @@ fn standin_for(ext: &str) -> (Vec<&'static str>, &'static str) {
         ),
         // Read() up to #, then the digits back (SendDTMF), then hang up.
         "602" => (
-            vec!["--codecs", "pcmu"],
+            vec!["--codecs", "pcmu", "--audio-in", "silence"],
             "wait incoming 20s\naccept\nwait media 5s\nwait dtmf 1234# 20s\ndtmf 1234\n\
              wait dtmf-sent 10s\nwait dtmf-sent 10s\nwait dtmf-sent 10s\nwait dtmf-sent 10s\n\
              hangup\nwait terminated 10s\nquit\n",
         ),
         "610" => (
-            vec!["--codecs", "pcmu"],
+            vec!["--codecs", "pcmu", "--audio-in", "silence"],
             "wait incoming 20s\nprogress\nwait canceled 20s\nquit\n",
         ),
         "620" => (
-            vec!["--codecs", "pcmu"],
+            vec!["--codecs", "pcmu", "--audio-in", "silence"],
             "wait incoming 20s\nreject 486 Busy Here\nwait rejected 5s\nquit\n",
         ),
         other => panic!("no stand-in for extension {other}"),
@@ -256,7 +289,14 @@ fn account_cmd(user: &str, port: u16, domain: &str, registrar: &FakeRegistrar) -
     c.args(["--listen", &format!("127.0.0.1:{port}"), "--user", user])
         .args(["--domain", domain])
         .args(["--registrar", &format!("sip:{}", registrar.addr)])
-        .args(["--register", "--expires", "120", "--json", "--timeout", "60s"])
+        .args([
+            "--register",
+            "--expires",
+            "120",
+            "--json",
+            "--timeout",
+            "60s",
+        ])
         .args(["--rtp-ports", &format!("{}-{}", rtp.port(), rtp.nth(9))])
         .env("XDG_CONFIG_HOME", "/nonexistent/sipline-tests/config-home")
         .env("SIPLINE_PASSWORD", "not-checked-by-the-fake-registrar");
@@ -331,7 +371,11 @@ fn run_scenario(name: &str) {
         c.arg("--script").arg(&file);
         let mut p = Peer::spawn("peer", c, dir.path());
         let registered = wait_for_event(&dir.join("peer.out"), "registered", secs(15));
-        assert!(registered, "{name}: the peer did not register\n{}", p.logs());
+        assert!(
+            registered,
+            "{name}: the peer did not register\n{}",
+            p.logs()
+        );
         assert!(p.running(), "{}", p.logs());
         p
     } else {
@@ -345,12 +389,20 @@ fn run_scenario(name: &str) {
         fs::write(&script_path, script).unwrap();
         let rtp = reserve_ports(10);
         let mut c = Command::new(sipline_bin());
-        c.args(["--listen", &domain, "--user", &ext, "--json", "--timeout", "60s"])
-            .args(["--rtp-ports", &format!("{}-{}", rtp.port(), rtp.nth(9))])
-            .args(&flags)
-            .args(["--audio-out", "null", "--script"])
-            .arg(&script_path)
-            .env("XDG_CONFIG_HOME", "/nonexistent/sipline-tests/config-home");
+        c.args([
+            "--listen",
+            &domain,
+            "--user",
+            &ext,
+            "--json",
+            "--timeout",
+            "60s",
+        ])
+        .args(["--rtp-ports", &format!("{}-{}", rtp.port(), rtp.nth(9))])
+        .args(&flags)
+        .args(["--audio-out", "null", "--script"])
+        .arg(&script_path)
+        .env("XDG_CONFIG_HOME", "/nonexistent/sipline-tests/config-home");
         rtp_blocks.push(rtp);
         let p = Peer::spawn("standin", c, dir.path());
         assert!(wait_udp_bound(other_port, secs(10)), "{}", p.logs());
@@ -364,7 +416,7 @@ fn run_scenario(name: &str) {
         .flat_map(|f| f.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
         .collect();
     let record = directive(&text, "record");
-    let wav = dir.join(format!("{name}.wav"));
+    let wav = dir.join(&format!("{name}.wav"));
     if record.is_some() {
         flags.extend(["--audio-out".to_owned(), wav.display().to_string()]);
     }
@@ -376,14 +428,25 @@ fn run_scenario(name: &str) {
     let mut main = Peer::spawn("main", c, dir.path());
     let status = main.wait(secs(75));
     let logs = format!("{}\n{}", main.logs(), other.logs());
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{name}: scenario failed\n{logs}");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{name}: scenario failed\n{logs}"
+    );
     let other_status = other.wait(secs(30));
-    assert_eq!(other_status.and_then(|s| s.code()), Some(0), "{name}: stand-in failed\n{logs}");
+    assert_eq!(
+        other_status.and_then(|s| s.code()),
+        Some(0),
+        "{name}: stand-in failed\n{logs}"
+    );
 
     let seen = events(&dir.join("main.out"));
     for expect in all_directives(&text, "expect") {
         // With a stand-in instead of Asterisk, a callee's 603 arrives unchanged.
-        assert!(expect_holds(&seen, &expect), "{name}: expect {expect}\n{logs}");
+        assert!(
+            expect_holds(&seen, &expect),
+            "{name}: expect {expect}\n{logs}"
+        );
     }
     if let Some(record) = record {
         let (samples, rate) = read_wav(&wav).unwrap_or_else(|e| panic!("{name}: {e:?}"));
@@ -393,7 +456,10 @@ fn run_scenario(name: &str) {
         } else {
             let hz: f32 = record.parse().unwrap();
             let fraction = tone_fraction(&samples, rate, hz);
-            assert!(fraction > 0.5, "{name}: {hz} Hz in {fraction:.2} of the recording");
+            assert!(
+                fraction > 0.5,
+                "{name}: {hz} Hz in {fraction:.2} of the recording"
+            );
         }
     }
     drop(rtp_blocks);
@@ -463,6 +529,65 @@ fn every_scenario_is_run_here_or_pending() {
     for path in scenarios() {
         let name = name_of(&path);
         let pending = directive(&read(&path), "pending").is_some();
-        assert!(here.contains(&name.as_str()) || pending, "{name}: not run here and not pending");
+        assert!(
+            here.contains(&name.as_str()) || pending,
+            "{name}: not run here and not pending"
+        );
     }
+}
+
+// ---- the runner itself, through a registrar that can run here -----------------------------
+
+/// Runs `scripts/asterisk-smoke` with `ASTERISK_HOST` at kamailio (a registrar and proxy
+/// without auth, standing in for Asterisk's accounts; it has none of the extensions) and
+/// `SMOKE_ONLY`; returns (exit code, stdout).
+fn run_the_runner(kamailio: &Kamailio, only: &str, dir: &TempDir) -> (Option<i32>, String) {
+    let mut c = Command::new("bash");
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/asterisk-smoke"))
+        .env("SIPLINE", sipline_bin())
+        .env("ASTERISK_HOST", kamailio.addr().to_string())
+        .env("SMOKE_ONLY", only)
+        .env("SMOKE_READY_TIMEOUT", "20")
+        .env(
+            "SMOKE_OUT",
+            dir.join(&format!("runner-{}", only.replace(' ', "-"))),
+        );
+    let label = format!("runner-{}", only.replace(' ', "-"));
+    let mut p = Peer::spawn(&label, c, dir.path());
+    let status = p.wait(secs(200));
+    let stdout = read(&dir.join(&format!("{label}.out")));
+    assert!(status.is_some(), "the runner hung\n{}", p.logs());
+    (status.and_then(|s| s.code()), stdout)
+}
+
+/// The runner's own steps (probe, accounts, peers, audio check with sox, expect checks,
+/// PASS/FAIL lines, exit status) on the scenarios that need only accounts.
+#[test]
+fn the_runner_passes_the_account_scenarios_through_kamailio() {
+    if !peer_available("kamailio", "kamailio") || !peer_available("sox", "sox") {
+        return;
+    }
+    let dir = TempDir::new("smoke-runner");
+    let mut kamailio = Kamailio::start(dir.path());
+    let (code, stdout) = run_the_runner(&kamailio, "01 05 07 11", &dir);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "PASS 01-register",
+            "PASS 05-call-bob",
+            "PASS 07-reject",
+            "PASS 11-register-tcp"
+        ],
+        "{stdout}"
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    // kamailio answers 620 with 404, not 486: the runner must say so and fail.
+    let (code, stdout) = run_the_runner(&kamailio, "09-busy", &dir);
+    assert_eq!(
+        stdout.trim(),
+        "FAIL 09-busy (no rejected event with code 486)",
+        "{stdout}"
+    );
+    assert_eq!(code, Some(1));
+    kamailio.stop();
 }
