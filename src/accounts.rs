@@ -16,6 +16,8 @@
 //! keepalive = 30                       # CRLF keep-alive every 30 s while registered
 //! codecs = ["pcmu", "opus"]            # this account's codecs, in preference order
 //! dtmf_mode = "rfc4733"                # auto | rfc4733 | info
+//! dtmf_duration = 100                  # ms per tone (SIP.js default 100)
+//! dtmf_gap = 500                       # ms after each tone (SIP.js default 500)
 //! ```
 //!
 //! Passwords never appear in error messages or `Debug` output.
@@ -112,6 +114,8 @@ struct AccountEntry {
     keepalive: Option<u32>,
     codecs: Option<Vec<String>>,
     dtmf_mode: Option<String>,
+    dtmf_duration: Option<u32>,
+    dtmf_gap: Option<u32>,
 }
 
 /// Where the config file is looked for when `--config` is not given.
@@ -190,6 +194,8 @@ impl AdHoc {
                 keepalive: None,
                 codecs: None,
                 dtmf_mode: None,
+                dtmf_duration: None,
+                dtmf_gap: None,
             },
             self.password,
         )
@@ -276,6 +282,8 @@ fn entry_to_account_with_password(
         }
         account.codecs = Some(codecs);
     }
+    account.dtmf_duration_ms = entry.dtmf_duration;
+    account.dtmf_gap_ms = entry.dtmf_gap;
     account.dtmf_mode = match entry.dtmf_mode.as_deref() {
         None => None,
         Some("auto") => Some(crate::api::DtmfMode::Auto),

@@ -105,6 +105,8 @@ pub struct InviteOptions {
     pub anonymous: bool,
     /// Extra header fields (`-H 'Name: value'`), added as given.
     pub headers: Vec<(String, String)>,
+    /// The account to call from, by name (default: the first).
+    pub account: Option<String>,
 }
 
 /// A user request. The only way a front-end changes the engine.
@@ -200,6 +202,29 @@ pub enum Command {
     Unhold {
         /// The call, or None for the only one that fits.
         call: Option<CallHandle>,
+    },
+    /// Transfer a call by REFER (RFC 3515): blind to `target`, or attended, replacing our
+    /// call `replace` with the target (RFC 3891 Replaces).
+    Refer {
+        /// The call to transfer, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// Where to transfer to (ignored with `replace`, whose peer is the target).
+        target: String,
+        /// Attended transfer: our other call, to the transfer target.
+        replace: Option<CallHandle>,
+    },
+    /// Accept the peer's REFER (SIP.js ReferServerContext `accept`): 202, then call the
+    /// Refer-To target and report its progress in NOTIFYs.
+    ReferAccept {
+        /// The call the REFER came on, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
+    /// Refuse the peer's REFER (SIP.js `reject`, default 480).
+    ReferReject {
+        /// The call the REFER came on, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// 300..=699.
+        code: u16,
     },
     /// Register an account now (RFC 3261 §10); refreshes follow by themselves.
     Register {
@@ -312,6 +337,50 @@ pub enum Event {
         /// Who resumed it.
         by: Party,
     },
+    // ===== transfer =====
+    /// The peer asks us to call someone else (REFER received); `refer-accept` or
+    /// `refer-reject` decides.
+    Referred {
+        /// The call the REFER came on.
+        call: CallHandle,
+        /// The Refer-To URI (without its Replaces).
+        refer_to: String,
+        /// Who asked (Referred-By), or empty.
+        referred_by: String,
+        /// Attended: the new call replaces one of the target's (RFC 3891).
+        replaces: bool,
+    },
+    /// We accepted a REFER and placed the new call.
+    ReferInviteSent {
+        /// The call the REFER came on.
+        call: CallHandle,
+        /// The new call to the Refer-To target.
+        new_call: CallHandle,
+    },
+    /// Our transfer is under way: the transferee's call to the target got this provisional
+    /// status (NOTIFY with message/sipfrag, RFC 3515), or our REFER was accepted (202).
+    ReferProgress {
+        /// The call we transferred.
+        call: CallHandle,
+        /// Status code.
+        code: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// Our transfer succeeded: the target answered the transferee.
+    ReferAccepted {
+        /// The call we transferred.
+        call: CallHandle,
+    },
+    /// Our transfer failed: the REFER was refused or the target did not answer.
+    ReferFailed {
+        /// The call we transferred.
+        call: CallHandle,
+        /// Final status (of the REFER or, by NOTIFY, of the transferee's call); 0 if none.
+        code: u16,
+        /// Reason phrase, or `timeout`.
+        reason: String,
+    },
     // ===== DTMF =====
     /// A DTMF digit arrived (RFC 4733 event or SIP INFO).
     Dtmf {
@@ -378,6 +447,11 @@ impl Event {
             Event::Incoming { .. } => "incoming",
             Event::Media { .. } => "media",
             Event::Terminated { .. } => "terminated",
+            Event::Referred { .. } => "referred",
+            Event::ReferInviteSent { .. } => "refer-invite-sent",
+            Event::ReferProgress { .. } => "refer-progress",
+            Event::ReferAccepted { .. } => "refer-accepted",
+            Event::ReferFailed { .. } => "refer-failed",
             Event::Held { .. } => "held",
             Event::Resumed { .. } => "resumed",
             Event::Dtmf { .. } => "dtmf",
@@ -401,6 +475,11 @@ impl Event {
             | Event::Incoming { call, .. }
             | Event::Media { call, .. }
             | Event::Terminated { call, .. }
+            | Event::Referred { call, .. }
+            | Event::ReferInviteSent { call, .. }
+            | Event::ReferProgress { call, .. }
+            | Event::ReferAccepted { call, .. }
+            | Event::ReferFailed { call, .. }
             | Event::Held { call, .. }
             | Event::Resumed { call, .. }
             | Event::Dtmf { call, .. }

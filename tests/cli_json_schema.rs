@@ -148,7 +148,9 @@ fn two_phones_print_only_documented_events() {
     let want: BTreeSet<String> = schema
         .events
         .keys()
-        .filter(|name| *name != "failed")
+        // `failed` needs a 32 s timeout; transfers need a third phone and are checked
+        // against this schema in tests/transfer_process.rs.
+        .filter(|name| *name != "failed" && !name.starts_with("refer"))
         .cloned()
         .collect();
     assert_eq!(

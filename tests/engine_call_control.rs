@@ -190,3 +190,49 @@ fn anonymous_calls_hide_the_caller_and_extra_headers_are_sent() {
     assert!(invite.contains("X-Test-Case: 42\r\n"), "{invite}");
     assert!(!invite.contains("From: <sip:alice"), "{invite}");
 }
+
+#[test]
+fn invite_picks_the_named_account() {
+    use sipline::sip::account::AccountConfig;
+    use sipline::sip::msg::Uri;
+    let mut net = Net::with_accounts(2, 106, |i| {
+        if i == 0 {
+            vec![
+                AccountConfig::new("home", Uri::parse("sip:alice@127.0.0.1:5099").unwrap()),
+                AccountConfig::new("work", Uri::parse("sip:a.smith@127.0.0.1:5098").unwrap()),
+            ]
+        } else {
+            Vec::new()
+        }
+    });
+    let target = net.uri(1);
+    net.command(
+        0,
+        Command::InviteWith {
+            target: target.clone(),
+            options: InviteOptions {
+                account: Some("work".into()),
+                ..InviteOptions::default()
+            },
+        },
+    );
+    let inc = net.wait_event(1, "incoming", S).unwrap();
+    assert!(
+        matches!(&inc, Event::Incoming { from, .. } if from == "<sip:a.smith@127.0.0.1:5098>"),
+        "{inc:?}"
+    );
+    net.command(
+        0,
+        Command::InviteWith {
+            target,
+            options: InviteOptions {
+                account: Some("gym".into()),
+                ..InviteOptions::default()
+            },
+        },
+    );
+    assert_eq!(
+        errors(&net, 0),
+        vec!["invite: 'gym' is not an account (accounts: home, work)"]
+    );
+}

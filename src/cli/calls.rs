@@ -111,7 +111,12 @@ impl CallTable {
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }
-            Event::Held { .. }
+            Event::Referred { .. }
+            | Event::ReferInviteSent { .. }
+            | Event::ReferProgress { .. }
+            | Event::ReferAccepted { .. }
+            | Event::ReferFailed { .. }
+            | Event::Held { .. }
             | Event::Resumed { .. }
             | Event::Dtmf { .. }
             | Event::DtmfSent { .. }

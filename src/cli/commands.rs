@@ -8,10 +8,16 @@
 //! `#` is a comment; blank lines are ignored; command names are case-insensitive):
 //!
 //! ```text
-//! invite <URI>                      aliases: call, dial    (no scheme → sip: is added)
+//! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']…
+//!                                   aliases: call, dial    (no scheme → sip: is added)
 //! accept [N]                        alias: answer
 //! reject [N] [CODE [REASON…]]       CODE 300-699, default 480
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
+//! reply [N] <CODE> [REASON…]        any final or provisional response
+//! redirect [N] <URI>… [--code 300-399]
+//! refer [N] <URI> | refer [N] --replace M    aliases: xfer, transfer
+//! refer-accept [N] | refer-reject [N] [CODE]
+//! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N]
 //! hangup [N]                        alias: bye
 //! dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]
@@ -80,6 +86,11 @@ pub const WAIT_EVENTS: &[&str] = &[
     "unregistered",
     "held",
     "resumed",
+    "referred",
+    "refer-invite-sent",
+    "refer-progress",
+    "refer-accepted",
+    "refer-failed",
 ];
 
 /// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
@@ -199,7 +210,7 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']...",
+        usage: "invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
         details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
         script_only: false,
@@ -255,6 +266,36 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_redirect,
+    },
+    Spec {
+        name: "refer",
+        aliases: &["xfer", "transfer"],
+        usage: "refer [N] <URI> | refer [N] --replace M",
+        summary: "transfer call N: blind to URI, or attended to the peer of call M",
+        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call) or refer-failed. --replace M hands over to our call M's peer (RFC 3891 Replaces).",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_refer,
+    },
+    Spec {
+        name: "refer-accept",
+        aliases: &[],
+        usage: "refer-accept [N]",
+        summary: "follow the peer's REFER on call N: call its target",
+        details: "Answers 202 and reports the new call's progress to the peer in NOTIFYs.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_refer_accept,
+    },
+    Spec {
+        name: "refer-reject",
+        aliases: &[],
+        usage: "refer-reject [N] [CODE]",
+        summary: "refuse the peer's REFER on call N (default 480)",
+        details: "CODE 300-699, e.g. 603 Decline.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_refer_reject,
     },
     Spec {
         name: "hold",
@@ -674,6 +715,13 @@ fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
                 args.next();
                 options.anonymous = true;
             }
+            "--account" => {
+                args.next();
+                let Some(name) = args.next() else {
+                    return Err("--account needs a name (expected --account NAME)".into());
+                };
+                options.account = Some(name.to_string());
+            }
             "-H" | "--header" => {
                 args.next();
                 let Some(value) = args.next_value() else {
@@ -859,6 +907,47 @@ fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
         targets,
         code,
     }))
+}
+
+fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
+    let mut call = None;
+    let mut target = None;
+    let mut replace = None;
+    while let Some(word) = args.next() {
+        if word == "--replace" {
+            let Some(m) = args.next().and_then(parse_call) else {
+                return Err(format!(
+                    "--replace needs a call number (expected {})",
+                    args.usage
+                ));
+            };
+            replace = Some(m);
+        } else if target.is_none() && call.is_none() && parse_call(word).is_some() {
+            call = parse_call(word);
+        } else if target.is_none() {
+            target = Some(word.to_string());
+        } else {
+            return Err(format!("unexpected '{word}' (expected {})", args.usage));
+        }
+    }
+    if target.is_none() && replace.is_none() {
+        return Err(format!("missing target (expected {})", args.usage));
+    }
+    Ok(Action::Send(Command::Refer {
+        call,
+        target: target.unwrap_or_default(),
+        replace,
+    }))
+}
+
+fn parse_refer_accept(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::ReferAccept { call }))
+}
+
+fn parse_refer_reject(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, _) = parse_response(args, (300, 699), 480)?;
+    Ok(Action::Send(Command::ReferReject { call, code }))
 }
 
 fn parse_hold(args: &mut Args<'_>) -> Result<Action, String> {
@@ -1233,6 +1322,17 @@ mod tests {
                     no_sdp: true,
                     anonymous: true,
                     headers: vec![("X-Case".into(), "7".into())],
+                    account: None,
+                },
+            }
+        );
+        assert_eq!(
+            send("invite 100 --account office"),
+            Command::InviteWith {
+                target: "100".into(),
+                options: InviteOptions {
+                    account: Some("office".into()),
+                    ..InviteOptions::default()
                 },
             }
         );
@@ -1299,11 +1399,11 @@ mod tests {
         );
         assert_eq!(
             err("invite"),
-            "invite: missing target (expected invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
+            "invite: missing target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
         );
         assert_eq!(
             err("call sip:a@b extra"),
-            "invite: unexpected 'extra' after the target (expected invite <URI> [--no-sdp] [--anonymous] [-H 'Name: value']...)"
+            "invite: unexpected 'extra' after the target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
         );
     }
 
@@ -1445,8 +1545,8 @@ mod tests {
             "help: no command 'frob' (try 'help' for the list)"
         );
         assert_eq!(
-            err("help x b"),
-            "help: no command 'x' (try 'help' for the list)"
+            err("help zz b"),
+            "help: no command 'zz' (try 'help' for the list)"
         );
         assert_eq!(
             err("help accept b"),
@@ -1478,15 +1578,15 @@ mod tests {
         assert_eq!(ok("wait dtmf-sent 2 5s"), w("dtmf-sent", C2, 5));
         assert_eq!(
             err("wait"),
-            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed)"
+            "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed)"
         );
         assert_eq!(
             err("wait answered"),
-            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed)"
+            "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed)"
         );
         assert_eq!(
             err("wait command-error"),
-            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed)"
+            "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed)"
         );
         assert_eq!(
             err("wait accepted soon"),
@@ -1697,7 +1797,7 @@ mod tests {
         );
         assert_eq!(
             err("re"),
-            "'re' could be reject, reply, redirect, resume, register (type more of it)"
+            "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, resume, register (type more of it)"
         );
         assert_eq!(
             parse_line("register alice", Mode::Repl),

@@ -66,6 +66,27 @@ pub fn human(event: &Event) -> String {
         Event::Terminated { call, by, cause } => {
             format!("[{call}] terminated by {} ({cause})", party(*by))
         }
+        Event::Referred {
+            call,
+            refer_to,
+            replaces,
+            ..
+        } => format!(
+            "[{call}] referred to {refer_to}{} — refer-accept {call} / refer-reject {call}",
+            if *replaces { " (attended)" } else { "" }
+        ),
+        Event::ReferInviteSent { call, new_call } => {
+            format!("[{call}] transfer: calling as call {new_call}")
+        }
+        Event::ReferProgress { call, code, reason } => {
+            format!("[{call}] transfer progress {code} {reason}")
+                .trim_end()
+                .to_string()
+        }
+        Event::ReferAccepted { call } => format!("[{call}] transfer accepted"),
+        Event::ReferFailed { call, code, reason } => {
+            format!("[{call}] transfer failed: {code} {reason}")
+        }
         Event::Held { call, by } => format!("[{call}] held by {}", party(*by)),
         Event::Resumed { call, by } => format!("[{call}] resumed by {}", party(*by)),
         Event::Dtmf {
@@ -118,6 +139,10 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::Accepted { .. } | Event::Media { .. } => "32",
         Event::Rejected { .. } | Event::Failed { .. } | Event::Canceled { .. } => "31",
         Event::Terminated { .. } => "35",
+        Event::Referred { .. } => "1;33",
+        Event::ReferInviteSent { .. } | Event::ReferProgress { .. } => "36",
+        Event::ReferAccepted { .. } => "32",
+        Event::ReferFailed { .. } => "31",
         Event::Held { .. } | Event::Resumed { .. } => "33",
         Event::Dtmf { .. } | Event::DtmfSent { .. } => "36",
         Event::Registered { .. } => "32",
@@ -159,6 +184,12 @@ pub fn brief(event: &Event) -> String {
             remote,
         } => format!("{name} {call} {codec} {remote}"),
         Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::Referred { call, refer_to, .. } => format!("{name} {call} {refer_to}"),
+        Event::ReferInviteSent { call, new_call } => format!("{name} {call} {new_call}"),
+        Event::ReferProgress { call, code, reason } | Event::ReferFailed { call, code, reason } => {
+            format!("{name} {call} {code} {reason}")
+        }
+        Event::ReferAccepted { call } => format!("{name} {call}"),
         Event::Held { call, by } | Event::Resumed { call, by } => {
             format!("{name} {call} {}", party(*by))
         }
@@ -290,6 +321,27 @@ mod tests {
                 call: c,
                 by: Party::Remote,
             },
+            Event::Referred {
+                call: c,
+                refer_to: "sip:carol@127.0.0.1:5063".into(),
+                referred_by: "<sip:alice@127.0.0.1>".into(),
+                replaces: true,
+            },
+            Event::ReferInviteSent {
+                call: c,
+                new_call: CallHandle(2),
+            },
+            Event::ReferProgress {
+                call: c,
+                code: 180,
+                reason: "Ringing".into(),
+            },
+            Event::ReferAccepted { call: c },
+            Event::ReferFailed {
+                call: c,
+                code: 486,
+                reason: "Busy Here".into(),
+            },
             Event::CommandError {
                 message: "no call 7".into(),
             },
@@ -318,6 +370,11 @@ mod tests {
                 "[alice] unregistered",
                 "[1] held by local",
                 "[1] resumed by remote",
+                "[1] referred to sip:carol@127.0.0.1:5063 (attended) — refer-accept 1 / refer-reject 1",
+                "[1] transfer: calling as call 2",
+                "[1] transfer progress 180 Ringing",
+                "[1] transfer accepted",
+                "[1] transfer failed: 486 Busy Here",
                 "error: no call 7",
             ]
         );
@@ -363,7 +420,12 @@ mod tests {
         assert_eq!(lines[13], "unregistered alice");
         assert_eq!(lines[14], "held 1 local");
         assert_eq!(lines[15], "resumed 1 remote");
-        assert_eq!(lines[16], "command-error no call 7");
+        assert_eq!(lines[16], "referred 1 sip:carol@127.0.0.1:5063");
+        assert_eq!(lines[17], "refer-invite-sent 1 2");
+        assert_eq!(lines[18], "refer-progress 1 180 Ringing");
+        assert_eq!(lines[19], "refer-accepted 1");
+        assert_eq!(lines[20], "refer-failed 1 486 Busy Here");
+        assert_eq!(lines[21], "command-error no call 7");
     }
 
     #[test]
@@ -385,8 +447,14 @@ mod tests {
             json!({"event": "unregistered", "account": "alice"}),
             json!({"event": "held", "call": 1, "by": "local"}),
             json!({"event": "resumed", "call": 1, "by": "remote"}),
+            json!({"event": "referred", "call": 1, "refer_to": "sip:carol@127.0.0.1:5063", "referred_by": "<sip:alice@127.0.0.1>", "replaces": true}),
+            json!({"event": "refer-invite-sent", "call": 1, "new_call": 2}),
+            json!({"event": "refer-progress", "call": 1, "code": 180, "reason": "Ringing"}),
+            json!({"event": "refer-accepted", "call": 1}),
+            json!({"event": "refer-failed", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
+        assert_eq!(all_events().len(), want.len(), "one JSON line per event");
         for (event, want) in all_events().iter().zip(want) {
             let line = json(event, 1_763_755_200.25);
             assert!(

@@ -548,9 +548,18 @@ mod tests {
             c("he re"),
             (
                 3,
-                ["redirect", "register", "reject", "reply", "resume"]
-                    .map(String::from)
-                    .to_vec()
+                [
+                    "redirect",
+                    "refer",
+                    "refer-accept",
+                    "refer-reject",
+                    "register",
+                    "reject",
+                    "reply",
+                    "resume"
+                ]
+                .map(String::from)
+                .to_vec()
             ),
             "help by prefix"
         );
@@ -691,7 +700,7 @@ mod tests {
         assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
         assert_eq!(
             h("invite ").as_deref(),
-            Some("<URI> [--no-sdp] [--anonymous] [-H 'Name: value']...")
+            Some("<URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
         );
         assert_eq!(h("accept").as_deref(), None, "not before the space");
         assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");

@@ -24,6 +24,8 @@ pub enum FieldType {
     Integer(Option<(u64, u64)>),
     /// Any JSON number.
     Number,
+    /// A JSON `true` or `false`.
+    Boolean,
     /// Any string.
     String,
     /// A string that parses as `IP:PORT`.
@@ -38,6 +40,7 @@ impl fmt::Display for FieldType {
             FieldType::Integer(None) => f.write_str("integer"),
             FieldType::Integer(Some((lo, hi))) => write!(f, "integer {lo}-{hi}"),
             FieldType::Number => f.write_str("number"),
+            FieldType::Boolean => f.write_str("boolean"),
             FieldType::String => f.write_str("string"),
             FieldType::Address => f.write_str("address"),
             FieldType::OneOf(values) => write!(f, "one of {}", values.join(", ")),
@@ -62,6 +65,7 @@ impl FieldType {
         match text {
             "integer" => return Ok(FieldType::Integer(None)),
             "number" => return Ok(FieldType::Number),
+            "boolean" => return Ok(FieldType::Boolean),
             "string" => return Ok(FieldType::String),
             "address" => return Ok(FieldType::Address),
             _ => {}
@@ -75,7 +79,7 @@ impl FieldType {
             }
         }
         Err(format!(
-            "unknown type '{text}' (expected integer [LO-HI], number, string, address or one of `a`, `b`)"
+            "unknown type '{text}' (expected integer [LO-HI], number, boolean, string, address or one of `a`, `b`)"
         ))
     }
 
@@ -87,6 +91,7 @@ impl FieldType {
                 None => value.as_i64().is_some() && range.is_none(),
             },
             FieldType::Number => value.is_number(),
+            FieldType::Boolean => value.is_boolean(),
             FieldType::String => value.is_string(),
             FieldType::Address => value
                 .as_str()
@@ -281,6 +286,27 @@ mod tests {
                 by: Party::Local,
                 cause: "hangup".into(),
             },
+            Event::Referred {
+                call: c,
+                refer_to: "sip:carol@127.0.0.1:5063".into(),
+                referred_by: "<sip:alice@127.0.0.1>".into(),
+                replaces: false,
+            },
+            Event::ReferInviteSent {
+                call: c,
+                new_call: CallHandle(2),
+            },
+            Event::ReferProgress {
+                call: c,
+                code: 180,
+                reason: "Ringing".into(),
+            },
+            Event::ReferAccepted { call: c },
+            Event::ReferFailed {
+                call: c,
+                code: 486,
+                reason: "Busy Here".into(),
+            },
             Event::Held {
                 call: c,
                 by: Party::Local,
@@ -328,6 +354,11 @@ mod tests {
                 | Event::Incoming { .. }
                 | Event::Media { .. }
                 | Event::Terminated { .. }
+                | Event::Referred { .. }
+                | Event::ReferInviteSent { .. }
+                | Event::ReferProgress { .. }
+                | Event::ReferAccepted { .. }
+                | Event::ReferFailed { .. }
                 | Event::Held { .. }
                 | Event::Resumed { .. }
                 | Event::Dtmf { .. }
@@ -346,7 +377,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 17, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 22, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

@@ -62,6 +62,10 @@ pub struct AccountConfig {
     pub codecs: Option<Vec<crate::media::codec::CodecKind>>,
     /// How `dtmf` sends on this account's calls when no mode is given (else auto).
     pub dtmf_mode: Option<crate::api::DtmfMode>,
+    /// Tone length for `dtmf` on this account's calls, in ms (else 100).
+    pub dtmf_duration_ms: Option<u32>,
+    /// Pause after each tone, in ms (else 500).
+    pub dtmf_gap_ms: Option<u32>,
 }
 
 impl AccountConfig {
@@ -80,6 +84,8 @@ impl AccountConfig {
             keepalive: None,
             codecs: None,
             dtmf_mode: None,
+            dtmf_duration_ms: None,
+            dtmf_gap_ms: None,
         }
     }
 

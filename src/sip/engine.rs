@@ -22,7 +22,7 @@ use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
 
 /// Methods we answer (sent in Allow, §20.5).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY";
 
 /// Our User-Agent header value.
 pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
@@ -144,6 +144,8 @@ pub struct Engine {
     pub(crate) accounts: Vec<AccountState>,
     /// REGISTER transactions → the account they belong to.
     pub(crate) reg_owners: HashMap<TxnKey, usize>,
+    /// Calls placed for a REFER → the call the REFER came on (its NOTIFYs report them).
+    pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -166,6 +168,7 @@ impl Engine {
             rng,
             accounts,
             reg_owners: HashMap::new(),
+            refer_links: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
             now,
@@ -246,7 +249,14 @@ impl Engine {
     // ===== plumbing used by the ua modules =====
 
     pub(crate) fn emit(&mut self, event: Event) {
-        self.out.push_back(Output::Event(event));
+        let referrer = event.call().and_then(|c| self.refer_links.get(&c).copied());
+        match referrer {
+            Some(orig) => {
+                self.out.push_back(Output::Event(event.clone()));
+                self.notify_referrer(orig, &event);
+            }
+            None => self.out.push_back(Output::Event(event)),
+        }
     }
 
     pub(crate) fn media(&mut self, ctl: MediaCtl) {
@@ -475,6 +485,13 @@ impl Engine {
                 duration_ms,
                 gap_ms,
             } => self.cmd_send_dtmf(call, &digits, mode, duration_ms, gap_ms),
+            Command::Refer {
+                call,
+                target,
+                replace,
+            } => self.cmd_refer(call, &target, replace),
+            Command::ReferAccept { call } => self.cmd_refer_accept(call),
+            Command::ReferReject { call, code } => self.cmd_refer_reject(call, code),
             Command::Hold { call } => self.cmd_hold(call, true),
             Command::Unhold { call } => self.cmd_hold(call, false),
             Command::Register { account } => self.cmd_register(account),

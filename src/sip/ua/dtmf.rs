@@ -62,8 +62,15 @@ impl Engine {
         ) else {
             return;
         };
-        let duration = duration_ms.unwrap_or(DEFAULT_DURATION_MS);
-        let gap = gap_ms.unwrap_or(DEFAULT_GAP_MS);
+        let account = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.account)
+            .and_then(|i| self.accounts.get(i))
+            .map(|a| (a.cfg.dtmf_duration_ms, a.cfg.dtmf_gap_ms));
+        let (acct_duration, acct_gap) = account.unwrap_or((None, None));
+        let duration = duration_ms.or(acct_duration).unwrap_or(DEFAULT_DURATION_MS);
+        let gap = gap_ms.or(acct_gap).unwrap_or(DEFAULT_GAP_MS);
         let negotiated = self
             .calls
             .get(&h)

@@ -83,6 +83,8 @@ impl Engine {
             Method::Invite => self.on_reinvite(h, key, req),
             Method::Info => self.on_info(h, key, req),
             Method::Update => self.on_update(h, key, req),
+            Method::Refer => self.on_refer(h, key, req),
+            Method::Notify => self.on_notify(h, key, req),
             Method::Options => self.respond_simple(&key, &req, 200),
             Method::Extension(_) => self.respond_simple(&key, &req, 501),
             _ => self.respond_simple(&key, &req, 405),

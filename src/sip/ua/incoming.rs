@@ -46,6 +46,14 @@ impl Engine {
             self.respond_with_tag(&key, resp);
             return;
         }
+        // RFC 3891 §3: Replaces names a call of ours this one takes over.
+        let replaces = match self.replaced_call(&req) {
+            Ok(r) => r,
+            Err(code) => {
+                self.respond_simple(&key, &req, code);
+                return;
+            }
+        };
         if self.calls.len() >= crate::sip::engine::MAX_CALLS {
             self.respond_simple(&key, &req, 486);
             return;
@@ -65,6 +73,7 @@ impl Engine {
             .iter()
             .position(|a| a.cfg.aor.user.is_some() && a.cfg.aor.user == called);
         call.invite_key = Some(key.clone());
+        call.replaces = replaces;
         call.dialog = Dialog::from_uas(&req, &call.local_tag).ok();
         call.invite = Some(req);
         self.calls.insert(h, call);
@@ -104,6 +113,13 @@ impl Engine {
         let from = invite.from_hdr().map(identity).unwrap_or_default();
         let to = invite.to_hdr().map(identity).unwrap_or_default();
         self.emit(Event::Incoming { call: h, from, to });
+        // A transfer's new call replacing one of ours is answered at once, and the old call
+        // ends (RFC 3891 §3, RFC 5589 §7).
+        let replaces = self.calls.get(&h).and_then(|c| c.replaces);
+        if let Some(old) = replaces {
+            self.accept_incoming(h, 200, None);
+            self.end_call(old, "replaced");
+        }
     }
 
     /// A response in the INVITE server transaction, with our To-tag and Contact (§12.1.1).

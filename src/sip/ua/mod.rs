@@ -13,6 +13,7 @@ mod hold;
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod refer;
 mod registration;
 mod session_timer;
 
@@ -42,6 +43,10 @@ pub enum TxnPurpose {
     Info,
     /// A re-INVITE of ours (hold, resume).
     ReInvite,
+    /// A REFER of ours (transfer).
+    Refer,
+    /// A NOTIFY of ours (transfer progress).
+    Notify,
 }
 
 /// Invite-session state, named after RFC 3261 and SIP.js.
@@ -137,6 +142,10 @@ pub struct Call {
     pub(crate) session_timer: Option<session_timer::SessionTimer>,
     /// Outgoing: 422 retries so far (RFC 4028 §7.4).
     pub(crate) interval_retries: u32,
+    /// A REFER from the peer waiting for the user.
+    pub(crate) incoming_refer: Option<refer::IncomingRefer>,
+    /// Incoming: this call replaces that one (RFC 3891).
+    pub(crate) replaces: Option<CallHandle>,
 }
 
 impl Call {
@@ -174,6 +183,8 @@ impl Call {
             invite_options: Default::default(),
             session_timer: None,
             interval_retries: 0,
+            incoming_refer: None,
+            replaces: None,
         }
     }
 
@@ -183,7 +194,11 @@ impl Call {
         let info = self.info_dtmf.as_ref().and_then(|q| q.not_before);
         let reinvite = self.reinvite.as_ref().and_then(|r| r.retry_at);
         let session = self.session_timer.as_ref().and_then(|t| t.next());
-        [retx, info, reinvite, session].into_iter().flatten().min()
+        let refer = self.incoming_refer.as_ref().map(|r| r.deadline);
+        [retx, info, reinvite, session, refer]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn dialog_id(&self) -> Option<&DialogId> {
@@ -303,6 +318,10 @@ impl Engine {
         purpose: TxnPurpose,
         failure: super::txn::TxnFailure,
     ) {
+        if purpose == TxnPurpose::Refer {
+            self.on_refer_timeout(h);
+            return;
+        }
         if purpose == TxnPurpose::ReInvite {
             // §14.1: no answer to a re-INVITE ends the dialog.
             if let Some(c) = self.calls.get_mut(&h) {
@@ -339,6 +358,7 @@ impl Engine {
     pub(crate) fn on_call_timer(&mut self, h: CallHandle) {
         self.retry_reinvite_if_due(h);
         self.on_session_timer(h);
+        self.expire_refer_if_due(h);
         let now = self.now;
         let info_due = self
             .calls
@@ -388,6 +408,8 @@ impl Engine {
         match purpose {
             TxnPurpose::Invite => self.on_invite_response(h, key, resp),
             TxnPurpose::ReInvite => self.on_reinvite_response(h, resp),
+            TxnPurpose::Refer => self.on_refer_response(h, &resp),
+            TxnPurpose::Notify => {}
             TxnPurpose::Info => {
                 if resp.code >= 200 {
                     self.on_info_done(h, Some(&resp));

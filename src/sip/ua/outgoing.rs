@@ -18,6 +18,15 @@ const MAX_REDIRECTS: usize = 5;
 impl Engine {
     /// `invite <uri>`: check the target, open media, then send INVITE once it is open.
     pub(crate) fn cmd_invite(&mut self, target: &str, options: crate::api::InviteOptions) {
+        let _ = self.invite_for_refer(target, options);
+    }
+
+    /// Place a call; its handle, or None when the target was refused (error emitted).
+    pub(crate) fn invite_for_refer(
+        &mut self,
+        target: &str,
+        options: crate::api::InviteOptions,
+    ) -> Option<CallHandle> {
         let text = target.trim();
         // A bare `100@127.0.0.1:5070` or `127.0.0.1:5070` means a sip: URI.
         let has_scheme = text.split_once(':').is_some_and(|(s, _)| {
@@ -25,7 +34,13 @@ impl Engine {
                 .iter()
                 .any(|k| s.eq_ignore_ascii_case(k))
         });
-        let account = (!self.accounts.is_empty()).then_some(0);
+        let account = match options.account.as_deref() {
+            Some(name) => match self.account_index("invite", Some(name)) {
+                Some(i) => Some(i),
+                None => return None,
+            },
+            None => (!self.accounts.is_empty()).then_some(0),
+        };
         let with_scheme = match (has_scheme, text.contains('@'), account) {
             (true, _, _) => text.to_string(),
             // A bare number or user: at the account's domain (`invite 100`).
@@ -44,7 +59,7 @@ impl Engine {
                 self.command_error(format!(
                     "invite: '{text}' is not a SIP URI (expected sip:user@host[:port])"
                 ));
-                return;
+                return None;
             }
         };
         // §8.1.2: the account's outbound proxy, else the Request-URI's host, else (for the
@@ -61,7 +76,7 @@ impl Engine {
             self.command_error(format!(
                 "invite: cannot reach '{text}': the host must be an IP address or localhost (e.g. sip:100@127.0.0.1:5070)"
             ));
-            return;
+            return None;
         };
         let h = self.allocate_call();
         let dest = Target {
@@ -91,6 +106,7 @@ impl Engine {
             from,
         });
         self.media(MediaCtl::Open { call: h });
+        Some(h)
     }
 
     pub(crate) fn on_media_opened(&mut self, h: CallHandle, local: SocketAddr) {

@@ -1,0 +1,483 @@
+//! Call transfer (RFC 3515 REFER, RFC 3891 Replaces, RFC 3892 Referred-By, RFC 5589) in
+//! its three roles: transferor (we send REFER and follow the NOTIFYs), transferee (the
+//! user accepts or rejects a REFER; accepting calls the target and reports its progress in
+//! NOTIFYs with message/sipfrag bodies) and transfer target (an INVITE with Replaces takes
+//! the place of the call it names).
+
+use std::time::{Duration, Instant};
+
+use super::{CallState, TxnPurpose};
+use crate::api::{CallHandle, Event, InviteOptions};
+use crate::sip::dialog::DialogId;
+use crate::sip::engine::{Engine, USER_AGENT};
+use crate::sip::msg::{Header, Method, NameAddr, Request, Response, Uri};
+use crate::sip::txn::TxnKey;
+
+/// How long a REFER waits for the user before it is rejected (never silently followed).
+pub const REFER_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A REFER the user has not decided on yet.
+#[derive(Debug, Clone)]
+pub(crate) struct IncomingRefer {
+    key: TxnKey,
+    req: Request,
+    target: Uri,
+    replaces: Option<String>,
+    referred_by: Option<String>,
+    pub(crate) deadline: Instant,
+}
+
+/// %-escape the characters of a Replaces value that cannot stand in a URI header.
+fn escape_uri_header(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 2);
+    for c in value.chars() {
+        match c {
+            ';' => out.push_str("%3B"),
+            '=' => out.push_str("%3D"),
+            '@' => out.push_str("%40"),
+            '%' => out.push_str("%25"),
+            '&' => out.push_str("%26"),
+            '?' => out.push_str("%3F"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Undo %-escapes (RFC 3261 §19.1.2).
+fn unescape(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `callid;to-tag=X;from-tag=Y` (RFC 3891 §6.1) → the dialog it names, seen from the
+/// receiver: local tag = to-tag, remote tag = from-tag.
+fn parse_replaces(value: &str) -> Option<DialogId> {
+    let mut parts = value.split(';');
+    let call_id = parts.next()?.trim().to_string();
+    let (mut to_tag, mut from_tag) = (None, None);
+    for p in parts {
+        let (k, v) = p.split_once('=')?;
+        match k.trim().to_ascii_lowercase().as_str() {
+            "to-tag" => to_tag = Some(v.trim().to_string()),
+            "from-tag" => from_tag = Some(v.trim().to_string()),
+            _ => {}
+        }
+    }
+    Some(DialogId {
+        call_id,
+        local_tag: to_tag?,
+        remote_tag: from_tag?,
+    })
+}
+
+impl Engine {
+    // ===== transferor =====
+
+    /// `refer [N] <uri>` / `refer [N] --replace M` (RFC 3515 §2.4.1, RFC 5589 §6-7).
+    pub(crate) fn cmd_refer(
+        &mut self,
+        call: Option<CallHandle>,
+        target: &str,
+        replace: Option<CallHandle>,
+    ) {
+        let up = |c: &super::Call| c.state == CallState::Confirmed;
+        let Some(h) = self.resolve_call("refer", call, up, "call that is up") else {
+            return;
+        };
+        let refer_to = match replace {
+            Some(m) => {
+                let Some(other) = self.calls.get(&m).filter(|c| up(c)) else {
+                    self.command_error(format!(
+                        "refer: --replace {m} is not a call that is up (expected refer [N] --replace M)"
+                    ));
+                    return;
+                };
+                if m == h {
+                    self.command_error("refer: a call cannot replace itself".into());
+                    return;
+                }
+                let Some(d) = other.dialog.as_ref() else {
+                    return;
+                };
+                // RFC 3891 §3: the target checks to-tag against its own tag (our remote)
+                // and from-tag against ours.
+                let replaces = format!(
+                    "{};to-tag={};from-tag={}",
+                    d.id.call_id, d.id.remote_tag, d.id.local_tag
+                );
+                format!(
+                    "<{}?Replaces={}>",
+                    d.remote_target,
+                    escape_uri_header(&replaces)
+                )
+            }
+            None => {
+                let text = target.trim();
+                let text = if text.contains(':') {
+                    text.to_string()
+                } else {
+                    format!("sip:{text}")
+                };
+                match Uri::parse(&text) {
+                    Ok(u) => format!("<{u}>"),
+                    Err(_) => {
+                        self.command_error(format!(
+                            "refer: '{target}' is not a SIP URI (expected refer [N] sip:user@host[:port])"
+                        ));
+                        return;
+                    }
+                }
+            }
+        };
+        let Some(c) = self.calls.get_mut(&h) else {
+            return;
+        };
+        let peer = c.peer;
+        let account = c.account;
+        let Some((mut req, hop, me)) = c.dialog.as_mut().map(|d| {
+            (
+                d.new_request(Method::Refer),
+                d.next_hop(),
+                NameAddr::new(d.local.uri.clone()).to_string(),
+            )
+        }) else {
+            return;
+        };
+        let dest = self.hop_target(&hop, peer);
+        let via = self.via_for(&dest);
+        req.headers.0.insert(
+            0,
+            Header {
+                name: "Via".into(),
+                value: via,
+            },
+        );
+        req.headers.push("Max-Forwards", "70");
+        req.headers.push("Contact", self.contact_for(&dest));
+        req.headers.push("Refer-To", refer_to);
+        req.headers.push("Referred-By", me);
+        req.headers.push("User-Agent", USER_AGENT);
+        if let Some(i) = account {
+            self.authorize_for(i, &mut req);
+        }
+        self.send_request(req, dest, h, TxnPurpose::Refer);
+    }
+
+    /// The final response to our REFER (RFC 3515 §2.4.2: 202 Accepted).
+    pub(crate) fn on_refer_response(&mut self, h: CallHandle, resp: &Response) {
+        match resp.code {
+            100..=199 => {}
+            200..=299 => self.emit(Event::ReferProgress {
+                call: h,
+                code: resp.code,
+                reason: resp.reason.clone(),
+            }),
+            code => self.emit(Event::ReferFailed {
+                call: h,
+                code,
+                reason: resp.reason.clone(),
+            }),
+        }
+    }
+
+    /// Our REFER's transaction ended without a final response.
+    pub(crate) fn on_refer_timeout(&mut self, h: CallHandle) {
+        self.emit(Event::ReferFailed {
+            call: h,
+            code: 0,
+            reason: "timeout".into(),
+        });
+    }
+
+    /// A NOTIFY in a call's dialog (RFC 3515 §2.4.4): the transferee's progress.
+    pub(crate) fn on_notify(&mut self, h: CallHandle, key: TxnKey, req: Request) {
+        let event = req.headers.get("Event").map(|e| {
+            e.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+        if event.as_deref() != Some("refer") {
+            // RFC 6665 §4.1.3: we hold no other subscription.
+            self.respond_simple(&key, &req, 489);
+            return;
+        }
+        self.respond_simple(&key, &req, 200);
+        // message/sipfrag (RFC 3420): the status line of the transferee's call.
+        let text = String::from_utf8_lossy(&req.body);
+        let status = text.lines().next().and_then(|l| {
+            let mut it = l.splitn(3, ' ');
+            let version = it.next()?;
+            if !version.eq_ignore_ascii_case("SIP/2.0") {
+                return None;
+            }
+            let code: u16 = it.next()?.parse().ok()?;
+            Some((code, it.next().unwrap_or("").trim().to_string()))
+        });
+        let Some((code, reason)) = status else {
+            return;
+        };
+        match code {
+            100..=199 => self.emit(Event::ReferProgress {
+                call: h,
+                code,
+                reason,
+            }),
+            200..=299 => {
+                self.emit(Event::ReferAccepted { call: h });
+                // RFC 5589 §6: the transfer is done; we leave the call.
+                if self
+                    .calls
+                    .get(&h)
+                    .is_some_and(|c| c.state == CallState::Confirmed)
+                {
+                    self.send_bye(h, "transferred");
+                }
+            }
+            _ => self.emit(Event::ReferFailed {
+                call: h,
+                code,
+                reason,
+            }),
+        }
+    }
+
+    // ===== transferee =====
+
+    /// A REFER in a call's dialog (RFC 3515 §2.4.2): the user decides.
+    pub(crate) fn on_refer(&mut self, h: CallHandle, key: TxnKey, req: Request) {
+        let Some(refer_to) = req
+            .headers
+            .get("Refer-To")
+            .and_then(|v| NameAddr::parse(v).ok())
+        else {
+            // RFC 3515 §2.4.1: exactly one Refer-To.
+            let resp = req.make_response(400, Some("Missing Refer-To"));
+            self.respond_with_tag(&key, resp);
+            return;
+        };
+        if self
+            .calls
+            .get(&h)
+            .is_some_and(|c| c.incoming_refer.is_some())
+        {
+            self.respond_simple(&key, &req, 491);
+            return;
+        }
+        let mut target = refer_to.uri.clone();
+        let replaces = target
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Replaces"))
+            .map(|(_, v)| unescape(v));
+        target.headers.clear();
+        let referred_by = req.headers.get("Referred-By").map(str::to_string);
+        let deadline = self.now + REFER_ANSWER_TIMEOUT;
+        if let Some(c) = self.calls.get_mut(&h) {
+            c.incoming_refer = Some(IncomingRefer {
+                key,
+                req,
+                target: target.clone(),
+                replaces: replaces.clone(),
+                referred_by: referred_by.clone(),
+                deadline,
+            });
+        }
+        self.emit(Event::Referred {
+            call: h,
+            refer_to: target.to_string(),
+            referred_by: referred_by.unwrap_or_default(),
+            replaces: replaces.is_some(),
+        });
+    }
+
+    fn fits_referred(c: &super::Call) -> bool {
+        c.incoming_refer.is_some()
+    }
+
+    /// `refer-accept [N]`: 202, NOTIFY 100 Trying, call the target (RFC 3515 §2.4.3).
+    pub(crate) fn cmd_refer_accept(&mut self, call: Option<CallHandle>) {
+        let Some(h) = self.resolve_call(
+            "refer-accept",
+            call,
+            Self::fits_referred,
+            "call with a REFER waiting",
+        ) else {
+            return;
+        };
+        let Some(r) = self.calls.get_mut(&h).and_then(|c| c.incoming_refer.take()) else {
+            return;
+        };
+        let resp = r.req.make_response(202, None);
+        self.respond_with_tag(&r.key, resp);
+        self.send_notify(h, 100, "Trying", false);
+        let mut options = InviteOptions::default();
+        if let Some(by) = &r.referred_by {
+            // RFC 3892: tell the target who asked for the call.
+            options.headers.push(("Referred-By".into(), by.clone()));
+        }
+        if let Some(rep) = &r.replaces {
+            options.headers.push(("Replaces".into(), rep.clone()));
+        }
+        match self.invite_for_refer(&r.target.to_string(), options) {
+            Some(new_call) => {
+                self.refer_links.insert(new_call, h);
+                self.emit(Event::ReferInviteSent { call: h, new_call });
+            }
+            None => self.send_notify(h, 503, "Service Unavailable", true),
+        }
+    }
+
+    /// `refer-reject [N] [code]`.
+    pub(crate) fn cmd_refer_reject(&mut self, call: Option<CallHandle>, code: u16) {
+        if !(300..=699).contains(&code) {
+            self.command_error(format!(
+                "refer-reject: {code} is not a rejection status code (expected 300-699)"
+            ));
+            return;
+        }
+        let Some(h) = self.resolve_call(
+            "refer-reject",
+            call,
+            Self::fits_referred,
+            "call with a REFER waiting",
+        ) else {
+            return;
+        };
+        if let Some(r) = self.calls.get_mut(&h).and_then(|c| c.incoming_refer.take()) {
+            let resp = r.req.make_response(code, None);
+            self.respond_with_tag(&r.key, resp);
+        }
+    }
+
+    /// A REFER nobody decided on within the timeout is rejected (never followed).
+    pub(crate) fn expire_refer_if_due(&mut self, h: CallHandle) {
+        let now = self.now;
+        let due = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.incoming_refer.as_ref())
+            .is_some_and(|r| r.deadline <= now);
+        if due {
+            if let Some(r) = self.calls.get_mut(&h).and_then(|c| c.incoming_refer.take()) {
+                let resp = r.req.make_response(480, None);
+                self.respond_with_tag(&r.key, resp);
+            }
+        }
+    }
+
+    /// Events of a call placed for a REFER become NOTIFYs to the transferor.
+    pub(crate) fn notify_referrer(&mut self, orig: CallHandle, event: &Event) {
+        let (code, reason, done) = match event {
+            Event::Progress { code, reason, .. } => (*code, reason.clone(), false),
+            Event::Accepted { code, .. } => (*code, "OK".to_string(), true),
+            Event::Rejected { code, reason, .. } => (*code, reason.clone(), true),
+            Event::Failed { .. } => (503, "Service Unavailable".to_string(), true),
+            Event::Canceled { .. } => (487, "Request Terminated".to_string(), true),
+            _ => return,
+        };
+        if done {
+            if let Some(new) = event.call() {
+                self.refer_links.remove(&new);
+            }
+        }
+        self.send_notify(orig, code, &reason, done);
+    }
+
+    /// NOTIFY in the original call's dialog with a message/sipfrag status (RFC 3515 §2.4.4).
+    fn send_notify(&mut self, h: CallHandle, code: u16, reason: &str, terminated: bool) {
+        let Some(c) = self.calls.get_mut(&h) else {
+            return;
+        };
+        let peer = c.peer;
+        let Some((mut req, hop)) = c
+            .dialog
+            .as_mut()
+            .map(|d| (d.new_request(Method::Notify), d.next_hop()))
+        else {
+            return;
+        };
+        let dest = self.hop_target(&hop, peer);
+        let via = self.via_for(&dest);
+        req.headers.0.insert(
+            0,
+            Header {
+                name: "Via".into(),
+                value: via,
+            },
+        );
+        req.headers.push("Max-Forwards", "70");
+        req.headers.push("Contact", self.contact_for(&dest));
+        req.headers.push("Event", "refer");
+        req.headers.push(
+            "Subscription-State",
+            if terminated {
+                "terminated;reason=noresource"
+            } else {
+                "active;expires=60"
+            },
+        );
+        req.headers.push("User-Agent", USER_AGENT);
+        req.headers
+            .push("Content-Type", "message/sipfrag;version=2.0");
+        req.body = format!("SIP/2.0 {code} {reason}\r\n").into_bytes();
+        self.send_request(req, dest, h, TxnPurpose::Notify);
+    }
+
+    // ===== transfer target =====
+
+    /// RFC 3891 §3: an INVITE with Replaces. `Ok(Some(old))` when it replaces our call
+    /// `old`; `Ok(None)` without Replaces; `Err(code)` to refuse it (481 nothing matches,
+    /// 486 an early dialog we did not place).
+    pub(crate) fn replaced_call(&self, req: &Request) -> Result<Option<CallHandle>, u16> {
+        let Some(value) = req.headers.get("Replaces") else {
+            return Ok(None);
+        };
+        let Some(id) = parse_replaces(value) else {
+            return Err(400);
+        };
+        let Some(h) = self.call_by_dialog(&id) else {
+            return Err(481);
+        };
+        match self.calls.get(&h) {
+            Some(c) if c.state == CallState::Confirmed => Ok(Some(h)),
+            Some(c) if c.direction == crate::api::Direction::Outgoing => Ok(Some(h)),
+            _ => Err(486),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_round_trips_through_refer_to_escaping() {
+        let v = "abc@host;to-tag=t1;from-tag=f1";
+        let escaped = escape_uri_header(v);
+        assert_eq!(escaped, "abc%40host%3Bto-tag%3Dt1%3Bfrom-tag%3Df1");
+        assert_eq!(unescape(&escaped), v);
+        let id = parse_replaces(v).unwrap();
+        assert_eq!(id.call_id, "abc@host");
+        assert_eq!(id.local_tag, "t1");
+        assert_eq!(id.remote_tag, "f1");
+        assert!(parse_replaces("abc;to-tag=1").is_none());
+    }
+}

@@ -1,0 +1,259 @@
+//! Call transfer with three engines (RFC 3515, 3891, 3892, 5589): alice (0) transfers bob
+//! (1) to carol (2).
+
+mod sim;
+
+use std::time::Duration;
+
+use sim::Net;
+use sipline::api::{CallHandle, Command, Event, Party};
+
+const A: usize = 0;
+const B: usize = 1;
+const C: usize = 2;
+const S: Duration = Duration::from_secs(1);
+
+/// alice calls bob and bob answers.
+fn alice_bob(seed: u64) -> Net {
+    let mut net = Net::new(3, seed);
+    let bob = net.uri(B);
+    net.command(A, Command::Invite { target: bob });
+    net.wait_event(B, "incoming", S).unwrap();
+    net.command(B, Command::Accept { call: None });
+    net.wait_event(A, "accepted", S).unwrap();
+    net.run_for(S);
+    net
+}
+
+fn names(net: &Net, ua: usize) -> Vec<&'static str> {
+    net.event_names(ua)
+}
+
+fn texts(net: &Net, ua: usize, start: &str) -> Vec<String> {
+    net.uas[ua]
+        .sent
+        .iter()
+        .map(|(_, _, b)| String::from_utf8_lossy(b).to_string())
+        .filter(|t| t.starts_with(start))
+        .collect()
+}
+
+#[test]
+fn blind_transfer_connects_bob_to_carol_and_alice_leaves() {
+    let mut net = alice_bob(121);
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol.clone(),
+            replace: None,
+        },
+    );
+    let r = net.wait_event(B, "referred", S).expect("bob is asked");
+    assert!(
+        matches!(&r, Event::Referred { refer_to, replaces: false, referred_by, .. }
+            if *refer_to == carol && referred_by.contains("alice")),
+        "{r:?}"
+    );
+    let refer = &texts(&net, A, "REFER ")[0];
+    assert!(
+        refer.contains(&format!("Refer-To: <{carol}>\r\n")),
+        "{refer}"
+    );
+    assert!(refer.contains("Referred-By: <sip:alice@"), "{refer}");
+
+    net.command(B, Command::ReferAccept { call: None });
+    assert!(
+        net.wait_event(C, "incoming", S).is_some(),
+        "carol is called"
+    );
+    let invite = &texts(&net, B, "INVITE ")[0];
+    assert!(invite.contains("Referred-By: <sip:alice@"), "{invite}");
+    net.command(
+        C,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.command(C, Command::Accept { call: None });
+    assert!(net.wait_event(A, "refer-accepted", S * 2).is_some());
+    net.run_for(S);
+
+    // alice saw 202, 100 Trying, 180, then the 200 and left with BYE.
+    let progress: Vec<u16> = net.uas[A]
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::ReferProgress { code, .. } => Some(*code),
+            _ => None,
+        })
+        .collect();
+    // The 202 and the first NOTIFY may cross (RFC 3515 §2.4.4 allows the NOTIFY first).
+    assert!(progress.contains(&202), "{progress:?}");
+    let notified: Vec<u16> = progress.into_iter().filter(|c| *c != 202).collect();
+    assert_eq!(notified, vec![100, 180]);
+    assert!(net.uas[A]
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Terminated { by: Party::Local, cause, .. } if cause == "transferred")));
+    // bob's NOTIFYs: sipfrag bodies ending in CRLF, active then terminated.
+    let notifies = texts(&net, B, "NOTIFY ");
+    assert_eq!(notifies.len(), 3, "{notifies:?}");
+    assert!(notifies[0].contains("Subscription-State: active;expires=60\r\n"));
+    assert!(
+        notifies[0].ends_with("\r\n\r\nSIP/2.0 100 Trying\r\n"),
+        "{}",
+        notifies[0]
+    );
+    assert!(notifies[1].ends_with("SIP/2.0 180 Ringing\r\n"));
+    assert!(notifies[2].contains("Subscription-State: terminated;reason=noresource\r\n"));
+    assert!(notifies[2].ends_with("SIP/2.0 200 OK\r\n"));
+    // bob ↔ carol is up; bob's first call ended by alice.
+    assert_eq!(net.uas[A].engine.call_count(), 0);
+    assert_eq!(net.uas[B].engine.call_count(), 1);
+    assert_eq!(net.uas[C].engine.call_count(), 1);
+    assert!(names(&net, B).contains(&"refer-invite-sent"));
+}
+
+#[test]
+fn a_rejected_refer_is_reported_and_the_call_stays() {
+    let mut net = alice_bob(122);
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+        },
+    );
+    net.wait_event(B, "referred", S).unwrap();
+    net.command(
+        B,
+        Command::ReferReject {
+            call: None,
+            code: 603,
+        },
+    );
+    let f = net.wait_event(A, "refer-failed", S).unwrap();
+    assert!(matches!(f, Event::ReferFailed { code: 603, .. }), "{f:?}");
+    assert_eq!(net.uas[A].engine.call_count(), 1);
+    assert!(
+        texts(&net, B, "NOTIFY ").is_empty(),
+        "no NOTIFY for a rejected REFER"
+    );
+}
+
+#[test]
+fn a_busy_target_is_reported_back_by_notify() {
+    let mut net = alice_bob(123);
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+        },
+    );
+    net.wait_event(B, "referred", S).unwrap();
+    net.command(B, Command::ReferAccept { call: None });
+    net.wait_event(C, "incoming", S).unwrap();
+    net.command(
+        C,
+        Command::Reject {
+            call: None,
+            code: 486,
+            reason: None,
+        },
+    );
+    let f = net.wait_event(A, "refer-failed", S * 2).unwrap();
+    assert!(matches!(f, Event::ReferFailed { code: 486, .. }), "{f:?}");
+    // The original call goes on.
+    assert_eq!(net.uas[A].engine.call_count(), 1);
+    assert_eq!(net.uas[B].engine.call_count(), 1);
+}
+
+#[test]
+fn attended_transfer_replaces_carols_call_with_alice() {
+    let mut net = alice_bob(124);
+    // alice also calls carol (call 2).
+    let carol = net.uri(C);
+    net.command(A, Command::Invite { target: carol });
+    net.wait_event(C, "incoming", S).unwrap();
+    net.command(C, Command::Accept { call: None });
+    net.run_for(S);
+    net.command(
+        A,
+        Command::Refer {
+            call: Some(CallHandle(1)),
+            target: String::new(),
+            replace: Some(CallHandle(2)),
+        },
+    );
+    let r = net.wait_event(B, "referred", S).unwrap();
+    assert!(matches!(r, Event::Referred { replaces: true, .. }), "{r:?}");
+    let refer = &texts(&net, A, "REFER ")[0];
+    assert!(refer.contains("?Replaces="), "{refer}");
+    assert!(
+        refer.contains("%3Bto-tag%3D") && refer.contains("%3Bfrom-tag%3D"),
+        "{refer}"
+    );
+    net.command(B, Command::ReferAccept { call: None });
+    net.run_for(S * 2);
+    // carol answered bob's INVITE with Replaces by herself and hung up on alice.
+    let invite = &texts(&net, B, "INVITE ")[0];
+    assert!(invite.contains("Replaces: "), "{invite}");
+    assert_eq!(
+        net.uas[C].engine.call_count(),
+        1,
+        "carol keeps only the call with bob"
+    );
+    assert!(names(&net, A).contains(&"refer-accepted"));
+    assert_eq!(net.uas[A].engine.call_count(), 0, "alice left both calls");
+    assert_eq!(net.uas[B].engine.call_count(), 1);
+}
+
+#[test]
+fn an_unanswered_refer_is_rejected_not_followed() {
+    let mut net = alice_bob(125);
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+        },
+    );
+    net.wait_event(B, "referred", S).unwrap();
+    net.run_for(S * 25);
+    let f = net.wait_event(A, "refer-failed", S).unwrap();
+    assert!(matches!(f, Event::ReferFailed { code: 480, .. }), "{f:?}");
+    assert!(!names(&net, C).contains(&"incoming"));
+}
+
+#[test]
+fn replaces_that_matches_nothing_gets_481() {
+    let mut net = Net::new(1, 126);
+    let invite = "INVITE sip:alice@127.0.0.1:5061 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 127.0.0.1:6000;branch=z9hG4bKrep\r\n\
+        Max-Forwards: 70\r\n\
+        From: <sip:x@127.0.0.1:6000>;tag=r\r\n\
+        To: <sip:alice@127.0.0.1:5061>\r\n\
+        Call-ID: replaces-none\r\n\
+        CSeq: 1 INVITE\r\n\
+        Contact: <sip:x@127.0.0.1:6000>\r\n\
+        Replaces: nosuchcall;to-tag=a;from-tag=b\r\n\
+        Content-Length: 0\r\n\r\n";
+    net.inject(0, "127.0.0.1:6000".parse().unwrap(), invite.as_bytes());
+    net.run_for(S);
+    assert!(net
+        .stray
+        .iter()
+        .any(|(_, _, _, b)| b.starts_with(b"SIP/2.0 481")));
+    assert_eq!(net.uas[0].engine.call_count(), 0);
+}
