@@ -236,6 +236,12 @@ pub enum Command {
         /// The account's name; None for the first account.
         account: Option<String>,
     },
+    /// Report the media counters of call N, or of every call with media (one
+    /// [`Event::Stats`] each). Answered by the driver, which runs the media.
+    Stats {
+        /// The call; None for every call with media.
+        call: Option<CallHandle>,
+    },
     /// End every call and stop.
     Shutdown,
 }
@@ -426,6 +432,24 @@ pub enum Event {
         /// Account name.
         account: String,
     },
+    // ===== media =====
+    /// A call's media counters, in answer to [`Command::Stats`] (RFC 3550 §6.4.1 jitter).
+    Stats {
+        /// The call.
+        call: CallHandle,
+        /// RTP packets sent.
+        sent_packets: u64,
+        /// RTP packets received and accepted as this call's audio.
+        received_packets: u64,
+        /// Packets given up as lost by the jitter buffer.
+        lost: u64,
+        /// Packets that arrived too late to play.
+        late: u64,
+        /// Interarrival jitter in milliseconds.
+        jitter_ms: u32,
+        /// Level of what we hear (RMS over the last ~200 ms), dBFS; -120 for silence.
+        level_dbfs: i32,
+    },
     // ===== the front-end's own mistakes =====
     /// A command could not be carried out; nothing was sent. One line for the user.
     CommandError {
@@ -459,6 +483,7 @@ impl Event {
             Event::Registered { .. } => "registered",
             Event::RegistrationFailed { .. } => "registration-failed",
             Event::Unregistered { .. } => "unregistered",
+            Event::Stats { .. } => "stats",
             Event::CommandError { .. } => "command-error",
         }
     }
@@ -483,7 +508,8 @@ impl Event {
             | Event::Held { call, .. }
             | Event::Resumed { call, .. }
             | Event::Dtmf { call, .. }
-            | Event::DtmfSent { call, .. } => Some(*call),
+            | Event::DtmfSent { call, .. }
+            | Event::Stats { call, .. } => Some(*call),
             Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }

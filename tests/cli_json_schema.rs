@@ -1,5 +1,5 @@
 //! `--json` output checked against the schema documented in `docs/events.md`: two sipline
-//! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, hung up;
+//! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, `stats`, hung up;
 //! rejected; canceled while ringing), and a third registers two accounts at a fake
 //! registrar (`tests/cli_registrar`: one account accepted, then unregistered; one refused) and
 //! makes a command mistake. Every line each prints on stdout must be a JSON object with
@@ -48,7 +48,7 @@ fn two_phones_print_only_documented_events() {
     let dir = TempDir::new("json-schema");
     let (pa, pb) = (reserve_port(), reserve_port());
     let alice = SiplineOpts::new("alice", pa.port());
-    let bob = SiplineOpts::new("bob", pb.port());
+    let bob = SiplineOpts::new("bob", pb.port()).audio_in("tone:1000");
 
     let mut callee = Sipline::spawn("bob", bob.clone(), dir.path());
     callee.send(
@@ -73,6 +73,9 @@ fn two_phones_print_only_documented_events() {
          wait media 1 5s\n\
          dtmf 1 5 --mode info --gap 0\n\
          wait dtmf-sent 1 10s\n\
+         # a second of bob's tone, then the counters
+         sleep 1200ms\n\
+         stats 1\n\
          hold 1\n\
          wait held 1 10s\n\
          unhold 1\n\
@@ -163,6 +166,18 @@ fn two_phones_print_only_documented_events() {
     );
 
     // A few values the page promises beyond their types.
+    let stats = a.first("stats");
+    assert_eq!(stats["call"], 1, "{}", a.report());
+    assert!(
+        stats["received_packets"].as_u64().is_some_and(|n| n >= 40)
+            && stats["sent_packets"].as_u64().is_some_and(|n| n >= 40),
+        "about a second of 20 ms packets each way: {stats}"
+    );
+    assert!(
+        stats["level_dbfs"].as_i64().is_some_and(|l| l > -20),
+        "bob's tone is loud (a full-scale sine is -3 dBFS): {stats}"
+    );
+    assert_eq!(stats["lost"], 0, "loopback loses nothing: {stats}");
     assert_eq!(a.first("calling")["to"], uri.as_str(), "{}", a.report());
     let incoming = b.first("incoming");
     assert!(

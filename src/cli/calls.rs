@@ -123,6 +123,7 @@ impl CallTable {
             | Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }
+            | Event::Stats { .. }
             | Event::CommandError { .. } => {}
         }
     }

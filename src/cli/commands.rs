@@ -25,6 +25,7 @@
 //! unregister [ACCOUNT]
 //! sessions                          (the live calls, from the events seen)
 //! status                            (registrations; calls with state and time)
+//! stats [N]                         (media counters: packets, loss, jitter, level)
 //! help [COMMAND]
 //! quit                              alias: exit
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
@@ -391,6 +392,16 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Nothing,
         parse: parse_status,
+    },
+    Spec {
+        name: "stats",
+        aliases: &[],
+        usage: "stats [N]",
+        summary: "show call N's media: packets, loss, jitter, level (default: every call)",
+        details: "Counters are refreshed once a second while the call's media runs.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_stats,
     },
     Spec {
         name: "help",
@@ -949,6 +960,11 @@ fn parse_refer_accept(args: &mut Args<'_>) -> Result<Action, String> {
 fn parse_refer_reject(args: &mut Args<'_>) -> Result<Action, String> {
     let (call, code, _) = parse_response(args, (300, 699), 480)?;
     Ok(Action::Send(Command::ReferReject { call, code }))
+}
+
+fn parse_stats(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Stats { call }))
 }
 
 fn parse_hold(args: &mut Args<'_>) -> Result<Action, String> {
@@ -1861,10 +1877,13 @@ mod tests {
         assert_eq!(send("REJ 486"), send("reject 486"));
         assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
         assert_eq!(ok("sess"), Action::Sessions);
-        assert_eq!(ok("st"), Action::Status);
+        assert_eq!(ok("statu"), Action::Status);
+        assert_eq!(send("stats"), Command::Stats { call: None });
+        assert_eq!(send("stats 2"), Command::Stats { call: C2 });
+        assert_eq!(err("st"), "'st' could be status, stats (type more of it)");
         assert_eq!(
             err("s"),
-            "'s' could be sessions, status, sleep (type more of it)"
+            "'s' could be sessions, status, stats, sleep (type more of it)"
         );
         assert_eq!(ok("help acc"), Action::Help(Some("accept")));
         assert_eq!(ok("wa incoming"), ok("wait incoming"));

@@ -125,6 +125,18 @@ pub fn human(event: &Event) -> String {
             format!("[{account}] registration failed: {code}{reason}{retry}")
         }
         Event::Unregistered { account } => format!("[{account}] unregistered"),
+        Event::Stats {
+            call,
+            sent_packets,
+            received_packets,
+            lost,
+            late,
+            jitter_ms,
+            level_dbfs,
+        } => format!(
+            "[{call}] stats: sent {sent_packets} packets, received {received_packets}, \
+             lost {lost}, late {late}, jitter {jitter_ms} ms, level {level_dbfs} dBFS"
+        ),
         Event::CommandError { message } => format!("error: {message}"),
     }
 }
@@ -148,6 +160,7 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::Registered { .. } => "32",
         Event::RegistrationFailed { .. } => "31",
         Event::Unregistered { .. } => "35",
+        Event::Stats { .. } => "2",
         Event::CommandError { .. } => "1;31",
     }
 }
@@ -211,6 +224,17 @@ pub fn brief(event: &Event) -> String {
             c => format!("{name} {account} {c} {reason}"),
         },
         Event::Unregistered { account } => format!("{name} {account}"),
+        Event::Stats {
+            call,
+            sent_packets,
+            received_packets,
+            lost,
+            late,
+            jitter_ms,
+            level_dbfs,
+        } => format!(
+            "{name} {call} {sent_packets} {received_packets} {lost} {late} {jitter_ms} {level_dbfs}"
+        ),
         Event::CommandError { message } => format!("{name} {message}"),
     };
     s.trim_end().to_string()
@@ -344,6 +368,15 @@ mod tests {
                 code: 486,
                 reason: "Busy Here".into(),
             },
+            Event::Stats {
+                call: c,
+                sent_packets: 250,
+                received_packets: 249,
+                lost: 1,
+                late: 0,
+                jitter_ms: 2,
+                level_dbfs: -23,
+            },
             Event::CommandError {
                 message: "no call 7".into(),
             },
@@ -377,6 +410,7 @@ mod tests {
                 "[1] transfer progress 180 Ringing",
                 "[1] transfer accepted",
                 "[1] transfer failed: 486 Busy Here",
+                "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
                 "error: no call 7",
             ]
         );
@@ -404,7 +438,8 @@ mod tests {
         let names: Vec<&str> = all_events()
             .iter()
             .map(Event::name)
-            .filter(|n| *n != "command-error")
+            // Not waitable: answers to commands.
+            .filter(|n| !matches!(*n, "command-error" | "stats"))
             .collect();
         assert_eq!(names, crate::cli::commands::WAIT_EVENTS);
     }
@@ -427,7 +462,8 @@ mod tests {
         assert_eq!(lines[18], "refer-progress 1 180 Ringing");
         assert_eq!(lines[19], "refer-accepted 1");
         assert_eq!(lines[20], "refer-failed 1 486 Busy Here");
-        assert_eq!(lines[21], "command-error no call 7");
+        assert_eq!(lines[21], "stats 1 250 249 1 0 2 -23");
+        assert_eq!(lines[22], "command-error no call 7");
     }
 
     #[test]
@@ -454,6 +490,7 @@ mod tests {
             json!({"event": "refer-progress", "call": 1, "code": 180, "reason": "Ringing"}),
             json!({"event": "refer-accepted", "call": 1}),
             json!({"event": "refer-failed", "call": 1, "code": 486, "reason": "Busy Here"}),
+            json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
         assert_eq!(all_events().len(), want.len(), "one JSON line per event");

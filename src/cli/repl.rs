@@ -571,7 +571,10 @@ mod tests {
         assert_eq!(c("accept 1"), (7, Vec::<String>::new()), "no calls");
         assert_eq!(c("invite sip:a "), (13, Vec::<String>::new()));
         assert_eq!(c("E"), (0, vec!["exit".to_string()]));
-        assert_eq!(c("st"), (0, vec!["status".to_string()]));
+        assert_eq!(
+            c("st"),
+            (0, vec!["stats".to_string(), "status".to_string()])
+        );
     }
 
     #[test]

@@ -341,6 +341,15 @@ mod tests {
             Event::Unregistered {
                 account: "alice".into(),
             },
+            Event::Stats {
+                call: c,
+                sent_packets: 250,
+                received_packets: 249,
+                lost: 1,
+                late: 0,
+                jitter_ms: 2,
+                level_dbfs: -23,
+            },
             Event::CommandError {
                 message: "reject: 7 is not a call (calls: 1, 2)".into(),
             },
@@ -368,6 +377,7 @@ mod tests {
                 | Event::Registered { .. }
                 | Event::RegistrationFailed { .. }
                 | Event::Unregistered { .. }
+                | Event::Stats { .. }
                 | Event::CommandError { .. } => {}
             }
         }
@@ -379,7 +389,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 22, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 23, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

@@ -17,7 +17,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-use crate::api::{Command, Event};
+use crate::api::{CallHandle, Command, Event};
 use crate::media::codec::CodecKind;
 use crate::media::MediaReport;
 use crate::sip::timers::TimerValues;
@@ -269,6 +269,10 @@ impl RunLoop {
             let input = tokio::select! {
                 biased;
                 cmd = self.commands.recv(), if commands_open => match cmd {
+                    Some(Command::Stats { call }) => {
+                        self.report_stats(call);
+                        continue;
+                    }
                     Some(c) => Input::Command(c),
                     None => {
                         // Every front-end handle is gone: hang up and stop.
@@ -340,6 +344,36 @@ impl RunLoop {
     }
 
     /// Carry out everything the engine asked for (rule 2: drain to empty).
+    /// Answer [`Command::Stats`] from the media tasks' latest snapshots.
+    fn report_stats(&mut self, call: Option<CallHandle>) {
+        let calls = match call {
+            Some(c) => vec![c],
+            None => self.media.running(),
+        };
+        if calls.is_empty() {
+            let _ = self.events.send(Event::CommandError {
+                message: "stats: no call has media yet".into(),
+            });
+        }
+        for call in calls {
+            let ev = match self.media.stats(call) {
+                Some(s) => Event::Stats {
+                    call,
+                    sent_packets: s.sent_packets,
+                    received_packets: s.jitter.received,
+                    lost: s.jitter.lost,
+                    late: s.jitter.late,
+                    jitter_ms: s.jitter_ms,
+                    level_dbfs: s.level_dbfs,
+                },
+                None => Event::CommandError {
+                    message: format!("stats: call {call} has no media"),
+                },
+            };
+            let _ = self.events.send(ev);
+        }
+    }
+
     async fn drain(&mut self) {
         while let Some(out) = self.engine.poll_output() {
             match out {

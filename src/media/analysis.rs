@@ -43,7 +43,8 @@ pub fn goertzel_power(samples: &[i16], rate: u32, hz: f32) -> f64 {
 }
 
 /// Mean-square power in full-scale units.
-fn mean_square(samples: &[i16]) -> f64 {
+/// Mean square of `samples` in full-scale units (0 for empty input).
+pub fn mean_square(samples: &[i16]) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }
@@ -81,7 +82,11 @@ pub fn tone_fraction(samples: &[i16], rate: u32, hz: f32) -> f64 {
 /// RMS level in dBFS, where a full-scale square wave is 0 dBFS (so a full-scale sine is about
 /// -3 dBFS). Silence and empty input give [`MIN_DBFS`].
 pub fn rms_dbfs(samples: &[i16]) -> f64 {
-    let ms = mean_square(samples);
+    mean_square_dbfs(mean_square(samples))
+}
+
+/// A mean square (full-scale units) in dBFS, floored at [`MIN_DBFS`].
+pub fn mean_square_dbfs(ms: f64) -> f64 {
     if ms <= 0.0 {
         return MIN_DBFS;
     }

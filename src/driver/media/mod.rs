@@ -75,6 +75,10 @@ pub struct CallStats {
     pub silent_frames: u64,
     /// telephone-event packets received (not played).
     pub dtmf_packets: u64,
+    /// Interarrival jitter (RFC 3550 §6.4.1) in milliseconds.
+    pub jitter_ms: u32,
+    /// Level of what we play, dBFS (smoothed over ~200 ms; -120 for silence).
+    pub level_dbfs: i32,
 }
 
 /// Audio ends used for every call.
@@ -150,6 +154,18 @@ impl MediaManager {
     /// The local RTP address of a call, once opened.
     pub fn local_addr(&self, call: CallHandle) -> Option<SocketAddr> {
         self.calls.get(&call).map(|c| c.local)
+    }
+
+    /// Calls whose media task runs, in call order.
+    pub fn running(&self) -> Vec<CallHandle> {
+        let mut calls: Vec<CallHandle> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| matches!(c.state, CallState::Running { .. }))
+            .map(|(h, _)| *h)
+            .collect();
+        calls.sort_unstable_by_key(|h| h.0);
+        calls
     }
 
     /// The latest counters of a started call. Refreshed about once a second (and on a

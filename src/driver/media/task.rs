@@ -11,6 +11,7 @@ use tokio::time::MissedTickBehavior;
 use tracing::debug;
 
 use crate::api::CallHandle;
+use crate::media::analysis::{mean_square, mean_square_dbfs};
 use crate::media::audio::{self, AudioSink, AudioSource};
 use crate::media::codec::{self, Decoder, Encoder};
 use crate::media::dtmf::{DtmfReceiver, DtmfRxEvent, DtmfSender, DtmfTiming};
@@ -29,6 +30,8 @@ const RECV_BUF: usize = 2048;
 const MAX_CONCEAL: u32 = 5;
 /// Ticks between statistics snapshots (1 s).
 const STATS_EVERY: u32 = 50;
+/// Weight of the newest frame in the smoothed level (about a 200 ms time constant).
+const LEVEL_WEIGHT: f64 = 0.1;
 
 pub(super) enum TaskCtl {
     Update(MediaParams),
@@ -132,6 +135,8 @@ struct CallMedia {
     dtmf_packets: u64,
     concealed_frames: u64,
     silent_frames: u64,
+    /// Mean square of what we play, smoothed over ~10 frames (for `stats`).
+    level_ms: f64,
     /// Something worth a fresh statistics snapshot happened (latch, new source).
     publish: bool,
     /// RFC 4733 telephone-events out and in.
@@ -293,6 +298,7 @@ impl CallMedia {
             reports,
             concealed_frames: 0,
             silent_frames: 0,
+            level_ms: 0.0,
             publish: false,
         })
     }
@@ -466,6 +472,7 @@ impl CallMedia {
     fn play_frame(&mut self, now: Instant) {
         if !receives(self.params.direction) {
             self.silent_frames += 1;
+            self.level_ms *= 1.0 - LEVEL_WEIGHT;
             self.sink.write_frame(&self.silence);
             return;
         }
@@ -492,6 +499,7 @@ impl CallMedia {
             }
             Pop::Empty => {
                 self.silent_frames += 1;
+                self.level_ms *= 1.0 - LEVEL_WEIGHT;
                 self.sink.write_frame(&self.silence);
                 return;
             }
@@ -501,6 +509,7 @@ impl CallMedia {
         }
         // A peer packing more than 20 ms per packet is cut to 20 ms here (we offer ptime 20).
         out.resize(self.codec.frame, 0);
+        self.level_ms += LEVEL_WEIGHT * (mean_square(out) - self.level_ms);
         self.codec.down.process(out, &mut self.out_pcm);
         self.sink.write_frame(&self.out_pcm);
     }
@@ -517,6 +526,14 @@ impl CallMedia {
             concealed_frames: self.concealed_frames,
             silent_frames: self.silent_frames,
             dtmf_packets: self.dtmf_packets,
+            jitter_ms: self
+                .jitter
+                .stats()
+                .jitter
+                .saturating_mul(1000)
+                .checked_div(self.params.codec.clock_rate)
+                .unwrap_or(0),
+            level_dbfs: mean_square_dbfs(self.level_ms).round() as i32,
         }
     }
 
