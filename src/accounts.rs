@@ -14,6 +14,7 @@
 //! register = true
 //! expires = 600
 //! keepalive = 30                       # CRLF keep-alive every 30 s while registered
+//! outbound = true                      # RFC 5626: reg-id, +sip.instance, ;ob in dialogs
 //! codecs = ["pcmu", "opus"]            # this account's codecs, in preference order
 //! dtmf_mode = "rfc4733"                # auto | rfc4733 | info
 //! dtmf_duration = 100                  # ms per tone (SIP.js default 100)
@@ -112,6 +113,8 @@ struct AccountEntry {
     register: Option<bool>,
     expires: Option<u32>,
     keepalive: Option<u32>,
+    outbound: Option<bool>,
+    instance_id: Option<String>,
     codecs: Option<Vec<String>>,
     dtmf_mode: Option<String>,
     dtmf_duration: Option<u32>,
@@ -192,6 +195,8 @@ impl AdHoc {
                 register: Some(self.register),
                 expires: self.expires,
                 keepalive: None,
+                outbound: None,
+                instance_id: None,
                 codecs: None,
                 dtmf_mode: None,
                 dtmf_duration: None,
@@ -270,6 +275,8 @@ fn entry_to_account_with_password(
         account.expires = e;
     }
     account.keepalive = entry.keepalive;
+    account.outbound = entry.outbound.unwrap_or(false);
+    account.instance_id = entry.instance_id.clone();
     if let Some(list) = &entry.codecs {
         let mut codecs = Vec::new();
         for c in list {
@@ -371,6 +378,8 @@ mod tests {
             transport = "tcp"
             register = true
             expires = 600
+            outbound = true
+            instance_id = "urn:uuid:00000000-0000-5000-8000-000000000001"
 
             [[account]]
             aor = "sip:bob@127.0.0.1"
@@ -393,8 +402,14 @@ mod tests {
         );
         assert!(a.register);
         assert_eq!(a.expires, 600);
+        assert!(a.outbound);
+        assert_eq!(
+            a.instance_urn(),
+            "urn:uuid:00000000-0000-5000-8000-000000000001"
+        );
         assert_eq!(accounts[1].name, "bob");
         assert!(!accounts[1].register);
+        assert!(!accounts[1].outbound);
         assert_eq!(accounts[1].registrar_uri().to_string(), "sip:127.0.0.1");
     }
 

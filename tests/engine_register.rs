@@ -526,3 +526,68 @@ fn keepalives_ping_the_registrar_while_registered() {
         .count();
     assert!(after <= 5, "pings stop once unregistered: {after}");
 }
+
+#[test]
+fn sip_outbound_registers_an_instance_flow_and_marks_dialog_contacts_ob() {
+    let mut acct = account("secret", 3600);
+    acct.outbound = true;
+    let urn = acct.instance_urn();
+    // A name-based UUID (RFC 4122 §4.3 layout): the same on every run for this AOR.
+    assert_eq!(urn, account("other", 60).instance_urn());
+    assert!(
+        urn.len() == 45 && urn.starts_with("urn:uuid:") && urn.as_bytes()[23] == b'5',
+        "{urn}"
+    );
+    let (mut net, _log) = setup(Policy::default(), acct);
+    assert!(net.wait_event(0, "registered", S * 5).is_some());
+    let registers: Vec<String> = net.uas[0]
+        .sent
+        .iter()
+        .map(|(_, _, b)| String::from_utf8_lossy(b).to_string())
+        .filter(|t| t.starts_with("REGISTER "))
+        .collect();
+    for register in &registers {
+        // RFC 5626 §4.2: the instance and its flow, and the option tag.
+        assert!(
+            register.contains(&format!(
+                "Contact: <sip:alice@127.0.0.1:5061>;reg-id=1;+sip.instance=\"<{urn}>\"\r\n"
+            )),
+            "{register}"
+        );
+        assert!(
+            register.contains("Supported: outbound, path\r\n"),
+            "{register}"
+        );
+    }
+    net.command(
+        0,
+        Command::Invite {
+            target: "bob".into(),
+        },
+    );
+    net.run_for(S);
+    let invite = net.uas[0]
+        .sent
+        .iter()
+        .map(|(_, _, b)| String::from_utf8_lossy(b).to_string())
+        .find(|t| t.starts_with("INVITE "))
+        .unwrap();
+    // §4.3: dialogs stay on the registered flow.
+    assert!(
+        invite.contains("Contact: <sip:alice@127.0.0.1:5061;ob>\r\n"),
+        "{invite}"
+    );
+}
+
+#[test]
+fn without_outbound_nothing_of_rfc_5626_is_sent() {
+    let (mut net, _log) = setup(Policy::default(), account("secret", 3600));
+    assert!(net.wait_event(0, "registered", S * 5).is_some());
+    for (_, _, bytes) in &net.uas[0].sent {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains("reg-id") && !text.contains("+sip.instance") && !text.contains(";ob"),
+            "{text}"
+        );
+    }
+}

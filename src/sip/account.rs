@@ -58,6 +58,11 @@ pub struct AccountConfig {
     /// Send a CRLFCRLF keep-alive to the registrar this often while registered (RFC 5626
     /// §4.4.1), keeping NAT bindings and stream connections open.
     pub keepalive: Option<u32>,
+    /// Use SIP Outbound (RFC 5626): REGISTER with `+sip.instance` and `reg-id` and
+    /// `Supported: outbound` (§4.2), `;ob` in the Contact of our dialogs (§4.3).
+    pub outbound: bool,
+    /// The instance ID (`urn:uuid:…`, RFC 5626 §4.1); None derives a stable one from the AOR.
+    pub instance_id: Option<String>,
     /// Codecs for this account's calls, in preference order (else `--codecs`).
     pub codecs: Option<Vec<crate::media::codec::CodecKind>>,
     /// How `dtmf` sends on this account's calls when no mode is given (else auto).
@@ -82,11 +87,36 @@ impl AccountConfig {
             register: false,
             expires: 3600,
             keepalive: None,
+            outbound: false,
+            instance_id: None,
             codecs: None,
             dtmf_mode: None,
             dtmf_duration_ms: None,
             dtmf_gap_ms: None,
         }
+    }
+
+    /// The `+sip.instance` URN (RFC 5626 §4.1): the configured one, else a name-based UUID
+    /// (version 5 layout, RFC 4122 §4.3) of the AOR, so it stays the same across restarts.
+    pub fn instance_urn(&self) -> String {
+        if let Some(id) = &self.instance_id {
+            return id.clone();
+        }
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(format!("sipline instance {}", self.aor).as_bytes());
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&hash[..16]);
+        b[6] = (b[6] & 0x0f) | 0x50;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "urn:uuid:{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 
     /// The registrar's URI: the configured one, else `sip:` + the AOR's host and port.

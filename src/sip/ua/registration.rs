@@ -188,7 +188,12 @@ impl Engine {
             return;
         };
         let via = self.via_for(&target);
-        let contact = self.account_contact(i, &target);
+        let mut contact = format!("<{}>", self.account_contact_uri(i, &target));
+        if self.accounts[i].cfg.outbound {
+            // RFC 5626 §4.2: one flow (reg-id 1) of this instance.
+            let urn = self.accounts[i].cfg.instance_urn();
+            contact.push_str(&format!(";reg-id=1;+sip.instance=\"<{urn}>\""));
+        }
         let cnonce = self.random_hex(16);
         let a = &mut self.accounts[i];
         a.cseq += 1;
@@ -218,6 +223,9 @@ impl Engine {
         h.push("Contact", contact);
         h.push("Expires", expires.to_string());
         h.push("Allow", ALLOW);
+        if a.cfg.outbound {
+            h.push("Supported", "outbound, path");
+        }
         h.push("User-Agent", USER_AGENT);
         req.headers = h;
         a.auth.authorize(&mut req, &cnonce);
@@ -226,8 +234,19 @@ impl Engine {
         self.accounts[i].pending = Some((key, req));
     }
 
-    /// Our Contact for account `i` toward `target` (§10.2.1: where we are reachable).
+    /// Our Contact for account `i`'s dialogs toward `target` (§8.1.1.8), with `;ob` when the
+    /// account uses SIP Outbound (RFC 5626 §4.3: keep the dialog on the registered flow).
     pub(crate) fn account_contact(&self, i: usize, target: &Target) -> String {
+        let ob = if self.accounts[i].cfg.outbound {
+            ";ob"
+        } else {
+            ""
+        };
+        format!("<{}{ob}>", self.account_contact_uri(i, target))
+    }
+
+    /// Our Contact URI for account `i` toward `target` (§10.2.1: where we are reachable).
+    pub(crate) fn account_contact_uri(&self, i: usize, target: &Target) -> String {
         let user = self.accounts[i].cfg.aor.user.clone().unwrap_or_default();
         let transport = match target.proto {
             transport::Protocol::Udp => "",
@@ -238,7 +257,7 @@ impl Engine {
             Some(p) => (p.ip(), p.port()),
             None => (self.local_ip_for(target.addr.ip()), self.cfg.local.port()),
         };
-        format!("<sip:{user}@{}:{port}{transport}>", transport::ip_host(ip))
+        format!("sip:{user}@{}:{port}{transport}", transport::ip_host(ip))
     }
 
     /// A final response to the account's REGISTER (§10.2.4).
