@@ -236,3 +236,42 @@ fn invite_picks_the_named_account() {
         vec!["invite: 'gym' is not an account (accounts: home, work)"]
     );
 }
+
+/// §13.3.1.1: an unanswered call's non-100 provisional goes out again every minute (so a
+/// proxy's INVITE transaction does not time out), and stops once it is answered.
+#[test]
+fn an_unanswered_call_resends_its_provisional_every_minute() {
+    let mut net = ringing(131, 2);
+    net.command(
+        1,
+        Command::Progress {
+            call: None,
+            code: 183,
+            reason: Some("Queued".into()),
+        },
+    );
+    let sent_183 = |net: &Net| -> Vec<Duration> {
+        net.uas[1]
+            .sent
+            .iter()
+            .filter(|(_, _, b)| b.starts_with(b"SIP/2.0 183 Queued\r\n"))
+            .map(|(t, _, _)| *t)
+            .collect()
+    };
+    net.run_for(S * 150);
+    let times = sent_183(&net);
+    assert_eq!(times.len(), 3, "at 0, 60 and 120 s: {times:?}");
+    assert_eq!(times[1] - times[0], S * 60);
+    assert_eq!(times[2] - times[1], S * 60);
+    // The caller saw the repeats as the same progress, and nothing failed.
+    let failed: Vec<_> = net.uas[0]
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::Failed { .. }))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    net.command(1, Command::Accept { call: None });
+    assert!(net.wait_event(0, "accepted", S).is_some());
+    net.run_for(S * 130);
+    assert_eq!(sent_183(&net).len(), 3, "no provisional after the answer");
+}

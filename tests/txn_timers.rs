@@ -205,3 +205,28 @@ fn non_invite_server_answers_retransmissions_and_lingers_timer_j() {
     // Timer J = 64*T1 from the final response.
     assert_eq!(layer.poll_timeout(), Some(t0 + Duration::from_secs(32)));
 }
+
+/// §17.1.1.2: Timer B runs in Calling only. Once a provisional arrives the transaction waits
+/// for the final response as long as it takes (a phone may ring for minutes), and stops
+/// retransmitting.
+#[test]
+fn invite_client_in_proceeding_neither_retransmits_nor_times_out() {
+    let t0 = Instant::now();
+    let mut layer = TxnLayer::new(TimerValues::default());
+    let req = request("INVITE", "z9hG4bKp");
+    layer.send_request(t0, req.clone(), peer());
+    layer.transmits.clear();
+    let t = t0 + Duration::from_millis(700);
+    assert!(matches!(
+        layer.handle_response(t, &response_to(&req, 180)),
+        ResponseMatch::PassUp(_)
+    ));
+    let (sends, timeouts) = run(&mut layer, t0, Duration::from_secs(600));
+    // Neither Timer A nor Timer B fires once the 180 is in.
+    assert!(sends.is_empty(), "{sends:?}");
+    assert!(timeouts.is_empty(), "{timeouts:?}");
+    assert!(matches!(
+        layer.handle_response(t0 + Duration::from_secs(300), &response_to(&req, 200)),
+        ResponseMatch::PassUp(_)
+    ));
+}

@@ -96,8 +96,11 @@ impl ClientInvite {
     ) -> TxnOutcome {
         match (self.state, resp.code) {
             (State::Calling | State::Proceeding, 100..=199) => {
+                // §17.1.1.2: Proceeding waits for the final response without a limit (a
+                // phone may ring for minutes; the UAS refreshes its 1xx, §13.3.1.1).
                 self.state = State::Proceeding;
                 self.timers.stop(A);
+                self.timers.stop(B);
                 TxnOutcome::PassUp
             }
             (State::Calling | State::Proceeding, 200..=299) => {
@@ -142,9 +145,7 @@ impl ClientInvite {
                 self.timers.set(A, now + self.a_interval);
                 TxnOutcome::Absorbed
             }
-            B if self.state == State::Calling || self.state == State::Proceeding => {
-                // RFC 3261 §17.1.1.2 only arms B in Calling; we keep it in Proceeding
-                // too, reported as a timeout only while nothing final has arrived.
+            B if self.state == State::Calling => {
                 self.state = State::Terminated;
                 self.timers.stop_all();
                 TxnOutcome::TimedOut

@@ -11,6 +11,9 @@ use crate::sip::msg::{NameAddr, Request, Response, SipMessage};
 use crate::sip::transport::Target;
 use crate::sip::txn::TxnKey;
 
+/// How often an unanswered call's provisional response is re-sent (§13.3.1.1).
+const PROVISIONAL_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Engine {
     /// A new INVITE outside any dialog: a new incoming call (§13.3.1).
     pub(crate) fn on_incoming_invite(&mut self, key: TxnKey, req: Request, source: Target) {
@@ -168,6 +171,30 @@ impl Engine {
     fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
         if let Some((key, resp)) = self.invite_response(h, code, reason) {
             self.respond(&key, &resp);
+        }
+        if code > 100 {
+            let next = self.now + PROVISIONAL_REFRESH;
+            if let Some(c) = self.calls.get_mut(&h) {
+                c.provisional_refresh = Some((next, code, reason.map(str::to_string)));
+            }
+        }
+    }
+
+    /// §13.3.1.1: while the user has not answered, re-send the last non-100 provisional
+    /// every minute.
+    pub(crate) fn refresh_provisional_if_due(&mut self, h: CallHandle) {
+        let Some(c) = self.calls.get_mut(&h) else {
+            return;
+        };
+        if c.state != CallState::Incoming {
+            c.provisional_refresh = None;
+            return;
+        }
+        match c.provisional_refresh.take() {
+            Some((at, code, reason)) if at <= self.now => {
+                self.send_provisional(h, code, reason.as_deref());
+            }
+            other => c.provisional_refresh = other,
         }
     }
 

@@ -125,6 +125,9 @@ pub struct Call {
     pub(crate) ack: Option<(Vec<u8>, Target)>,
     /// Incoming: the accepted 2xx being retransmitted.
     pub(crate) retransmit: Option<Retransmit2xx>,
+    /// Incoming, not yet answered: when to re-send our last non-100 provisional, and it
+    /// (§13.3.1.1: every minute, so proxies' INVITE transactions do not time out).
+    pub(crate) provisional_refresh: Option<(Instant, u16, Option<String>)>,
     /// DTMF digits going out by SIP INFO.
     pub(crate) info_dtmf: Option<dtmf::InfoQueue>,
     /// Outgoing: Contacts from 3xx responses still to try, and those tried (§8.1.3.4).
@@ -174,6 +177,7 @@ impl Call {
             canceled: false,
             ack: None,
             retransmit: None,
+            provisional_refresh: None,
             info_dtmf: None,
             redirect_queue: Default::default(),
             redirect_tried: Vec::new(),
@@ -195,7 +199,12 @@ impl Call {
         let reinvite = self.reinvite.as_ref().and_then(|r| r.retry_at);
         let session = self.session_timer.as_ref().and_then(|t| t.next());
         let refer = self.incoming_refer.as_ref().map(|r| r.deadline);
-        [retx, info, reinvite, session, refer]
+        let provisional = self
+            .provisional_refresh
+            .as_ref()
+            .filter(|_| self.state == CallState::Incoming)
+            .map(|p| p.0);
+        [retx, info, reinvite, session, refer, provisional]
             .into_iter()
             .flatten()
             .min()
@@ -359,6 +368,7 @@ impl Engine {
         self.retry_reinvite_if_due(h);
         self.on_session_timer(h);
         self.expire_refer_if_due(h);
+        self.refresh_provisional_if_due(h);
         let now = self.now;
         let info_due = self
             .calls
