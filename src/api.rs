@@ -95,6 +95,27 @@ impl DtmfMode {
     }
 }
 
+/// What `expect-audio` checks in the audio a call receives (judged per 20 ms block).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AudioCheck {
+    /// A steady tone at this frequency in Hz (Goertzel, the rule of `tone_fraction`).
+    Tone(u32),
+    /// Nothing above -50 dBFS.
+    Silence,
+    /// Something audible: blocks above -40 dBFS.
+    Speech,
+}
+
+impl fmt::Display for AudioCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AudioCheck::Tone(hz) => write!(f, "tone:{hz}"),
+            AudioCheck::Silence => f.write_str("silence"),
+            AudioCheck::Speech => f.write_str("speech"),
+        }
+    }
+}
+
 /// Options of an outgoing INVITE beyond its target.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct InviteOptions {
@@ -241,6 +262,16 @@ pub enum Command {
     Stats {
         /// The call; None for every call with media.
         call: Option<CallHandle>,
+    },
+    /// Listen to what call N receives for `duration_ms` and report whether it holds
+    /// `check` ([`Event::AudioChecked`]). Answered by the driver, which runs the media.
+    ExpectAudio {
+        /// The call; None for the only call with media.
+        call: Option<CallHandle>,
+        /// What the audio must be.
+        check: AudioCheck,
+        /// How long to listen, in ms.
+        duration_ms: u32,
     },
     /// End every call and stop.
     Shutdown,
@@ -450,6 +481,19 @@ pub enum Event {
         /// Level of what we hear (RMS over the last ~200 ms), dBFS; -120 for silence.
         level_dbfs: i32,
     },
+    /// The verdict of [`Command::ExpectAudio`]: what the call received over the window.
+    AudioChecked {
+        /// The call.
+        call: CallHandle,
+        /// What was checked: `tone:HZ`, `silence` or `speech`.
+        check: String,
+        /// The audio held the check.
+        passed: bool,
+        /// Share of the 20 ms blocks that fit the check, in percent (0-100).
+        percent: u32,
+        /// Level of the whole window (RMS), dBFS; -120 for silence.
+        level_dbfs: i32,
+    },
     // ===== the front-end's own mistakes =====
     /// A command could not be carried out; nothing was sent. One line for the user.
     CommandError {
@@ -484,6 +528,7 @@ impl Event {
             Event::RegistrationFailed { .. } => "registration-failed",
             Event::Unregistered { .. } => "unregistered",
             Event::Stats { .. } => "stats",
+            Event::AudioChecked { .. } => "audio-checked",
             Event::CommandError { .. } => "command-error",
         }
     }
@@ -509,7 +554,8 @@ impl Event {
             | Event::Resumed { call, .. }
             | Event::Dtmf { call, .. }
             | Event::DtmfSent { call, .. }
-            | Event::Stats { call, .. } => Some(*call),
+            | Event::Stats { call, .. }
+            | Event::AudioChecked { call, .. } => Some(*call),
             Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }

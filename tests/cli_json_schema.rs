@@ -1,6 +1,7 @@
 //! `--json` output checked against the schema documented in `docs/events.md`: two sipline
-//! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, `stats`, hung up;
-//! rejected; canceled while ringing), and a third registers two accounts at a fake
+//! processes call each other on 127.0.0.1 (answered, a DTMF digit by SIP INFO, `stats`,
+//! `expect-audio`, hung up; rejected; canceled while ringing), and a third registers two
+//! accounts at a fake
 //! registrar (`tests/cli_registrar`: one account accepted, then unregistered; one refused) and
 //! makes a command mistake. Every line each prints on stdout must be a JSON object with
 //! exactly the documented fields, of the documented types, for its event; together they
@@ -76,6 +77,7 @@ fn two_phones_print_only_documented_events() {
          # a second of bob's tone, then the counters
          sleep 1200ms\n\
          stats 1\n\
+         expect-audio 1 tone:1000 --for 500ms\n\
          hold 1\n\
          wait held 1 10s\n\
          unhold 1\n\
@@ -178,6 +180,12 @@ fn two_phones_print_only_documented_events() {
         "bob's tone is loud (a full-scale sine is -3 dBFS): {stats}"
     );
     assert_eq!(stats["lost"], 0, "loopback loses nothing: {stats}");
+    let checked = a.first("audio-checked");
+    assert_eq!(
+        (&checked["check"], &checked["passed"]),
+        (&"tone:1000".into(), &true.into()),
+        "alice hears bob's tone: {checked}"
+    );
     assert_eq!(a.first("calling")["to"], uri.as_str(), "{}", a.report());
     let incoming = b.first("incoming");
     assert!(

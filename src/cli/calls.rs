@@ -124,6 +124,7 @@ impl CallTable {
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }
             | Event::Stats { .. }
+            | Event::AudioChecked { .. }
             | Event::CommandError { .. } => {}
         }
     }

@@ -31,12 +31,13 @@
 //! wait <EVENT> [N] [TIMEOUT]        scripts only; TIMEOUT default 30s
 //! wait registered|registration-failed|unregistered [ACCOUNT] [TIMEOUT]
 //! wait dtmf [N] [DIGITS] [TIMEOUT]
+//! expect-audio [N] tone:HZ|silence|speech [--for DUR]   scripts only; DUR default 2s
 //! sleep <DURATION>                  scripts only
 //! echo [TEXT…]                      scripts only
 //! ```
 //!
 //! A command can be shortened to any prefix that fits only one command or alias
-//! (`acc` → accept, `ha` → hangup); `quit` must be typed in full.
+//! (`acc` → accept, `ha` → hangup); `quit` and `expect-audio` must be typed in full.
 //!
 //! `N` is a call number (1, 2, …). For `reject` and `progress`, a lone number below 100 is a
 //! call number and a lone number of 100 or more is a status code; give both (`reject 150
@@ -441,6 +442,20 @@ pub static COMMANDS: &[Spec] = &[
         parse: parse_wait,
     },
     Spec {
+        name: "expect-audio",
+        aliases: &[],
+        usage: "expect-audio [N] tone:HZ|silence|speech [--for DUR]",
+        summary: "scripts: check what call N receives over DUR (default 2s)",
+        details: "Fails the script unless the audio call N receives over the next DUR \
+                  holds the check, judged per 20 ms block: tone:HZ needs the tone in 70% \
+                  of the blocks, silence needs every block below -50 dBFS, speech (or \
+                  audio) needs 50% of the blocks above -40 dBFS. Prints an audio-checked \
+                  event either way. Not at the prompt (use stats for the level there).",
+        script_only: true,
+        completes: Completes::Nothing,
+        parse: parse_expect_audio,
+    },
+    Spec {
         name: "sleep",
         aliases: &[],
         usage: "sleep <DURATION>",
@@ -471,8 +486,9 @@ pub fn lookup(name: &str) -> Option<&'static Spec> {
 }
 
 /// Commands that must be typed in full (or by an alias): a stray letter must not end
-/// every call.
-const NO_PREFIX: &[&str] = &["quit"];
+/// every call, and `expect-audio` must not take `e` from `echo` (scripts written before
+/// it existed keep their meaning).
+const NO_PREFIX: &[&str] = &["quit", "expect-audio"];
 
 /// The row for a name, an alias, or an unambiguous prefix of one usable in `mode`
 /// (`acc` → accept). Errors name the problem: unknown, or which commands a prefix fits.
@@ -965,6 +981,11 @@ fn parse_refer_reject(args: &mut Args<'_>) -> Result<Action, String> {
 fn parse_stats(args: &mut Args<'_>) -> Result<Action, String> {
     let call = args.opt_call_only()?;
     Ok(Action::Send(Command::Stats { call }))
+}
+
+fn parse_expect_audio(args: &mut Args<'_>) -> Result<Action, String> {
+    let words: Vec<&str> = std::iter::from_fn(|| args.next()).collect();
+    crate::cli::expect_audio::parse(&words, args.usage).map(Action::Send)
 }
 
 fn parse_hold(args: &mut Args<'_>) -> Result<Action, String> {
@@ -1905,6 +1926,11 @@ mod tests {
             "unknown command 'w' (try 'help' for the list)"
         );
         assert_eq!(ok("e hi"), Action::Echo("hi".into()));
+        // expect-audio is typed in full: `e` stays echo.
+        assert_eq!(
+            err("expect tone:440"),
+            "unknown command 'expect' (try 'help' for the list)"
+        );
         assert_eq!(ok("exit"), Action::Quit);
     }
 

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod commands;
 pub mod devices;
 pub mod duration;
+pub mod expect_audio;
 pub mod output;
 pub mod policy;
 pub mod registrations;

@@ -137,6 +137,16 @@ pub fn human(event: &Event) -> String {
             "[{call}] stats: sent {sent_packets} packets, received {received_packets}, \
              lost {lost}, late {late}, jitter {jitter_ms} ms, level {level_dbfs} dBFS"
         ),
+        Event::AudioChecked {
+            call,
+            check,
+            passed,
+            percent,
+            level_dbfs,
+        } => format!(
+            "[{call}] audio {check}: {} ({percent}% of blocks, level {level_dbfs} dBFS)",
+            if *passed { "ok" } else { "FAILED" }
+        ),
         Event::CommandError { message } => format!("error: {message}"),
     }
 }
@@ -161,6 +171,8 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::RegistrationFailed { .. } => "31",
         Event::Unregistered { .. } => "35",
         Event::Stats { .. } => "2",
+        Event::AudioChecked { passed: true, .. } => "32",
+        Event::AudioChecked { passed: false, .. } => "31",
         Event::CommandError { .. } => "1;31",
     }
 }
@@ -235,6 +247,13 @@ pub fn brief(event: &Event) -> String {
         } => format!(
             "{name} {call} {sent_packets} {received_packets} {lost} {late} {jitter_ms} {level_dbfs}"
         ),
+        Event::AudioChecked {
+            call,
+            check,
+            passed,
+            percent,
+            level_dbfs,
+        } => format!("{name} {call} {check} {passed} {percent} {level_dbfs}"),
         Event::CommandError { message } => format!("{name} {message}"),
     };
     s.trim_end().to_string()
@@ -377,6 +396,13 @@ mod tests {
                 jitter_ms: 2,
                 level_dbfs: -23,
             },
+            Event::AudioChecked {
+                call: c,
+                check: "tone:440".into(),
+                passed: false,
+                percent: 3,
+                level_dbfs: -9,
+            },
             Event::CommandError {
                 message: "no call 7".into(),
             },
@@ -411,6 +437,7 @@ mod tests {
                 "[1] transfer accepted",
                 "[1] transfer failed: 486 Busy Here",
                 "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
+                "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS)",
                 "error: no call 7",
             ]
         );
@@ -439,7 +466,7 @@ mod tests {
             .iter()
             .map(Event::name)
             // Not waitable: answers to commands.
-            .filter(|n| !matches!(*n, "command-error" | "stats"))
+            .filter(|n| !matches!(*n, "command-error" | "stats" | "audio-checked"))
             .collect();
         assert_eq!(names, crate::cli::commands::WAIT_EVENTS);
     }
@@ -463,7 +490,8 @@ mod tests {
         assert_eq!(lines[19], "refer-accepted 1");
         assert_eq!(lines[20], "refer-failed 1 486 Busy Here");
         assert_eq!(lines[21], "stats 1 250 249 1 0 2 -23");
-        assert_eq!(lines[22], "command-error no call 7");
+        assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9");
+        assert_eq!(lines[23], "command-error no call 7");
     }
 
     #[test]
@@ -491,6 +519,7 @@ mod tests {
             json!({"event": "refer-accepted", "call": 1}),
             json!({"event": "refer-failed", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
+            json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
         assert_eq!(all_events().len(), want.len(), "one JSON line per event");

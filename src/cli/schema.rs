@@ -350,6 +350,13 @@ mod tests {
                 jitter_ms: 2,
                 level_dbfs: -23,
             },
+            Event::AudioChecked {
+                call: c,
+                check: "tone:1000".into(),
+                passed: true,
+                percent: 98,
+                level_dbfs: -12,
+            },
             Event::CommandError {
                 message: "reject: 7 is not a call (calls: 1, 2)".into(),
             },
@@ -378,6 +385,7 @@ mod tests {
                 | Event::RegistrationFailed { .. }
                 | Event::Unregistered { .. }
                 | Event::Stats { .. }
+                | Event::AudioChecked { .. }
                 | Event::CommandError { .. } => {}
             }
         }
@@ -389,7 +397,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 23, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 24, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

@@ -5,9 +5,13 @@
 //! call number or account when given), so an event that arrived before the script asked
 //! for it is not lost. `wait dtmf [N] DIGITS` takes the unconsumed `dtmf` events of one
 //! call (call N, else the call of the oldest one), oldest first, until they spell DIGITS;
-//! a digit that does not fit fails the wait at once, saying what arrived instead. Exit status: 0 when the script ends (or says `quit`) and the engine shut
-//! down cleanly; 1 when a wait timed out, `--timeout` passed, the engine reported a
-//! `command-error` or stopped on its own; 2 for a bad line; 130 on Ctrl-C.
+//! a digit that does not fit fails the wait at once, saying what arrived instead.
+//! `expect-audio` sends its command and then waits, like `wait`, for its `audio-checked`
+//! verdict (window + 5 s at most); a verdict that did not pass fails the script, saying
+//! what was measured ([`crate::cli::expect_audio`]). Exit status: 0 when the script ends
+//! (or says `quit`) and the engine shut down cleanly; 1 when a wait timed out or an
+//! `expect-audio` failed, `--timeout` passed, the engine reported a `command-error` or
+//! stopped on its own; 2 for a bad line; 130 on Ctrl-C.
 //!
 //! The command line's TARGET runs first, as line 0 (`command line: TARGET …` in
 //! messages). `--auto-answer` and `--duration` ([`crate::cli::policy`]) send their
@@ -29,6 +33,7 @@ use crate::api::{CallHandle, Command, DtmfMode, Event};
 use crate::cli::calls::CallTable;
 use crate::cli::commands::{help_text, parse_line, Action, Mode, WaitSpec};
 use crate::cli::duration::format_duration;
+use crate::cli::expect_audio;
 use crate::cli::output::Output;
 use crate::cli::policy::{until, Policy};
 use crate::cli::registrations::{self, Registrations};
@@ -322,8 +327,9 @@ enum Failure {
         /// What a `wait dtmf DIGITS` had got, e.g. `got 15 of 159# on call 1`.
         progress: Option<String>,
     },
-    /// `wait dtmf DIGITS`: a digit that does not fit arrived.
-    WrongDigit {
+    /// `wait dtmf DIGITS`: a digit that does not fit arrived; or `expect-audio` heard
+    /// something else.
+    Mismatch {
         line: usize,
         text: String,
         /// What arrived instead.
@@ -457,7 +463,17 @@ impl Runner<'_> {
     /// fails the wait.
     fn satisfied(&mut self, spec: &WaitSpec, line: usize, text: &str) -> Result<bool, Failure> {
         let Some(want) = &spec.digits else {
-            return Ok(self.queue.take_for(spec).is_some());
+            return match self.queue.take_for(spec) {
+                None => Ok(false),
+                Some(event) => match expect_audio::failure(&event) {
+                    Some(what) => Err(Failure::Mismatch {
+                        line,
+                        text: text.to_string(),
+                        what,
+                    }),
+                    None => Ok(true),
+                },
+            };
         };
         match self.queue.match_dtmf(want, spec.call) {
             DtmfMatch::Done(_) => Ok(true),
@@ -470,7 +486,7 @@ impl Runner<'_> {
                 expected,
             } => {
                 let so_far = if got.is_empty() { "none" } else { &got };
-                Err(Failure::WrongDigit {
+                Err(Failure::Mismatch {
                     line,
                     text: text.to_string(),
                     what: format!(
@@ -586,6 +602,16 @@ impl Runner<'_> {
                     self.invites_in_flight += 1;
                 }
                 self.last_sent = self.current.clone();
+                if let Command::ExpectAudio {
+                    call, duration_ms, ..
+                } = cmd
+                {
+                    // Like `wait`: the verdict comes as an event, which fails the script
+                    // when the check did not hold.
+                    let timeout = expect_audio::verdict_timeout(*duration_ms);
+                    let spec = WaitSpec::new("audio-checked", *call, timeout);
+                    self.wait(&spec, line.number, &line.text).await?;
+                }
             }
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
@@ -662,7 +688,7 @@ impl Runner<'_> {
                 ),
                 EXIT_FAILED,
             ),
-            Failure::WrongDigit { line, text, what } => {
+            Failure::Mismatch { line, text, what } => {
                 (format!("{}: {what}", place(*line, text)), EXIT_FAILED)
             }
             Failure::ScriptTimeout { at: pos, after } => (
@@ -1136,6 +1162,60 @@ mod tests {
         assert_eq!(
             stderr.lines(),
             ["script line 4: wait accepted 50ms: timed out after 50ms (last events: progress 1 180 Ringing)"]
+        );
+    }
+
+    /// Answers `expect-audio` with a verdict: passed when the check is `tone:1000`.
+    fn hears_1000_hz(cmd: &Command) -> Vec<Event> {
+        match cmd {
+            Command::ExpectAudio { call, check, .. } => {
+                let passed = check.to_string() == "tone:1000";
+                vec![Event::AudioChecked {
+                    call: call.unwrap_or(CallHandle(1)),
+                    check: check.to_string(),
+                    passed,
+                    percent: if passed { 96 } else { 0 },
+                    level_dbfs: -13,
+                }]
+            }
+            _ => vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn expect_audio_waits_for_its_verdict() {
+        let mut f = fake(hears_1000_hz);
+        let script = "expect-audio tone:1000 --for 20ms\necho after";
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_OK, "{:?}", stderr.lines());
+        assert_eq!(
+            stdout.lines(),
+            [
+                "[1] audio tone:1000: ok (96% of blocks, level -13 dBFS)",
+                "after"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_expect_audio_names_the_line_and_the_measure() {
+        let mut f = fake(hears_1000_hz);
+        let script = "echo before\nexpect-audio 1 tone:440 --for 1s\necho not reached";
+        let (code, stdout, stderr) = run_script(&mut f, script, None).await;
+        assert_eq!(code, EXIT_FAILED);
+        assert_eq!(
+            stdout.lines(),
+            [
+                "before",
+                "[1] audio tone:440: FAILED (0% of blocks, level -13 dBFS)"
+            ]
+        );
+        assert_eq!(
+            stderr.lines(),
+            [
+                "script line 2: expect-audio 1 tone:440 --for 1s: call 1: tone:440 not heard: \
+                 0% of 20 ms blocks hold it (needs 70%), level -13 dBFS"
+            ]
         );
     }
 

@@ -17,7 +17,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-use crate::api::{CallHandle, Command, Event};
+use crate::api::{AudioCheck, CallHandle, Command, Event};
+use crate::media::analysis::Verdict;
 use crate::media::codec::CodecKind;
 use crate::media::MediaReport;
 use crate::sip::timers::TimerValues;
@@ -197,6 +198,17 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
     })
 }
 
+/// The event answering `expect-audio`.
+fn audio_checked(call: CallHandle, check: AudioCheck, v: &Verdict) -> Event {
+    Event::AudioChecked {
+        call,
+        check: check.to_string(),
+        passed: v.passed,
+        percent: (v.fraction * 100.0 + 1e-9).floor().clamp(0.0, 100.0) as u32,
+        level_dbfs: v.level_dbfs.round() as i32,
+    }
+}
+
 /// The dedicated TLS listener: the configured address, else the SIP address with port + 1
 /// (RFC 3263's 5061 beside 5060). A configured address that cannot be bound stops the
 /// start; the default one only costs a line on stderr, since TLS is accepted on the SIP
@@ -273,6 +285,10 @@ impl RunLoop {
                         self.report_stats(call);
                         continue;
                     }
+                    Some(Command::ExpectAudio { call, check, duration_ms }) => {
+                        self.expect_audio(call, check, duration_ms);
+                        continue;
+                    }
                     Some(c) => Input::Command(c),
                     None => {
                         // Every front-end handle is gone: hang up and stop.
@@ -295,7 +311,13 @@ impl RunLoop {
                         continue;
                     }
                 },
-                rep = self.media.next_report() => Input::Media(rep),
+                rep = self.media.next_report() => match rep {
+                    MediaReport::AudioChecked { call, check, verdict } => {
+                        let _ = self.events.send(audio_checked(call, check, &verdict));
+                        continue;
+                    }
+                    rep => Input::Media(rep),
+                },
                 ev = self.stream_events.recv() => match ev {
                     Some(StreamEvent::Message { flow, proto, peer, bytes }) => {
                         if self.sip_trace {
@@ -343,7 +365,6 @@ impl RunLoop {
         self.media.shutdown().await;
     }
 
-    /// Carry out everything the engine asked for (rule 2: drain to empty).
     /// Answer [`Command::Stats`] from the media tasks' latest snapshots.
     fn report_stats(&mut self, call: Option<CallHandle>) {
         let calls = match call {
@@ -374,6 +395,38 @@ impl RunLoop {
         }
     }
 
+    /// Start [`Command::ExpectAudio`] on the call's media task, which answers through
+    /// `MediaReport::AudioChecked`; a call without running media is a command error.
+    fn expect_audio(&mut self, call: Option<CallHandle>, check: AudioCheck, duration_ms: u32) {
+        let running = self.media.running();
+        let call = match (call, running.as_slice()) {
+            (Some(c), _) => c,
+            (None, [one]) => *one,
+            (None, []) => {
+                let _ = self.events.send(Event::CommandError {
+                    message: "expect-audio: no call has media".into(),
+                });
+                return;
+            }
+            (None, several) => {
+                let list: Vec<String> = several.iter().map(|c| c.to_string()).collect();
+                let _ = self.events.send(Event::CommandError {
+                    message: format!(
+                        "expect-audio: calls {} have media (say which: expect-audio N ...)",
+                        list.join(", ")
+                    ),
+                });
+                return;
+            }
+        };
+        if !self.media.analyze(call, check, duration_ms) {
+            let _ = self.events.send(Event::CommandError {
+                message: format!("expect-audio: call {call} has no media"),
+            });
+        }
+    }
+
+    /// Carry out everything the engine asked for (rule 2: drain to empty).
     async fn drain(&mut self) {
         while let Some(out) = self.engine.poll_output() {
             match out {

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use crate::api::AudioCheck;
 use crate::media::audio::AudioError;
 
 const FULL_SCALE: f64 = 32768.0;
@@ -66,17 +67,133 @@ pub fn tone_fraction(samples: &[i16], rate: u32, hz: f32) -> f64 {
     if block == 0 || samples.len() < block {
         return 0.0;
     }
-    let floor = 10f64.powf(TONE_FLOOR_DBFS / 10.0);
     let mut blocks = 0usize;
     let mut hits = 0usize;
     for b in samples.chunks_exact(block) {
         blocks += 1;
-        let total = mean_square(b);
-        if total > floor && goertzel_power(b, rate, hz) >= TONE_SHARE * total {
+        if holds_tone(b, mean_square(b), rate, hz) {
             hits += 1;
         }
     }
     hits as f64 / blocks as f64
+}
+
+/// One block's tone rule: louder than [`TONE_FLOOR_DBFS`] with at least [`TONE_SHARE`] of
+/// its energy (`total`, its mean square) at `hz`.
+fn holds_tone(block: &[i16], total: f64, rate: u32, hz: f32) -> bool {
+    total > dbfs_to_mean_square(TONE_FLOOR_DBFS)
+        && goertzel_power(block, rate, hz) >= TONE_SHARE * total
+}
+
+fn dbfs_to_mean_square(dbfs: f64) -> f64 {
+    10f64.powf(dbfs / 10.0)
+}
+
+/// `expect-audio silence`: every block must be quieter than this.
+pub const SILENCE_DBFS: f64 = -50.0;
+
+/// `expect-audio speech`: blocks louder than this count as audible.
+pub const SPEECH_DBFS: f64 = -40.0;
+
+/// `expect-audio tone:HZ` passes when at least this share of blocks hold the tone.
+pub const TONE_PASS: f64 = 0.7;
+
+/// `expect-audio speech` passes when at least this share of blocks are audible.
+pub const SPEECH_PASS: f64 = 0.5;
+
+/// What an [`AudioAnalyzer`] measured over its window.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Verdict {
+    /// The audio held the check.
+    pub passed: bool,
+    /// Blocks judged.
+    pub blocks: u32,
+    /// Share of blocks that fit the check, 0..=1.
+    pub fraction: f64,
+    /// RMS level of the whole window, dBFS ([`MIN_DBFS`] for silence).
+    pub level_dbfs: f64,
+}
+
+/// Judges received audio one 20 ms block at a time for `expect-audio`: plain counters, no
+/// allocation, so it can sit in the media task's per-frame path.
+#[derive(Clone, Copy, Debug)]
+pub struct AudioAnalyzer {
+    check: AudioCheck,
+    /// Blocks fitting the check.
+    hits: u32,
+    blocks: u32,
+    /// Sum of the blocks' mean squares.
+    sum_ms: f64,
+}
+
+impl AudioAnalyzer {
+    /// An analyzer with nothing heard yet.
+    pub fn new(check: AudioCheck) -> Self {
+        AudioAnalyzer {
+            check,
+            hits: 0,
+            blocks: 0,
+            sum_ms: 0.0,
+        }
+    }
+
+    /// What it checks.
+    pub fn check(&self) -> AudioCheck {
+        self.check
+    }
+
+    /// Blocks judged so far.
+    pub fn blocks(&self) -> u32 {
+        self.blocks
+    }
+
+    /// Judge one block of `samples` taken at `rate` (20 ms of audio).
+    pub fn push(&mut self, samples: &[i16], rate: u32) {
+        let ms = mean_square(samples);
+        let fits = match self.check {
+            AudioCheck::Tone(hz) => holds_tone(samples, ms, rate, hz as f32),
+            AudioCheck::Silence => ms < dbfs_to_mean_square(SILENCE_DBFS),
+            AudioCheck::Speech => ms > dbfs_to_mean_square(SPEECH_DBFS),
+        };
+        self.count(fits, ms);
+    }
+
+    /// A block of digital silence (nothing to play, or not receiving).
+    pub fn push_silence(&mut self) {
+        self.count(matches!(self.check, AudioCheck::Silence), 0.0);
+    }
+
+    fn count(&mut self, fits: bool, ms: f64) {
+        self.blocks = self.blocks.saturating_add(1);
+        self.hits = self.hits.saturating_add(u32::from(fits));
+        self.sum_ms += ms;
+    }
+
+    /// The verdict on the blocks so far (none: fails, with fraction 0).
+    pub fn verdict(&self) -> Verdict {
+        let fraction = if self.blocks == 0 {
+            0.0
+        } else {
+            f64::from(self.hits) / f64::from(self.blocks)
+        };
+        let passed = self.blocks > 0
+            && match self.check {
+                AudioCheck::Tone(_) => fraction >= TONE_PASS,
+                AudioCheck::Silence => self.hits == self.blocks,
+                AudioCheck::Speech => fraction >= SPEECH_PASS,
+            };
+        let mean = if self.blocks == 0 {
+            0.0
+        } else {
+            self.sum_ms / f64::from(self.blocks)
+        };
+        Verdict {
+            passed,
+            blocks: self.blocks,
+            fraction,
+            level_dbfs: mean_square_dbfs(mean),
+        }
+    }
 }
 
 /// RMS level in dBFS, where a full-scale square wave is 0 dBFS (so a full-scale sine is about
@@ -144,6 +261,84 @@ mod tests {
         assert!(tone_fraction(&noise, 16000, 440.0) < 0.05);
         let t = tone(16000, 350.0, 0.3, 16000);
         assert!(tone_fraction(&t, 16000, 440.0) < 0.05);
+    }
+
+    fn judge(check: AudioCheck, samples: &[i16], rate: u32) -> Verdict {
+        let mut a = AudioAnalyzer::new(check);
+        for b in samples.chunks_exact((rate / 50) as usize) {
+            a.push(b, rate);
+        }
+        a.verdict()
+    }
+
+    #[test]
+    fn analyzer_hears_the_right_tone() {
+        let t = tone(8000, 440.0, 0.3, 8000); // 50 blocks
+        let v = judge(AudioCheck::Tone(440), &t, 8000);
+        assert!(v.passed, "{v:?}");
+        assert_eq!(v.blocks, 50);
+        assert!(v.fraction > 0.95, "{v:?}");
+        assert!((v.level_dbfs - (-13.5)).abs() < 0.5, "{v:?}");
+        let v = judge(AudioCheck::Tone(1000), &t, 8000);
+        assert!(!v.passed, "{v:?}");
+        assert!(v.fraction < 0.05, "{v:?}");
+        // Same at 48 kHz (Opus's PCM rate).
+        let t = tone(48_000, 440.0, 0.3, 48_000);
+        assert!(judge(AudioCheck::Tone(440), &t, 48_000).passed);
+        assert!(!judge(AudioCheck::Tone(1000), &t, 48_000).passed);
+        // A tone is audible, and not silence.
+        assert!(judge(AudioCheck::Speech, &t, 48_000).passed);
+        assert!(!judge(AudioCheck::Silence, &t, 48_000).passed);
+    }
+
+    #[test]
+    fn analyzer_needs_seventy_percent_of_blocks() {
+        let mut s = tone(8000, 1000.0, 0.3, 160 * 6); // 6 blocks of tone
+        s.extend(vec![0i16; 160 * 4]); // 4 blocks of silence
+        let v = judge(AudioCheck::Tone(1000), &s, 8000);
+        assert!(!v.passed && (v.fraction - 0.6).abs() < 0.01, "{v:?}");
+        let mut a = AudioAnalyzer::new(AudioCheck::Tone(1000));
+        for b in tone(8000, 1000.0, 0.3, 160 * 7).chunks_exact(160) {
+            a.push(b, 8000);
+        }
+        a.push_silence();
+        a.push_silence();
+        a.push_silence();
+        let v = a.verdict();
+        assert!(v.passed && (v.fraction - 0.7).abs() < 0.01, "{v:?}");
+    }
+
+    #[test]
+    fn analyzer_silence_and_speech() {
+        let zeros = vec![0i16; 8000];
+        let v = judge(AudioCheck::Silence, &zeros, 8000);
+        assert!(v.passed, "{v:?}");
+        assert_eq!(v.level_dbfs, MIN_DBFS);
+        assert!(!judge(AudioCheck::Speech, &zeros, 8000).passed);
+        assert!(!judge(AudioCheck::Tone(440), &zeros, 8000).passed);
+        let mut a = AudioAnalyzer::new(AudioCheck::Silence);
+        a.push_silence();
+        assert!(a.verdict().passed);
+        // One loud block among quiet ones breaks silence.
+        let mut s = zeros.clone();
+        s[..160].copy_from_slice(&tone(8000, 440.0, 0.1, 160));
+        let v = judge(AudioCheck::Silence, &s, 8000);
+        assert!(!v.passed && (v.fraction - 0.98).abs() < 0.001, "{v:?}");
+        // Noise at about -30 dBFS is audible; at about -60 dBFS it is silence.
+        let noise = |amp: i32| -> Vec<i16> {
+            let mut x: u32 = 7;
+            (0..8000)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (((x >> 16) as i32 % (2 * amp + 1)) - amp) as i16
+                })
+                .collect()
+        };
+        assert!(judge(AudioCheck::Speech, &noise(1800), 8000).passed);
+        assert!(judge(AudioCheck::Silence, &noise(50), 8000).passed);
+        // Nothing heard: no verdict can pass.
+        let v = AudioAnalyzer::new(AudioCheck::Silence).verdict();
+        assert!(!v.passed && v.blocks == 0);
     }
 
     #[test]

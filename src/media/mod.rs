@@ -127,4 +127,13 @@ pub enum MediaReport {
         /// The digit.
         digit: char,
     },
+    /// An `expect-audio` window ended (answered by the driver, not the engine).
+    AudioChecked {
+        /// The call.
+        call: CallHandle,
+        /// What was checked.
+        check: crate::api::AudioCheck,
+        /// What was measured.
+        verdict: crate::media::analysis::Verdict,
+    },
 }

@@ -498,7 +498,8 @@ impl Engine {
             Command::Unregister { account } => self.cmd_unregister(account),
             Command::Shutdown => self.cmd_shutdown(),
             // Media counters live in the driver, which answers this itself.
-            Command::Stats { .. } => {}
+            // Answered by the driver, which runs the media.
+            Command::Stats { .. } | Command::ExpectAudio { .. } => {}
         }
     }
 
@@ -523,6 +524,8 @@ impl Engine {
                 duration_ms,
             } => self.on_media_dtmf(call, digit, Some(duration_ms)),
             MediaReport::DtmfSent { call, digit } => self.on_media_dtmf(call, digit, None),
+            // The driver turns it into an event itself.
+            MediaReport::AudioChecked { .. } => {}
         }
     }
 

@@ -45,7 +45,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::debug;
 
-use crate::api::CallHandle;
+use crate::api::{AudioCheck, CallHandle};
 use crate::media::audio::{AudioInSpec, AudioOutSpec};
 use crate::media::dtmf::DtmfTiming;
 use crate::media::jitter::JitterStats;
@@ -174,6 +174,21 @@ impl MediaManager {
         match &self.calls.get(&call)?.state {
             CallState::Running { stats, .. } => Some(*stats.borrow()),
             CallState::Bound { .. } => None,
+        }
+    }
+
+    /// Start an `expect-audio` window on a running call: its task judges the next
+    /// `duration_ms` of received audio and answers with [`MediaReport::AudioChecked`].
+    /// False when the call has no running media.
+    pub fn analyze(&self, call: CallHandle, check: AudioCheck, duration_ms: u32) -> bool {
+        match self.calls.get(&call).map(|c| &c.state) {
+            Some(CallState::Running { ctl, .. }) => ctl
+                .send(TaskCtl::Analyze {
+                    check,
+                    blocks: duration_ms.div_ceil(20),
+                })
+                .is_ok(),
+            _ => false,
         }
     }
 

@@ -1,6 +1,9 @@
 //! One call's media task: 20 ms ticks move frames between the audio ends and RTP (encode,
 //! packetise, send; receive, jitter buffer, decode or conceal, play), with RFC 4733
-//! telephone-events in and out and symmetric RTP (RFC 4961).
+//! telephone-events in and out and symmetric RTP (RFC 4961). While an `expect-audio`
+//! window is open ([`TaskCtl::Analyze`]), every frame played (or silence written) is also
+//! judged by an [`AudioAnalyzer`] (plain counters, no allocation) and the verdict goes back
+//! as `MediaReport::AudioChecked` once the window has all its blocks.
 
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::time::{Duration, Instant};
@@ -10,8 +13,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 use tracing::debug;
 
-use crate::api::CallHandle;
-use crate::media::analysis::{mean_square, mean_square_dbfs};
+use crate::api::{AudioCheck, CallHandle};
+use crate::media::analysis::{mean_square, mean_square_dbfs, AudioAnalyzer};
 use crate::media::audio::{self, AudioSink, AudioSource};
 use crate::media::codec::{self, Decoder, Encoder};
 use crate::media::dtmf::{DtmfReceiver, DtmfRxEvent, DtmfSender, DtmfTiming};
@@ -36,6 +39,11 @@ const LEVEL_WEIGHT: f64 = 0.1;
 pub(super) enum TaskCtl {
     Update(MediaParams),
     Dtmf(String, DtmfTiming),
+    /// `expect-audio`: judge the next `blocks` frames we receive (replaces one under way).
+    Analyze {
+        check: AudioCheck,
+        blocks: u32,
+    },
     Stop,
 }
 
@@ -139,6 +147,8 @@ struct CallMedia {
     level_ms: f64,
     /// Something worth a fresh statistics snapshot happened (latch, new source).
     publish: bool,
+    /// An `expect-audio` window under way, and how many blocks it wants.
+    analysis: Option<(AudioAnalyzer, u32)>,
     /// RFC 4733 telephone-events out and in.
     dtmf_tx: DtmfSender,
     dtmf_rx: DtmfReceiver,
@@ -220,6 +230,9 @@ pub(super) async fn run_task(
                         debug!(%call, error = ?e, "media: DTMF not queued");
                     }
                 }
+                Some(TaskCtl::Analyze { check, blocks }) => {
+                    media.analysis = Some((AudioAnalyzer::new(check), blocks.max(1)));
+                }
                 Some(TaskCtl::Stop) | None => break,
             },
             _ = tick.tick() => {
@@ -300,6 +313,7 @@ impl CallMedia {
             silent_frames: 0,
             level_ms: 0.0,
             publish: false,
+            analysis: None,
         })
     }
 
@@ -387,6 +401,7 @@ impl CallMedia {
             self.send_frame(sock);
         }
         self.play_frame(now);
+        self.finish_analysis();
         self.dtmf_rx
             .on_timeout((now - self.epoch).as_millis() as u64);
         self.drain_dtmf();
@@ -473,6 +488,9 @@ impl CallMedia {
         if !receives(self.params.direction) {
             self.silent_frames += 1;
             self.level_ms *= 1.0 - LEVEL_WEIGHT;
+            if let Some((a, _)) = &mut self.analysis {
+                a.push_silence();
+            }
             self.sink.write_frame(&self.silence);
             return;
         }
@@ -500,6 +518,9 @@ impl CallMedia {
             Pop::Empty => {
                 self.silent_frames += 1;
                 self.level_ms *= 1.0 - LEVEL_WEIGHT;
+                if let Some((a, _)) = &mut self.analysis {
+                    a.push_silence();
+                }
                 self.sink.write_frame(&self.silence);
                 return;
             }
@@ -510,8 +531,28 @@ impl CallMedia {
         // A peer packing more than 20 ms per packet is cut to 20 ms here (we offer ptime 20).
         out.resize(self.codec.frame, 0);
         self.level_ms += LEVEL_WEIGHT * (mean_square(out) - self.level_ms);
+        if let Some((a, _)) = &mut self.analysis {
+            a.push(out, self.params.codec.kind.pcm_rate());
+        }
         self.codec.down.process(out, &mut self.out_pcm);
         self.sink.write_frame(&self.out_pcm);
+    }
+
+    /// Report an `expect-audio` window once it has all its blocks.
+    fn finish_analysis(&mut self) {
+        let Some((a, want)) = &self.analysis else {
+            return;
+        };
+        if a.blocks() < *want {
+            return;
+        }
+        let (check, verdict) = (a.check(), a.verdict());
+        self.analysis = None;
+        let _ = self.reports.send(MediaReport::AudioChecked {
+            call: self.call,
+            check,
+            verdict,
+        });
     }
 
     fn snapshot(&self) -> CallStats {
