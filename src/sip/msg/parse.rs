@@ -161,8 +161,8 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         }
         headers.push(Header {
             name: match known_name(name) {
-                Some(canon) => canon.to_string(),
-                None => name.to_string(),
+                Some(canon) => Cow::Borrowed(canon),
+                None => Cow::Owned(name.to_string()),
             },
             value: trim_lws(value).to_string(),
         });
@@ -395,7 +395,7 @@ fn normalise_content_length(headers: &mut Headers, len: usize) {
     });
     if !seen {
         headers.0.push(Header {
-            name: "Content-Length".to_string(),
+            name: Cow::Borrowed("Content-Length"),
             value: len.to_string(),
         });
     }
@@ -423,7 +423,7 @@ fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError
     }
     for h in &headers.0 {
         let v = h.value.as_str();
-        match h.name.as_str() {
+        match &*h.name {
             "Via" => {
                 let mut any = false;
                 for element in comma_elements(v) {
@@ -595,7 +595,7 @@ cseq: 1\r\n\x20  \r\n\x20 OPTIONS\r\n\
 X-Custom:   spaced   value  \r\n\
 \r\n";
         let r = req(msg.as_bytes());
-        let names: Vec<&str> = r.headers.0.iter().map(|h| h.name.as_str()).collect();
+        let names: Vec<&str> = r.headers.0.iter().map(|h| &*h.name).collect();
         assert_eq!(
             names,
             [
