@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::header::{
-    comma_elements, cseq_parts, is_lws, is_token, is_valid_name_addr, is_valid_via, known_name,
-    parse_u32, trim_lws,
+    comma_elements, cseq_parts, find_byte, is_lws, is_token, is_token_char, is_valid_name_addr,
+    is_valid_via, known_name, parse_u32, trim_lws,
 };
 use super::{Header, Headers, Message, Method, Request, Response, Uri};
 
@@ -121,19 +121,22 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
     };
     let rest = bytes.get(frame.body_start..).unwrap_or(&[]);
 
-    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let first = lines.next().unwrap_or("");
+    let (first, mut pos) = next_line(&head, 0);
     let start_line = parse_start_line(first)?;
 
-    // Header lines: every line that splits cleanly is kept, in order.
+    // Header lines: every line that splits cleanly is kept, in order. One forward pass per
+    // line: the name is scanned as a token up to the colon, then the value up to the LF.
     let mut headers: Vec<Header> = Vec::with_capacity(16);
     let mut header_line_err = false;
     let mut can_continue = false;
-    for line in lines {
+    while pos < head.len() {
+        let (line, next) = next_line(&head, pos);
+        pos = next;
         if line.is_empty() {
             continue; // only the trailing piece after the last LF
         }
-        if line.starts_with([' ', '\t']) {
+        let lb = line.as_bytes();
+        if lb[0] == b' ' || lb[0] == b'\t' {
             // §7.3.1 folding: the continuation joins the previous value with one SP.
             match headers.last_mut() {
                 Some(h) if can_continue => {
@@ -150,15 +153,23 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
             continue;
         }
         can_continue = false;
-        let Some((name, value)) = line.split_once(':') else {
-            header_line_err = true;
-            continue;
-        };
-        let name = name.trim_end_matches([' ', '\t']);
-        if !is_token(name) {
+        // field-name = token, then optional SP/HTAB, then the colon (§7.3, §25.1).
+        let name_end = lb
+            .iter()
+            .position(|&b| !is_token_char(b))
+            .unwrap_or(lb.len());
+        let mut colon = name_end;
+        while colon < lb.len() && (lb[colon] == b' ' || lb[colon] == b'\t') {
+            colon += 1;
+        }
+        if name_end == 0 || lb.get(colon) != Some(&b':') {
             header_line_err = true;
             continue;
         }
+        let (Some(name), Some(value)) = (line.get(..name_end), line.get(colon + 1..)) else {
+            header_line_err = true;
+            continue;
+        };
         headers.push(Header {
             name: match known_name(name) {
                 Some(canon) => Cow::Borrowed(canon),
@@ -234,6 +245,17 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
             Some(kind) => Err(ParseError::new(kind)),
         },
     }
+}
+
+/// The line starting at `pos` without its line end (LF, or CRLF), and where the next one
+/// starts (past the end when this is the last).
+fn next_line(head: &str, pos: usize) -> (&str, usize) {
+    let rest = head.get(pos..).unwrap_or("");
+    let (line, next) = match find_byte(rest, b'\n') {
+        Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
+        None => (rest, head.len() + 1),
+    };
+    (line.strip_suffix('\r').unwrap_or(line), next)
 }
 
 /// Where the head ends and the body starts.
