@@ -125,8 +125,15 @@ pub(crate) fn known_name(name: &str) -> Option<&'static str> {
         (20, b'p') => &["P-Preferred-Identity"],
         _ => return None,
     };
+    // Names mostly arrive in their registered case: try an exact match first.
     cands
         .iter()
         .copied()
-        .find(|c| c.as_bytes().eq_ignore_ascii_case(b))
+        .find(|c| c.as_bytes() == b)
+        .or_else(|| {
+            cands
+                .iter()
+                .copied()
+                .find(|c| c.as_bytes().eq_ignore_ascii_case(b))
+        })
 }

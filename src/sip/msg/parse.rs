@@ -129,6 +129,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
     let mut headers: Vec<Header> = Vec::with_capacity(16);
     let mut header_line_err = false;
     let mut can_continue = false;
+    let mut cl_lines = 0usize;
     while pos < head.len() {
         let (line, next) = next_line(&head, pos);
         pos = next;
@@ -170,8 +171,12 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
             header_line_err = true;
             continue;
         };
+        let canon = known_name(name);
+        if canon == Some("Content-Length") {
+            cl_lines += 1;
+        }
         headers.push(Header {
-            name: match known_name(name) {
+            name: match canon {
                 Some(canon) => Cow::Borrowed(canon),
                 None => Cow::Owned(name.to_string()),
             },
@@ -193,14 +198,14 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         first_err = Some(ParseErrorKind::HeaderLine);
     }
     let mut body: &[u8] = &[];
-    match content_length(&headers) {
+    match content_length(&headers, cl_lines) {
         Ok(Some(n)) if n <= rest.len() => {
             body = rest.get(..n).unwrap_or(&[]);
-            normalise_content_length(&mut headers, n);
+            normalise_content_length(&mut headers, n, cl_lines);
         }
         Ok(None) => {
             body = rest;
-            normalise_content_length(&mut headers, rest.len());
+            normalise_content_length(&mut headers, rest.len(), cl_lines);
         }
         Ok(Some(_)) | Err(()) => {
             if first_err.is_none() {
@@ -385,7 +390,11 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
 
 /// The Content-Length, if any: every line must be 1*DIGIT and all must agree (RFC 4475
 /// §3.1.2.3, §3.3.9).
-fn content_length(headers: &Headers) -> Result<Option<usize>, ()> {
+/// `lines` is how many Content-Length lines there are (none: nothing to scan).
+fn content_length(headers: &Headers, lines: usize) -> Result<Option<usize>, ()> {
+    if lines == 0 {
+        return Ok(None);
+    }
     let mut found: Option<usize> = None;
     for v in headers.0.iter().filter(|h| h.name == "Content-Length") {
         let n = parse_u32(&v.value).ok_or(())? as usize;
@@ -398,24 +407,40 @@ fn content_length(headers: &Headers) -> Result<Option<usize>, ()> {
 }
 
 /// Leave exactly one Content-Length, equal to `len`, at the first one's place (or at the end).
-fn normalise_content_length(headers: &mut Headers, len: usize) {
+/// `lines` is how many Content-Length lines there are: with one, canonical and equal to
+/// `len` (the usual case), nothing changes and nothing is rewritten.
+fn normalise_content_length(headers: &mut Headers, len: usize, lines: usize) {
+    let is_canonical = |v: &str| {
+        !(v.len() > 1 && v.starts_with('0')) && parse_u32(v).is_some_and(|n| n as usize == len)
+    };
+    if lines == 1
+        && headers
+            .0
+            .iter()
+            .rev()
+            .find(|h| h.name == "Content-Length")
+            .is_some_and(|h| is_canonical(&h.value))
+    {
+        return;
+    }
     let mut seen = false;
-    headers.0.retain_mut(|h| {
-        if h.name != "Content-Length" {
-            return true;
-        }
-        if seen {
-            return false;
-        }
-        seen = true;
-        // Canonical already (no leading zeros) in the common case: no allocation.
-        let canonical = !(h.value.len() > 1 && h.value.starts_with('0'));
-        if !(canonical && parse_u32(&h.value).is_some_and(|v| v as usize == len)) {
-            h.value = len.to_string();
-        }
-        true
-    });
-    if !seen {
+    if lines > 0 {
+        headers.0.retain_mut(|h| {
+            if h.name != "Content-Length" {
+                return true;
+            }
+            if seen {
+                return false;
+            }
+            seen = true;
+            // Canonical already (no leading zeros) in the common case: no allocation.
+            if !is_canonical(&h.value) {
+                h.value = len.to_string();
+            }
+            true
+        });
+    }
+    if lines == 0 {
         headers.0.push(Header {
             name: Cow::Borrowed("Content-Length"),
             value: len.to_string(),
