@@ -165,6 +165,31 @@ pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
     s.as_bytes().iter().position(|&c| c == b)
 }
 
+/// Position of the first byte `b` in `s`, eight bytes at a time (for the long scans: line
+/// ends across a whole head). A byte equal to `b` becomes zero after the XOR; the classic
+/// "has a zero byte" test flags it, and the lowest flag is the first match (borrows only
+/// run upwards, so they can flag bytes after a true zero, never before it).
+pub(crate) fn find_byte_in(s: &[u8], b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(b);
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
+        let found = word.wrapping_sub(LO) & !word & HI;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b)
+        .map(|i| at + i)
+}
+
 /// `s` split around the first ASCII byte `b`, like `str::split_once`.
 #[inline]
 pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::header::{
-    comma_elements, cseq_parts, find_byte, is_lws, is_token, is_token_char, is_valid_name_addr,
+    comma_elements, cseq_parts, find_byte_in, is_lws, is_token, is_token_char, is_valid_name_addr,
     is_valid_via, known_name, parse_u32, trim_lws,
 };
 use super::{Header, Headers, Message, Method, Request, Response, Uri};
@@ -256,7 +256,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
 /// starts (past the end when this is the last).
 fn next_line(head: &str, pos: usize) -> (&str, usize) {
     let rest = head.get(pos..).unwrap_or("");
-    let (line, next) = match find_byte(rest, b'\n') {
+    let (line, next) = match find_byte_in(rest.as_bytes(), b'\n') {
         Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
         None => (rest, head.len() + 1),
     };
@@ -278,23 +278,22 @@ struct Frame {
 fn find_head_end(bytes: &[u8], start: usize) -> Frame {
     let len = bytes.len();
     let mut i = start;
-    while i < len {
-        if bytes[i] == b'\n' {
-            // An empty line follows this LF: `\n\n` or `\n\r\n`.
-            if i + 1 < len && bytes[i + 1] == b'\n' {
-                return Frame {
-                    head_end: i + 1,
-                    body_start: i + 2,
-                    truncated: false,
-                };
-            }
-            if i + 2 < len && bytes[i + 1] == b'\r' && bytes[i + 2] == b'\n' {
-                return Frame {
-                    head_end: i + 1,
-                    body_start: i + 3,
-                    truncated: false,
-                };
-            }
+    while let Some(lf) = bytes.get(i..).and_then(|rest| find_byte_in(rest, b'\n')) {
+        i += lf;
+        // An empty line follows this LF: `\n\n` or `\n\r\n`.
+        if i + 1 < len && bytes[i + 1] == b'\n' {
+            return Frame {
+                head_end: i + 1,
+                body_start: i + 2,
+                truncated: false,
+            };
+        }
+        if i + 2 < len && bytes[i + 1] == b'\r' && bytes[i + 2] == b'\n' {
+            return Frame {
+                head_end: i + 1,
+                body_start: i + 3,
+                truncated: false,
+            };
         }
         i += 1;
     }
