@@ -372,3 +372,29 @@ pub(crate) fn unescape_quoted(inner: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_byte_in_agrees_with_a_plain_search() {
+        // Every length around the 8-byte word size, the match at every place, with bytes
+        // just above and below LF (and high bytes, where borrows start) around it.
+        for len in 0..40 {
+            for fill in [b'a', 0x09, 0x0b, 0x80, 0xff, 0x00] {
+                let base = vec![fill; len];
+                assert_eq!(find_byte_in(&base, b'\n'), None, "{len} {fill:#x}");
+                for at in 0..len {
+                    let mut v = base.clone();
+                    v[at] = b'\n';
+                    if at + 1 < len {
+                        v[at + 1] = b'\n';
+                    }
+                    assert_eq!(find_byte_in(&v, b'\n'), Some(at), "{len} {fill:#x} {at}");
+                }
+            }
+        }
+        assert_eq!(find_byte_in(b"\x01\x0a\x0a", b'\n'), Some(1));
+    }
+}
