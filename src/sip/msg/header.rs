@@ -409,7 +409,7 @@ pub(crate) fn is_valid_name_addr(s: &str) -> bool {
 /// The URI between `<` (already consumed) and `>`, LWS inside trimmed (RFC 4475 §3.1.2.14).
 fn angle_uri<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
     let rest = c.rest();
-    let end = rest.find('>')?;
+    let end = find_byte(rest, b'>')?;
     let uri = trim_lws(rest.get(..end)?);
     c.pos += end + 1;
     Some(uri)

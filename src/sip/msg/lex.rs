@@ -158,6 +158,64 @@ pub(crate) fn is_lws(b: u8) -> bool {
 }
 
 /// Trim LWS at both ends.
+/// Position of the first byte `b` in `s`: a plain forward loop, cheaper than `str::find`'s
+/// memchr set-up on the short pieces of a SIP head.
+#[inline]
+pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
+    s.as_bytes().iter().position(|&c| c == b)
+}
+
+/// Position of the first byte `b` in `s`, eight bytes at a time (for the long scans: line
+/// ends across a whole head). A byte equal to `b` becomes zero after the XOR; the classic
+/// "has a zero byte" test flags it, and the lowest flag is the first match (borrows only
+/// run upwards, so they can flag bytes after a true zero, never before it).
+pub(crate) fn find_byte_in(s: &[u8], b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(b);
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
+        let found = word.wrapping_sub(LO) & !word & HI;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b)
+        .map(|i| at + i)
+}
+
+/// `s` split around the first ASCII byte `b`, like `str::split_once`.
+#[inline]
+pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s, b)?;
+    // `b` is ASCII, so both sides are on char boundaries.
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// The pieces of `s` between the ASCII byte `b`, like `str::split`.
+pub(crate) fn split_bytes(s: &str, b: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match split_byte(r, b) {
+            Some((piece, tail)) => {
+                rest = Some(tail);
+                Some(piece)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 pub(crate) fn trim_lws(s: &str) -> &str {
     let b = s.as_bytes();
     let mut start = 0;
@@ -313,4 +371,30 @@ pub(crate) fn unescape_quoted(inner: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_byte_in_agrees_with_a_plain_search() {
+        // Every length around the 8-byte word size, the match at every place, with bytes
+        // just above and below LF (and high bytes, where borrows start) around it.
+        for len in 0..40 {
+            for fill in [b'a', 0x09, 0x0b, 0x80, 0xff, 0x00] {
+                let base = vec![fill; len];
+                assert_eq!(find_byte_in(&base, b'\n'), None, "{len} {fill:#x}");
+                for at in 0..len {
+                    let mut v = base.clone();
+                    v[at] = b'\n';
+                    if at + 1 < len {
+                        v[at + 1] = b'\n';
+                    }
+                    assert_eq!(find_byte_in(&v, b'\n'), Some(at), "{len} {fill:#x} {at}");
+                }
+            }
+        }
+        assert_eq!(find_byte_in(b"\x01\x0a\x0a", b'\n'), Some(1));
+    }
 }

@@ -16,6 +16,7 @@ pub use header::{CSeq, NameAddr, Param, Via};
 pub use parse::{parse_message, ParseError, ParseErrorKind};
 pub use uri::{Scheme, Uri};
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A SIP method (RFC 3261 §7.1; extension methods kept verbatim).
@@ -107,8 +108,9 @@ impl fmt::Display for Method {
 /// `Content-Length`; unknown names kept as received) and its unfolded value.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Header {
-    /// Canonical header name.
-    pub name: String,
+    /// Canonical header name: a `&'static str` for the names we know (no allocation per
+    /// parsed header), owned for unknown names.
+    pub name: Cow<'static, str>,
     /// Value with folding replaced by single spaces and outer whitespace trimmed.
     pub value: String,
 }
@@ -125,16 +127,16 @@ impl Headers {
 
     /// Value of the first header with this name.
     pub fn get(&self, name: &str) -> Option<&str> {
-        let canon = header::canonical_name(name);
+        let canon = header::known_name(name).unwrap_or(name);
         self.0
             .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(&canon))
+            .find(|h| h.name.eq_ignore_ascii_case(canon))
             .map(|h| h.value.as_str())
     }
 
     /// Values of every header line with this name, in order (comma lists not split).
     pub fn get_all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let canon = header::canonical_name(name);
+        let canon = header::canonical_cow(name);
         self.0
             .iter()
             .filter(move |h| h.name.eq_ignore_ascii_case(&canon))
@@ -144,7 +146,7 @@ impl Headers {
     /// Append a header line.
     pub fn push(&mut self, name: &str, value: impl Into<String>) {
         self.0.push(Header {
-            name: header::canonical_name(name),
+            name: header::canonical_cow(name),
             value: value.into(),
         });
     }
@@ -152,7 +154,7 @@ impl Headers {
     /// Replace every line with this name by one line with `value` (at the first one's place,
     /// or at the end).
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
-        let canon = header::canonical_name(name);
+        let canon = header::canonical_cow(name);
         let value = value.into();
         match self
             .0
@@ -174,8 +176,8 @@ impl Headers {
 
     /// Remove every line with this name.
     pub fn remove(&mut self, name: &str) {
-        let canon = header::canonical_name(name);
-        self.0.retain(|h| !h.name.eq_ignore_ascii_case(&canon));
+        let canon = header::known_name(name).unwrap_or(name);
+        self.0.retain(|h| !h.name.eq_ignore_ascii_case(canon));
     }
 
     /// Every element of every line with this name, comma lists split (§7.3.1), quoted
@@ -414,7 +416,7 @@ impl Request {
     pub fn make_response(&self, code: u16, reason: Option<&str>) -> Response {
         let mut headers = Headers::default();
         for h in &self.headers.0 {
-            let n = h.name.as_str();
+            let n: &str = &h.name;
             if n.eq_ignore_ascii_case("Via")
                 || n.eq_ignore_ascii_case("From")
                 || n.eq_ignore_ascii_case("To")

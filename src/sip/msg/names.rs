@@ -10,6 +10,14 @@ pub(crate) fn canonical_name(name: &str) -> String {
     }
 }
 
+/// [`canonical_name`] without allocating for known names.
+pub(crate) fn canonical_cow(name: &str) -> std::borrow::Cow<'static, str> {
+    match known_name(name) {
+        Some(canon) => std::borrow::Cow::Borrowed(canon),
+        None => std::borrow::Cow::Owned(name.to_string()),
+    }
+}
+
 /// The registered spelling of a well-known header name (compact forms expanded), or None
 /// for names we do not know. Case-insensitive; no allocation.
 pub(crate) fn known_name(name: &str) -> Option<&'static str> {
@@ -40,93 +48,92 @@ pub(crate) fn known_name(name: &str) -> Option<&'static str> {
             _ => return None,
         });
     }
-    const MAX: usize = 32;
-    if b.is_empty() || b.len() > MAX {
+    if b.is_empty() {
         return None;
     }
-    let mut buf = [0u8; MAX];
-    for (d, s) in buf.iter_mut().zip(b) {
-        *d = s.to_ascii_lowercase();
-    }
-    let lower = std::str::from_utf8(buf.get(..b.len())?).ok()?;
-    Some(match lower {
-        "via" => "Via",
-        "from" => "From",
-        "to" => "To",
-        "call-id" => "Call-ID",
-        "cseq" => "CSeq",
-        "contact" => "Contact",
-        "max-forwards" => "Max-Forwards",
-        "content-length" => "Content-Length",
-        "content-type" => "Content-Type",
-        "route" => "Route",
-        "record-route" => "Record-Route",
-        "accept" => "Accept",
-        "accept-encoding" => "Accept-Encoding",
-        "accept-language" => "Accept-Language",
-        "alert-info" => "Alert-Info",
-        "allow" => "Allow",
-        "authentication-info" => "Authentication-Info",
-        "authorization" => "Authorization",
-        "call-info" => "Call-Info",
-        "content-disposition" => "Content-Disposition",
-        "content-encoding" => "Content-Encoding",
-        "content-language" => "Content-Language",
-        "date" => "Date",
-        "error-info" => "Error-Info",
-        "expires" => "Expires",
-        "in-reply-to" => "In-Reply-To",
-        "mime-version" => "MIME-Version",
-        "min-expires" => "Min-Expires",
-        "organization" => "Organization",
-        "priority" => "Priority",
-        "proxy-authenticate" => "Proxy-Authenticate",
-        "proxy-authorization" => "Proxy-Authorization",
-        "proxy-require" => "Proxy-Require",
-        "reply-to" => "Reply-To",
-        "require" => "Require",
-        "retry-after" => "Retry-After",
-        "server" => "Server",
-        "subject" => "Subject",
-        "supported" => "Supported",
-        "timestamp" => "Timestamp",
-        "unsupported" => "Unsupported",
-        "user-agent" => "User-Agent",
-        "warning" => "Warning",
-        "www-authenticate" => "WWW-Authenticate",
-        "rseq" => "RSeq",
-        "rack" => "RAck",
-        "event" => "Event",
-        "allow-events" => "Allow-Events",
-        "subscription-state" => "Subscription-State",
-        "refer-to" => "Refer-To",
-        "referred-by" => "Referred-By",
-        "refer-sub" => "Refer-Sub",
-        "replaces" => "Replaces",
-        "session-expires" => "Session-Expires",
-        "min-se" => "Min-SE",
-        "identity" => "Identity",
-        "identity-info" => "Identity-Info",
-        "accept-contact" => "Accept-Contact",
-        "reject-contact" => "Reject-Contact",
-        "request-disposition" => "Request-Disposition",
-        "path" => "Path",
-        "service-route" => "Service-Route",
-        "privacy" => "Privacy",
-        "reason" => "Reason",
-        "p-asserted-identity" => "P-Asserted-Identity",
-        "p-preferred-identity" => "P-Preferred-Identity",
-        "sip-etag" => "SIP-ETag",
-        "sip-if-match" => "SIP-If-Match",
-        "target-dialog" => "Target-Dialog",
-        "history-info" => "History-Info",
-        "diversion" => "Diversion",
-        "security-client" => "Security-Client",
-        "security-server" => "Security-Server",
-        "security-verify" => "Security-Verify",
-        "user-to-user" => "User-to-User",
-        "recv-info" => "Recv-Info",
-        "info-package" => "Info-Package",
+    // Bucket by length and first letter, then compare case-insensitively: no copy, and at
+    // most two candidates per bucket.
+    let cands: &[&'static str] = match (b.len(), b[0] | 0x20) {
+        (2, b't') => &["To"],
+        (3, b'v') => &["Via"],
+        (4, b'c') => &["CSeq"],
+        (4, b'd') => &["Date"],
+        (4, b'f') => &["From"],
+        (4, b'p') => &["Path"],
+        (4, b'r') => &["RSeq", "RAck"],
+        (5, b'a') => &["Allow"],
+        (5, b'e') => &["Event"],
+        (5, b'r') => &["Route"],
+        (6, b'a') => &["Accept"],
+        (6, b'm') => &["Min-SE"],
+        (6, b'r') => &["Reason"],
+        (6, b's') => &["Server"],
+        (7, b'c') => &["Call-ID", "Contact"],
+        (7, b'e') => &["Expires"],
+        (7, b'p') => &["Privacy"],
+        (7, b'r') => &["Require"],
+        (7, b's') => &["Subject"],
+        (7, b'w') => &["Warning"],
+        (8, b'i') => &["Identity"],
+        (8, b'p') => &["Priority"],
+        (8, b'r') => &["Reply-To", "Refer-To", "Replaces"],
+        (8, b's') => &["SIP-ETag"],
+        (9, b'c') => &["Call-Info"],
+        (9, b'd') => &["Diversion"],
+        (9, b'r') => &["Refer-Sub", "Recv-Info"],
+        (9, b's') => &["Supported"],
+        (9, b't') => &["Timestamp"],
+        (10, b'a') => &["Alert-Info"],
+        (10, b'e') => &["Error-Info"],
+        (10, b'u') => &["User-Agent"],
+        (11, b'i') => &["In-Reply-To"],
+        (11, b'm') => &["Min-Expires"],
+        (11, b'r') => &["Retry-After", "Referred-By"],
+        (11, b'u') => &["Unsupported"],
+        (12, b'a') => &["Allow-Events"],
+        (12, b'c') => &["Content-Type"],
+        (12, b'h') => &["History-Info"],
+        (12, b'i') => &["Info-Package"],
+        (12, b'm') => &["Max-Forwards", "MIME-Version"],
+        (12, b'o') => &["Organization"],
+        (12, b'r') => &["Record-Route"],
+        (12, b's') => &["SIP-If-Match"],
+        (12, b'u') => &["User-to-User"],
+        (13, b'a') => &["Authorization"],
+        (13, b'i') => &["Identity-Info"],
+        (13, b'p') => &["Proxy-Require"],
+        (13, b's') => &["Service-Route"],
+        (13, b't') => &["Target-Dialog"],
+        (14, b'a') => &["Accept-Contact"],
+        (14, b'c') => &["Content-Length"],
+        (14, b'r') => &["Reject-Contact"],
+        (15, b'a') => &["Accept-Encoding", "Accept-Language"],
+        (15, b's') => &[
+            "Session-Expires",
+            "Security-Client",
+            "Security-Server",
+            "Security-Verify",
+        ],
+        (16, b'c') => &["Content-Encoding", "Content-Language"],
+        (16, b'w') => &["WWW-Authenticate"],
+        (18, b'p') => &["Proxy-Authenticate"],
+        (18, b's') => &["Subscription-State"],
+        (19, b'a') => &["Authentication-Info"],
+        (19, b'c') => &["Content-Disposition"],
+        (19, b'p') => &["Proxy-Authorization", "P-Asserted-Identity"],
+        (19, b'r') => &["Request-Disposition"],
+        (20, b'p') => &["P-Preferred-Identity"],
         _ => return None,
-    })
+    };
+    // Names mostly arrive in their registered case: try an exact match first.
+    cands
+        .iter()
+        .copied()
+        .find(|c| c.as_bytes() == b)
+        .or_else(|| {
+            cands
+                .iter()
+                .copied()
+                .find(|c| c.as_bytes().eq_ignore_ascii_case(b))
+        })
 }

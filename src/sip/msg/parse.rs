@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::header::{
-    comma_elements, cseq_parts, is_lws, is_token, is_valid_name_addr, is_valid_via, known_name,
-    parse_u32, trim_lws,
+    comma_elements, cseq_parts, find_byte_in, is_lws, is_token, is_token_char, is_valid_name_addr,
+    is_valid_via, known_name, parse_u32, trim_lws,
 };
 use super::{Header, Headers, Message, Method, Request, Response, Uri};
 
@@ -121,19 +121,23 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
     };
     let rest = bytes.get(frame.body_start..).unwrap_or(&[]);
 
-    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let first = lines.next().unwrap_or("");
+    let (first, mut pos) = next_line(&head, 0);
     let start_line = parse_start_line(first)?;
 
-    // Header lines: every line that splits cleanly is kept, in order.
+    // Header lines: every line that splits cleanly is kept, in order. One forward pass per
+    // line: the name is scanned as a token up to the colon, then the value up to the LF.
     let mut headers: Vec<Header> = Vec::with_capacity(16);
     let mut header_line_err = false;
     let mut can_continue = false;
-    for line in lines {
+    let mut cl_lines = 0usize;
+    while pos < head.len() {
+        let (line, next) = next_line(&head, pos);
+        pos = next;
         if line.is_empty() {
             continue; // only the trailing piece after the last LF
         }
-        if line.starts_with([' ', '\t']) {
+        let lb = line.as_bytes();
+        if lb[0] == b' ' || lb[0] == b'\t' {
             // §7.3.1 folding: the continuation joins the previous value with one SP.
             match headers.last_mut() {
                 Some(h) if can_continue => {
@@ -150,19 +154,31 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
             continue;
         }
         can_continue = false;
-        let Some((name, value)) = line.split_once(':') else {
-            header_line_err = true;
-            continue;
-        };
-        let name = name.trim_end_matches([' ', '\t']);
-        if !is_token(name) {
+        // field-name = token, then optional SP/HTAB, then the colon (§7.3, §25.1).
+        let name_end = lb
+            .iter()
+            .position(|&b| !is_token_char(b))
+            .unwrap_or(lb.len());
+        let mut colon = name_end;
+        while colon < lb.len() && (lb[colon] == b' ' || lb[colon] == b'\t') {
+            colon += 1;
+        }
+        if name_end == 0 || lb.get(colon) != Some(&b':') {
             header_line_err = true;
             continue;
         }
+        let (Some(name), Some(value)) = (line.get(..name_end), line.get(colon + 1..)) else {
+            header_line_err = true;
+            continue;
+        };
+        let canon = known_name(name);
+        if canon == Some("Content-Length") {
+            cl_lines += 1;
+        }
         headers.push(Header {
-            name: match known_name(name) {
-                Some(canon) => canon.to_string(),
-                None => name.to_string(),
+            name: match canon {
+                Some(canon) => Cow::Borrowed(canon),
+                None => Cow::Owned(name.to_string()),
             },
             value: trim_lws(value).to_string(),
         });
@@ -182,14 +198,14 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         first_err = Some(ParseErrorKind::HeaderLine);
     }
     let mut body: &[u8] = &[];
-    match content_length(&headers) {
+    match content_length(&headers, cl_lines) {
         Ok(Some(n)) if n <= rest.len() => {
             body = rest.get(..n).unwrap_or(&[]);
-            normalise_content_length(&mut headers, n);
+            normalise_content_length(&mut headers, n, cl_lines);
         }
         Ok(None) => {
             body = rest;
-            normalise_content_length(&mut headers, rest.len());
+            normalise_content_length(&mut headers, rest.len(), cl_lines);
         }
         Ok(Some(_)) | Err(()) => {
             if first_err.is_none() {
@@ -236,6 +252,17 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
     }
 }
 
+/// The line starting at `pos` without its line end (LF, or CRLF), and where the next one
+/// starts (past the end when this is the last).
+fn next_line(head: &str, pos: usize) -> (&str, usize) {
+    let rest = head.get(pos..).unwrap_or("");
+    let (line, next) = match find_byte_in(rest.as_bytes(), b'\n') {
+        Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
+        None => (rest, head.len() + 1),
+    };
+    (line.strip_suffix('\r').unwrap_or(line), next)
+}
+
 /// Where the head ends and the body starts.
 struct Frame {
     /// End of the head (exclusive; the last header line's LF included).
@@ -251,23 +278,22 @@ struct Frame {
 fn find_head_end(bytes: &[u8], start: usize) -> Frame {
     let len = bytes.len();
     let mut i = start;
-    while i < len {
-        if bytes[i] == b'\n' {
-            // An empty line follows this LF: `\n\n` or `\n\r\n`.
-            if i + 1 < len && bytes[i + 1] == b'\n' {
-                return Frame {
-                    head_end: i + 1,
-                    body_start: i + 2,
-                    truncated: false,
-                };
-            }
-            if i + 2 < len && bytes[i + 1] == b'\r' && bytes[i + 2] == b'\n' {
-                return Frame {
-                    head_end: i + 1,
-                    body_start: i + 3,
-                    truncated: false,
-                };
-            }
+    while let Some(lf) = bytes.get(i..).and_then(|rest| find_byte_in(rest, b'\n')) {
+        i += lf;
+        // An empty line follows this LF: `\n\n` or `\n\r\n`.
+        if i + 1 < len && bytes[i + 1] == b'\n' {
+            return Frame {
+                head_end: i + 1,
+                body_start: i + 2,
+                truncated: false,
+            };
+        }
+        if i + 2 < len && bytes[i + 1] == b'\r' && bytes[i + 2] == b'\n' {
+            return Frame {
+                head_end: i + 1,
+                body_start: i + 3,
+                truncated: false,
+            };
         }
         i += 1;
     }
@@ -363,7 +389,11 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
 
 /// The Content-Length, if any: every line must be 1*DIGIT and all must agree (RFC 4475
 /// §3.1.2.3, §3.3.9).
-fn content_length(headers: &Headers) -> Result<Option<usize>, ()> {
+/// `lines` is how many Content-Length lines there are (none: nothing to scan).
+fn content_length(headers: &Headers, lines: usize) -> Result<Option<usize>, ()> {
+    if lines == 0 {
+        return Ok(None);
+    }
     let mut found: Option<usize> = None;
     for v in headers.0.iter().filter(|h| h.name == "Content-Length") {
         let n = parse_u32(&v.value).ok_or(())? as usize;
@@ -376,26 +406,42 @@ fn content_length(headers: &Headers) -> Result<Option<usize>, ()> {
 }
 
 /// Leave exactly one Content-Length, equal to `len`, at the first one's place (or at the end).
-fn normalise_content_length(headers: &mut Headers, len: usize) {
+/// `lines` is how many Content-Length lines there are: with one, canonical and equal to
+/// `len` (the usual case), nothing changes and nothing is rewritten.
+fn normalise_content_length(headers: &mut Headers, len: usize, lines: usize) {
+    let is_canonical = |v: &str| {
+        !(v.len() > 1 && v.starts_with('0')) && parse_u32(v).is_some_and(|n| n as usize == len)
+    };
+    if lines == 1
+        && headers
+            .0
+            .iter()
+            .rev()
+            .find(|h| h.name == "Content-Length")
+            .is_some_and(|h| is_canonical(&h.value))
+    {
+        return;
+    }
     let mut seen = false;
-    headers.0.retain_mut(|h| {
-        if h.name != "Content-Length" {
-            return true;
-        }
-        if seen {
-            return false;
-        }
-        seen = true;
-        // Canonical already (no leading zeros) in the common case: no allocation.
-        let canonical = !(h.value.len() > 1 && h.value.starts_with('0'));
-        if !(canonical && parse_u32(&h.value).is_some_and(|v| v as usize == len)) {
-            h.value = len.to_string();
-        }
-        true
-    });
-    if !seen {
+    if lines > 0 {
+        headers.0.retain_mut(|h| {
+            if h.name != "Content-Length" {
+                return true;
+            }
+            if seen {
+                return false;
+            }
+            seen = true;
+            // Canonical already (no leading zeros) in the common case: no allocation.
+            if !is_canonical(&h.value) {
+                h.value = len.to_string();
+            }
+            true
+        });
+    }
+    if lines == 0 {
         headers.0.push(Header {
-            name: "Content-Length".to_string(),
+            name: Cow::Borrowed("Content-Length"),
             value: len.to_string(),
         });
     }
@@ -423,7 +469,7 @@ fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError
     }
     for h in &headers.0 {
         let v = h.value.as_str();
-        match h.name.as_str() {
+        match &*h.name {
             "Via" => {
                 let mut any = false;
                 for element in comma_elements(v) {
@@ -595,7 +641,7 @@ cseq: 1\r\n\x20  \r\n\x20 OPTIONS\r\n\
 X-Custom:   spaced   value  \r\n\
 \r\n";
         let r = req(msg.as_bytes());
-        let names: Vec<&str> = r.headers.0.iter().map(|h| h.name.as_str()).collect();
+        let names: Vec<&str> = r.headers.0.iter().map(|h| &*h.name).collect();
         assert_eq!(
             names,
             [

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::header::{find_param, is_uri_text, Cursor, Param};
+use super::header::{find_param, is_uri_text, split_byte, split_bytes, Cursor, Param};
 use super::parse::{ParseError, ParseErrorKind};
 
 /// URI scheme.
@@ -265,7 +265,7 @@ fn uri_parts(s: &str) -> Option<UriParts<'_>> {
     if s.is_empty() || !is_uri_text(s) {
         return None;
     }
-    let (scheme, rest) = s.split_once(':')?;
+    let (scheme, rest) = split_byte(s, b':')?;
     let sb = scheme.as_bytes();
     if !sb.first()?.is_ascii_alphabetic()
         || !sb
@@ -293,7 +293,7 @@ fn uri_parts(s: &str) -> Option<UriParts<'_>> {
     } else if scheme.eq_ignore_ascii_case("tel") {
         // telephone-subscriber (RFC 3966): the number in `user`, then `;params`.
         parts.scheme = Scheme::Tel;
-        let (number, params) = split_opt(rest, ';');
+        let (number, params) = split_opt(rest, b';');
         if number.is_empty() || number.contains(['?', '@']) {
             return None;
         }
@@ -313,8 +313,8 @@ fn uri_parts(s: &str) -> Option<UriParts<'_>> {
     Some(parts)
 }
 
-fn split_opt(s: &str, sep: char) -> (&str, Option<&str>) {
-    match s.split_once(sep) {
+fn split_opt(s: &str, sep: u8) -> (&str, Option<&str>) {
+    match split_byte(s, sep) {
         Some((a, b)) => (a, Some(b)),
         None => (s, None),
     }
@@ -322,9 +322,9 @@ fn split_opt(s: &str, sep: char) -> (&str, Option<&str>) {
 
 /// SIP-URI / SIPS-URI after the colon (§19.1.1, §25.1).
 fn sip_parts<'a>(rest: &'a str, parts: &mut UriParts<'a>) -> Option<()> {
-    let hostpart = match rest.split_once('@') {
+    let hostpart = match split_byte(rest, b'@') {
         Some((userinfo, hp)) => {
-            let (user, password) = split_opt(userinfo, ':');
+            let (user, password) = split_opt(userinfo, b':');
             if user.is_empty() {
                 return None;
             }
@@ -334,8 +334,8 @@ fn sip_parts<'a>(rest: &'a str, parts: &mut UriParts<'a>) -> Option<()> {
         }
         None => rest,
     };
-    let (hp, headers) = split_opt(hostpart, '?');
-    let (hostport, params) = split_opt(hp, ';');
+    let (hp, headers) = split_opt(hostpart, b'?');
+    let (hostport, params) = split_opt(hp, b';');
     let mut c = Cursor::new(hostport);
     parts.host = c.host()?;
     parts.port = if c.eat(b':') { Some(c.port()?) } else { None };
@@ -349,16 +349,15 @@ fn sip_parts<'a>(rest: &'a str, parts: &mut UriParts<'a>) -> Option<()> {
 
 /// `name[=value]` pieces separated by `;`: names and given values non-empty.
 fn valid_params(s: &str) -> bool {
-    s.split(';').all(|piece| {
-        let (name, value) = split_opt(piece, '=');
+    split_bytes(s, b';').all(|piece| {
+        let (name, value) = split_opt(piece, b'=');
         !name.is_empty() && value.is_none_or(|v| !v.is_empty())
     })
 }
 
 /// `hname=hvalue` pieces separated by `&`; hvalue may be empty.
 fn valid_headers(s: &str) -> bool {
-    s.split('&')
-        .all(|piece| piece.split_once('=').is_some_and(|(n, _)| !n.is_empty()))
+    split_bytes(s, b'&').all(|piece| split_byte(piece, b'=').is_some_and(|(n, _)| !n.is_empty()))
 }
 
 /// True when `s` is a URI [`Uri::parse`] accepts; allocates nothing.
@@ -369,10 +368,9 @@ pub(crate) fn is_valid_uri(s: &str) -> bool {
 fn parse_uri(s: &str) -> Option<Uri> {
     let p = uri_parts(s)?;
     let params = match p.params {
-        Some(ps) => ps
-            .split(';')
+        Some(ps) => split_bytes(ps, b';')
             .map(|piece| {
-                let (name, value) = split_opt(piece, '=');
+                let (name, value) = split_opt(piece, b'=');
                 Param {
                     name: name.to_string(),
                     value: value.map(str::to_string),
@@ -382,10 +380,9 @@ fn parse_uri(s: &str) -> Option<Uri> {
         None => Vec::new(),
     };
     let headers = match p.headers {
-        Some(hs) => hs
-            .split('&')
+        Some(hs) => split_bytes(hs, b'&')
             .map(|piece| {
-                let (name, value) = split_opt(piece, '=');
+                let (name, value) = split_opt(piece, b'=');
                 (name.to_string(), value.unwrap_or("").to_string())
             })
             .collect(),
