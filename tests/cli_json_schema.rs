@@ -16,36 +16,10 @@ use std::collections::BTreeSet;
 use cli_registrar::FakeRegistrar;
 
 use common::*;
-use sipline::cli::schema::Schema;
-
-fn documented() -> Schema {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/events.md");
-    let text = std::fs::read_to_string(path).expect("read docs/events.md");
-    Schema::parse(&text).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Every stdout line was a JSON object (nothing else on stdout) matching the schema.
-fn check_all(schema: &Schema, out: &Outcome) -> BTreeSet<String> {
-    assert!(
-        out.other_stdout.is_empty(),
-        "{}: stdout lines that are not JSON objects: {:?}\n{}",
-        out.name,
-        out.other_stdout,
-        out.report()
-    );
-    let mut seen = BTreeSet::new();
-    for event in &out.events {
-        schema
-            .check(event)
-            .unwrap_or_else(|e| panic!("{}: {e}\n{}", out.name, out.report()));
-        seen.insert(event["event"].as_str().unwrap_or_default().to_string());
-    }
-    seen
-}
 
 #[test]
 fn two_phones_print_only_documented_events() {
-    let schema = documented();
+    let schema = documented_schema();
     let dir = TempDir::new("json-schema");
     let (pa, pb) = (reserve_port(), reserve_port());
     let alice = SiplineOpts::new("alice", pa.port());
@@ -147,9 +121,9 @@ fn two_phones_print_only_documented_events() {
         lone.report()
     );
 
-    let mut seen = check_all(&schema, &a);
-    seen.extend(check_all(&schema, &b));
-    seen.extend(check_all(&schema, &lone));
+    let mut seen = check_documented(&schema, &a);
+    seen.extend(check_documented(&schema, &b));
+    seen.extend(check_documented(&schema, &lone));
     let want: BTreeSet<String> = schema
         .events
         .keys()

@@ -26,26 +26,6 @@
 mod common;
 
 use common::*;
-use sipline::cli::schema::Schema;
-
-/// Every JSON line a sipline printed must match `docs/events.md`.
-fn check_documented(out: &Outcome) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/events.md");
-    let text = std::fs::read_to_string(path).expect("read docs/events.md");
-    let schema = Schema::parse(&text).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.other_stdout.is_empty(),
-        "{}: stdout lines that are not JSON objects: {:?}\n{}",
-        out.name,
-        out.other_stdout,
-        out.report()
-    );
-    for event in &out.events {
-        schema
-            .check(event)
-            .unwrap_or_else(|e| panic!("{}: {e}\n{}", out.name, out.report()));
-    }
-}
 
 /// The direction line's address: `----- received from 127.0.0.1:PORT (N bytes)` → PORT.
 fn trace_port(direction: &str) -> Option<u16> {
@@ -154,8 +134,8 @@ fn sipline_transfers_baresip_to_sipline() {
     );
     a.assert_success();
     c.assert_success();
-    check_documented(&a);
-    check_documented(&c);
+    check_documented(&documented_schema(), &a);
+    check_documented(&documented_schema(), &c);
     assert!(
         closed.is_some(),
         "baresip should close its call with alice (her BYE after the transfer)\n{story}"
@@ -326,8 +306,8 @@ fn baresip_transfers_sipline_to_sipline() {
     }
     b.assert_success();
     c.assert_success();
-    check_documented(&b);
-    check_documented(&c);
+    check_documented(&documented_schema(), &b);
+    check_documented(&documented_schema(), &c);
 
     // bob was asked (REFER from baresip) and followed.
     let referred = b.first("referred");
@@ -494,8 +474,8 @@ fn sipline_transfer_refused_by_target_keeps_call() {
     );
     a.assert_success();
     c.assert_success();
-    check_documented(&a);
-    check_documented(&c);
+    check_documented(&documented_schema(), &a);
+    check_documented(&documented_schema(), &c);
     // carol refused baresip's INVITE.
     let invites = c.received_messages("INVITE ");
     assert_eq!(invites.len(), 1, "{story}");

@@ -12,36 +12,10 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use sipline::cli::schema::Schema;
-
-fn documented() -> Schema {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/events.md");
-    let text = std::fs::read_to_string(path).expect("read docs/events.md");
-    Schema::parse(&text).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn checked_kinds(schema: &Schema, out: &Outcome) -> BTreeSet<String> {
-    assert!(
-        out.other_stdout.is_empty(),
-        "{}: stdout lines that are not JSON objects: {:?}\n{}",
-        out.name,
-        out.other_stdout,
-        out.report()
-    );
-    out.events
-        .iter()
-        .map(|event| {
-            schema
-                .check(event)
-                .unwrap_or_else(|e| panic!("{}: {e}\n{}", out.name, out.report()));
-            event["event"].as_str().unwrap_or_default().to_string()
-        })
-        .collect()
-}
 
 #[test]
 fn blind_transfer_connects_bob_to_carol() {
-    let schema = documented();
+    let schema = documented_schema();
     let dir = TempDir::new("transfer-blind");
     let (pa, pb, pc) = (reserve_port(), reserve_port(), reserve_port());
     let carol_wav = dir.join("carol-heard.wav");
@@ -183,7 +157,7 @@ fn blind_transfer_connects_bob_to_carol() {
 
     let mut seen = BTreeSet::new();
     for out in [&a, &b, &c, &a2, &b2] {
-        seen.extend(checked_kinds(&schema, out));
+        seen.extend(check_documented(&schema, out));
     }
     let transfer: BTreeSet<String> = schema
         .events

@@ -21,6 +21,7 @@ mod env;
 mod kamailio;
 mod ports;
 mod process;
+mod schema;
 mod sipline_proc;
 mod sipp;
 mod wav;
@@ -35,6 +36,8 @@ pub use kamailio::*;
 pub use ports::*;
 #[allow(unused_imports)]
 pub use process::*;
+#[allow(unused_imports)]
+pub use schema::*;
 #[allow(unused_imports)]
 pub use sipline_proc::*;
 #[allow(unused_imports)]
