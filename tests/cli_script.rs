@@ -531,6 +531,8 @@ fn config_accounts_show_in_status_and_unknown_names_are_refused() {
         "-e",
         "status",
         "-e",
+        "registrations",
+        "-e",
         "unregister nobody",
         "-e",
         "sleep 5s",
@@ -542,6 +544,8 @@ fn config_accounts_show_in_status_and_unknown_names_are_refused() {
             "registrations: 1",
             "  office: not registered",
             "calls: none",
+            "registrations: 1",
+            "  office: not registered",
             "error: unregister: 'nobody' is not an account (accounts: office)",
         ]
     );

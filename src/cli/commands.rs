@@ -150,6 +150,8 @@ pub enum Action {
     Sessions,
     /// Registrations and calls with their state and times.
     Status,
+    /// Registrations only.
+    Registrations,
     /// Show help: all commands, or the one with this (canonical) name.
     Help(Option<&'static str>),
     /// Stop: Shutdown and exit.
@@ -395,6 +397,16 @@ pub static COMMANDS: &[Spec] = &[
         parse: parse_status,
     },
     Spec {
+        name: "registrations",
+        aliases: &[],
+        usage: "registrations",
+        summary: "show each account's registration: registered (and for how long), failed, or not",
+        details: "Typed in full, so `reg` stays short for register.",
+        script_only: false,
+        completes: Completes::Nothing,
+        parse: parse_registrations,
+    },
+    Spec {
         name: "stats",
         aliases: &[],
         usage: "stats [N]",
@@ -488,7 +500,7 @@ pub fn lookup(name: &str) -> Option<&'static Spec> {
 /// Commands that must be typed in full (or by an alias): a stray letter must not end
 /// every call, and `expect-audio` must not take `e` from `echo` (scripts written before
 /// it existed keep their meaning).
-const NO_PREFIX: &[&str] = &["quit", "expect-audio"];
+const NO_PREFIX: &[&str] = &["quit", "expect-audio", "registrations"];
 
 /// The row for a name, an alias, or an unambiguous prefix of one usable in `mode`
 /// (`acc` → accept). Errors name the problem: unknown, or which commands a prefix fits.
@@ -1029,6 +1041,11 @@ fn parse_sessions(args: &mut Args<'_>) -> Result<Action, String> {
 fn parse_status(args: &mut Args<'_>) -> Result<Action, String> {
     args.finish()?;
     Ok(Action::Status)
+}
+
+fn parse_registrations(args: &mut Args<'_>) -> Result<Action, String> {
+    args.finish()?;
+    Ok(Action::Registrations)
 }
 
 fn parse_quit(args: &mut Args<'_>) -> Result<Action, String> {
@@ -1899,6 +1916,9 @@ mod tests {
         assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
         assert_eq!(ok("sess"), Action::Sessions);
         assert_eq!(ok("statu"), Action::Status);
+        assert_eq!(ok("registrations"), Action::Registrations);
+        assert_eq!(send("reg"), Command::Register { account: None });
+        assert_eq!(send("regis"), Command::Register { account: None });
         assert_eq!(send("stats"), Command::Stats { call: None });
         assert_eq!(send("stats 2"), Command::Stats { call: C2 });
         assert_eq!(err("st"), "'st' could be status, stats (type more of it)");

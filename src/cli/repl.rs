@@ -328,6 +328,11 @@ fn handle_line(
             info(&registrations::status(&calls, &accounts, now));
             true
         }
+        Ok(Some(Action::Registrations)) => {
+            let accounts = accounts.lock().map(|r| r.clone()).unwrap_or_default();
+            info(&accounts.status(std::time::Instant::now()));
+            true
+        }
         Ok(Some(Action::Quit)) => false,
         // The parser refuses script-only commands in the REPL.
         Ok(Some(Action::Wait(_) | Action::Sleep(_) | Action::Echo(_))) => true,
@@ -554,6 +559,7 @@ mod tests {
                     "refer-accept",
                     "refer-reject",
                     "register",
+                    "registrations",
                     "reject",
                     "reply",
                     "resume"

@@ -621,6 +621,9 @@ impl Runner<'_> {
                 &self.registrations,
                 std::time::Instant::now(),
             )),
+            Action::Registrations => self
+                .out
+                .info(&self.registrations.status(std::time::Instant::now())),
             Action::Quit => return Ok(false),
             Action::Sleep(d) => self.pause(Instant::now() + *d).await?,
             Action::Wait(spec) => {
