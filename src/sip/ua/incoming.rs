@@ -202,6 +202,32 @@ impl Engine {
         c.direction == Direction::Incoming && c.state == CallState::Incoming
     }
 
+    /// For a response command: `code` must lie in `codes` (else one error line naming the
+    /// `kind` of status code expected), then the incoming call it answers.
+    fn waiting_call(
+        &mut self,
+        verb: &str,
+        call: Option<CallHandle>,
+        code: u16,
+        codes: std::ops::RangeInclusive<u16>,
+        kind: &str,
+    ) -> Option<CallHandle> {
+        if !codes.contains(&code) {
+            self.command_error(format!(
+                "{verb}: {code} is not a {kind}status code (expected {}-{})",
+                codes.start(),
+                codes.end()
+            ));
+            return None;
+        }
+        self.resolve_call(
+            verb,
+            call,
+            Self::fits_incoming,
+            "incoming call waiting for an answer",
+        )
+    }
+
     /// `progress [N] [code [reason]]` (SIP.js `progress`, default 180 Ringing).
     pub(crate) fn cmd_progress(
         &mut self,
@@ -209,18 +235,7 @@ impl Engine {
         code: u16,
         reason: Option<String>,
     ) {
-        if !(101..=199).contains(&code) {
-            self.command_error(format!(
-                "progress: {code} is not a provisional status code (expected 101-199)"
-            ));
-            return;
-        }
-        let Some(h) = self.resolve_call(
-            "progress",
-            call,
-            Self::fits_incoming,
-            "incoming call waiting for an answer",
-        ) else {
+        let Some(h) = self.waiting_call("progress", call, code, 101..=199, "provisional ") else {
             return;
         };
         self.send_provisional(h, code, reason.as_deref());
@@ -300,18 +315,7 @@ impl Engine {
         code: u16,
         reason: Option<String>,
     ) {
-        if !(100..=699).contains(&code) {
-            self.command_error(format!(
-                "reply: {code} is not a status code (expected 100-699)"
-            ));
-            return;
-        }
-        let Some(h) = self.resolve_call(
-            "reply",
-            call,
-            Self::fits_incoming,
-            "incoming call waiting for an answer",
-        ) else {
+        let Some(h) = self.waiting_call("reply", call, code, 100..=699, "") else {
             return;
         };
         match code {
@@ -398,18 +402,7 @@ impl Engine {
         code: u16,
         reason: Option<String>,
     ) {
-        if !(300..=699).contains(&code) {
-            self.command_error(format!(
-                "reject: {code} is not a rejection status code (expected 300-699)"
-            ));
-            return;
-        }
-        let Some(h) = self.resolve_call(
-            "reject",
-            call,
-            Self::fits_incoming,
-            "incoming call waiting for an answer",
-        ) else {
+        let Some(h) = self.waiting_call("reject", call, code, 300..=699, "rejection ") else {
             return;
         };
         self.reject_incoming(h, code, reason);
