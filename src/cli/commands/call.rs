@@ -1,0 +1,380 @@
+//! Call control commands: invite, accept, cancel, hangup, the responses (reply, reject,
+//! progress, redirect), refer, hold, dtmf and stats.
+
+use crate::api::{CallHandle, Command, DtmfMode, InviteOptions};
+use crate::cli::duration::parse_duration;
+
+use super::args::{is_number, parse_call, parse_dtmf, Args};
+use super::Action;
+
+pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
+    let mut target = None;
+    let mut options = InviteOptions::default();
+    while let Some(word) = args.peek() {
+        match word {
+            "--no-sdp" => {
+                args.next();
+                options.no_sdp = true;
+            }
+            "--anonymous" => {
+                args.next();
+                options.anonymous = true;
+            }
+            "--account" => {
+                args.next();
+                let Some(name) = args.next() else {
+                    return Err("--account needs a name (expected --account NAME)".into());
+                };
+                options.account = Some(name.to_string());
+            }
+            "-H" | "--header" => {
+                args.next();
+                let Some(value) = args.next_value() else {
+                    return Err("-H needs a header, e.g. -H 'X-Case: 7'".into());
+                };
+                let Some((name, v)) = value.split_once(':') else {
+                    return Err(format!(
+                        "-H '{value}' is not a header (expected -H 'Name: value')"
+                    ));
+                };
+                let name = name.trim();
+                if name.is_empty() || name.contains(char::is_whitespace) {
+                    return Err(format!("-H '{value}': '{name}' is not a header name"));
+                }
+                options
+                    .headers
+                    .push((name.to_string(), v.trim().to_string()));
+            }
+            w if w.starts_with('-') => {
+                return Err(format!("unknown option '{w}' (expected {})", args.usage));
+            }
+            w => {
+                args.next();
+                if target.replace(w).is_some() {
+                    return Err(format!(
+                        "unexpected '{w}' after the target (expected {})",
+                        args.usage
+                    ));
+                }
+            }
+        }
+    }
+    let Some(target) = target else {
+        return Err(format!(
+            "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070)",
+            args.usage
+        ));
+    };
+    let target = match uri_scheme(target) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") => {
+            target.to_string()
+        }
+        Some(scheme) => {
+            return Err(format!(
+                "'{target}' is a {scheme}: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+            ))
+        }
+        // A bare number or user (no @, dot or colon) goes as typed: the engine calls it at
+        // the account's domain. Anything address-like gets sip:.
+        None if !target.contains(['@', '.', ':']) => target.to_string(),
+        None => format!("sip:{target}"),
+    };
+    if options == InviteOptions::default() {
+        Ok(Action::Send(Command::Invite { target }))
+    } else {
+        Ok(Action::Send(Command::InviteWith { target, options }))
+    }
+}
+
+/// The scheme of `text` if it starts with one (`sip`, `tel`, `http`), telling a scheme
+/// from `host:port` by what follows the colon (a port starts with a digit).
+fn uri_scheme(text: &str) -> Option<&str> {
+    let (head, rest) = text.split_once(':')?;
+    let mut chars = head.chars();
+    let scheme_like = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let port_follows = rest.starts_with(|c: char| c.is_ascii_digit());
+    let is_sip = head.eq_ignore_ascii_case("sip") || head.eq_ignore_ascii_case("sips");
+    (scheme_like && (is_sip || !port_follows)).then_some(head)
+}
+
+pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Accept { call }))
+}
+
+pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Cancel { call }))
+}
+
+pub(super) fn parse_hangup(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Hangup { call }))
+}
+
+/// `[N] [CODE [REASON…]]` with CODE in `range`, `default` when absent.
+fn parse_response(
+    args: &mut Args<'_>,
+    range: (u16, u16),
+    default: u16,
+) -> Result<(Option<CallHandle>, u16, Option<String>), String> {
+    let (lo, hi) = range;
+    let first = args.peek();
+    let second = {
+        // Look two words ahead without consuming.
+        let save = args.pos;
+        args.next();
+        let w = args.peek();
+        args.pos = save;
+        w
+    };
+    let mut call = None;
+    if let Some(first) = first {
+        let n_then_code =
+            is_number(first) && second.is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+        let lone_small = is_number(first) && first.parse::<u32>().is_ok_and(|n| n < 100);
+        if n_then_code || lone_small {
+            args.next();
+            call = Some(parse_call(first).ok_or_else(|| {
+                format!("'{first}' is not a call number (expected {})", args.usage)
+            })?);
+        } else if !first.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!(
+                "'{first}' is not a call number or status code (expected {})",
+                args.usage
+            ));
+        }
+    }
+    let code = match args.next() {
+        None => default,
+        Some(word) => {
+            if !(word.len() == 3 && is_number(word)) {
+                return Err(format!(
+                    "'{word}' is not a status code (expected {lo}-{hi})"
+                ));
+            }
+            // invariant: three ASCII digits always parse as a u16.
+            let code: u16 = word.parse().expect("three digits");
+            if !(lo..=hi).contains(&code) {
+                return Err(format!(
+                    "{code} is out of range (expected a status code {lo}-{hi})"
+                ));
+            }
+            code
+        }
+    };
+    let reason = Some(args.rest())
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    Ok((call, code, reason))
+}
+
+pub(super) fn parse_reply(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, reason) = parse_response(args, (100, 699), 0)?;
+    if code == 0 {
+        return Err(format!(
+            "a status code is required (expected {})",
+            args.usage
+        ));
+    }
+    Ok(Action::Send(Command::Reply { call, code, reason }))
+}
+
+pub(super) fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
+    let mut call = None;
+    let mut targets = Vec::new();
+    let mut code = 302;
+    while let Some(word) = args.next() {
+        if let Some(v) = word.strip_prefix("--code") {
+            let value = match v.strip_prefix('=') {
+                Some(v) => v,
+                None => args.next().unwrap_or(""),
+            };
+            code = match value.parse::<u16>() {
+                Ok(c) if (300..=399).contains(&c) => c,
+                _ => {
+                    return Err(format!(
+                        "--code '{value}' is not a redirection code (expected 300-399)"
+                    ))
+                }
+            };
+        } else if targets.is_empty() && call.is_none() && parse_call(word).is_some() {
+            call = parse_call(word);
+        } else {
+            targets.push(word.to_string());
+        }
+    }
+    if targets.is_empty() {
+        return Err(format!("missing target (expected {})", args.usage));
+    }
+    Ok(Action::Send(Command::Redirect {
+        call,
+        targets,
+        code,
+    }))
+}
+
+pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
+    let mut call = None;
+    let mut target = None;
+    let mut replace = None;
+    while let Some(word) = args.next() {
+        if word == "--replace" {
+            let Some(m) = args.next().and_then(parse_call) else {
+                return Err(format!(
+                    "--replace needs a call number (expected {})",
+                    args.usage
+                ));
+            };
+            replace = Some(m);
+        } else if target.is_none() && call.is_none() && parse_call(word).is_some() {
+            call = parse_call(word);
+        } else if target.is_none() {
+            target = Some(word.to_string());
+        } else {
+            return Err(format!("unexpected '{word}' (expected {})", args.usage));
+        }
+    }
+    if target.is_none() && replace.is_none() {
+        return Err(format!("missing target (expected {})", args.usage));
+    }
+    Ok(Action::Send(Command::Refer {
+        call,
+        target: target.unwrap_or_default(),
+        replace,
+    }))
+}
+
+pub(super) fn parse_refer_accept(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::ReferAccept { call }))
+}
+
+pub(super) fn parse_refer_reject(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, _) = parse_response(args, (300, 699), 480)?;
+    Ok(Action::Send(Command::ReferReject { call, code }))
+}
+
+pub(super) fn parse_stats(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Stats { call }))
+}
+
+pub(super) fn parse_hold(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Hold { call }))
+}
+
+pub(super) fn parse_unhold(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Unhold { call }))
+}
+
+pub(super) fn parse_reject(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, reason) = parse_response(args, (300, 699), 480)?;
+    Ok(Action::Send(Command::Reject { call, code, reason }))
+}
+
+pub(super) fn parse_progress(args: &mut Args<'_>) -> Result<Action, String> {
+    let (call, code, reason) = parse_response(args, (101, 199), 180)?;
+    Ok(Action::Send(Command::Progress { call, code, reason }))
+}
+
+/// `--duration`/`--gap` of `dtmf`: milliseconds (`150`) or a duration (`150ms`, `1s`),
+/// within `lo..=hi` ms.
+fn parse_millis(option: &str, text: &str, lo: u32, hi: u32) -> Result<u32, String> {
+    let ms = if is_number(text) {
+        text.parse::<u64>().ok()
+    } else {
+        parse_duration(text)
+            .ok()
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
+    match ms {
+        Some(ms) if (u64::from(lo)..=u64::from(hi)).contains(&ms) => {
+            // invariant: ms <= hi, and hi is a u32.
+            Ok(u32::try_from(ms).expect("within a u32 range"))
+        }
+        Some(_) => Err(format!(
+            "{option} {text} is out of range (expected {lo}-{hi} ms)"
+        )),
+        None => Err(format!(
+            "{option} '{text}' is not a time in milliseconds (e.g. {option} 150 or {option} 150ms)"
+        )),
+    }
+}
+
+/// Tone length limits for `dtmf --duration` (ms).
+pub const DTMF_DURATION_MS: (u32, u32) = (20, 10_000);
+/// Pause limits for `dtmf --gap` (ms).
+pub const DTMF_GAP_MS: (u32, u32) = (0, 10_000);
+
+pub(super) fn parse_dtmf_command(args: &mut Args<'_>) -> Result<Action, String> {
+    let usage = args.usage;
+    let mut positional: Vec<&str> = Vec::new();
+    let mut mode = DtmfMode::Auto;
+    let mut duration_ms = None;
+    let mut gap_ms = None;
+    while let Some(word) = args.next() {
+        let Some(option) = word.strip_prefix("--") else {
+            positional.push(word);
+            continue;
+        };
+        let (name, inline) = match option.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (option, None),
+        };
+        let name = name.to_ascii_lowercase();
+        let expected = match name.as_str() {
+            "mode" => "auto, rfc4733 or info",
+            "duration" => "a tone length in ms, e.g. --duration 150",
+            "gap" => "a pause in ms, e.g. --gap 300",
+            _ => return Err(format!("unknown option '{word}' (expected {usage})")),
+        };
+        let Some(value) = inline.or_else(|| args.next()) else {
+            return Err(format!("--{name} needs a value ({expected})"));
+        };
+        match name.as_str() {
+            "mode" => {
+                mode = match value.to_ascii_lowercase().as_str() {
+                    "auto" => DtmfMode::Auto,
+                    "rfc4733" => DtmfMode::Rfc4733,
+                    "info" => DtmfMode::Info,
+                    _ => {
+                        return Err(format!(
+                            "--mode '{value}' is not one of auto, rfc4733, info"
+                        ))
+                    }
+                }
+            }
+            "duration" => {
+                let (lo, hi) = DTMF_DURATION_MS;
+                duration_ms = Some(parse_millis("--duration", value, lo, hi)?);
+            }
+            _ => {
+                let (lo, hi) = DTMF_GAP_MS;
+                gap_ms = Some(parse_millis("--gap", value, lo, hi)?);
+            }
+        }
+    }
+    let (call, digits) = match positional.as_slice() {
+        [] => return Err(format!("missing digits (expected {usage})")),
+        [digits] => (None, parse_dtmf(digits)?),
+        [n, digits] => (
+            Some(
+                parse_call(n)
+                    .ok_or_else(|| format!("'{n}' is not a call number (expected {usage})"))?,
+            ),
+            parse_dtmf(digits)?,
+        ),
+        [_, _, extra, ..] => return Err(format!("unexpected '{extra}' (expected {usage})")),
+    };
+    Ok(Action::Send(Command::SendDtmf {
+        call,
+        digits,
+        mode,
+        duration_ms,
+        gap_ms,
+    }))
+}

@@ -1,0 +1,358 @@
+//! Tests of the call control commands.
+
+use super::*;
+use crate::api::DtmfMode;
+use crate::api::InviteOptions;
+
+#[test]
+fn invite_and_aliases() {
+    let want = Command::Invite {
+        target: "sip:100@127.0.0.1:5070".into(),
+    };
+    for line in [
+        "invite sip:100@127.0.0.1:5070",
+        "call sip:100@127.0.0.1:5070",
+        "dial sip:100@127.0.0.1:5070",
+        "  INVITE   sip:100@127.0.0.1:5070  ",
+    ] {
+        assert_eq!(send(line), want, "{line:?}");
+    }
+    // A bare number goes as typed: the engine calls it at the account's domain.
+    assert_eq!(
+        send("invite 100"),
+        Command::Invite {
+            target: "100".into()
+        }
+    );
+    assert_eq!(
+        send("invite 100@127.0.0.1:5070"),
+        Command::Invite {
+            target: "sip:100@127.0.0.1:5070".into()
+        }
+    );
+    assert_eq!(
+        send("invite 100 --anonymous -H 'X-Case: 7' --no-sdp"),
+        Command::InviteWith {
+            target: "100".into(),
+            options: InviteOptions {
+                no_sdp: true,
+                anonymous: true,
+                headers: vec![("X-Case".into(), "7".into())],
+                account: None,
+            },
+        }
+    );
+    assert_eq!(
+        send("invite 100 --account office"),
+        Command::InviteWith {
+            target: "100".into(),
+            options: InviteOptions {
+                account: Some("office".into()),
+                ..InviteOptions::default()
+            },
+        }
+    );
+    assert_eq!(
+        err("invite 100 -H nocolon"),
+        "invite: -H 'nocolon' is not a header (expected -H 'Name: value')"
+    );
+    assert_eq!(send("hold"), Command::Hold { call: None });
+    assert_eq!(
+        send("resume 2"),
+        Command::Unhold {
+            call: Some(CallHandle(2))
+        }
+    );
+    assert_eq!(
+        send("reply 2 183"),
+        Command::Reply {
+            call: Some(CallHandle(2)),
+            code: 183,
+            reason: None
+        }
+    );
+    assert!(
+        err("reply").contains("a status code is required"),
+        "{}",
+        err("reply")
+    );
+    assert_eq!(
+        send("redirect sip:carol@127.0.0.1:5063 --code 301"),
+        Command::Redirect {
+            call: None,
+            targets: vec!["sip:carol@127.0.0.1:5063".into()],
+            code: 301
+        }
+    );
+    assert_eq!(
+        send("invite sips:alice@example.com"),
+        Command::Invite {
+            target: "sips:alice@example.com".into()
+        }
+    );
+    for (line, target) in [
+        ("invite alice@[::1]:5070", "sip:alice@[::1]:5070"),
+        ("invite localhost:5070", "sip:localhost:5070"),
+        ("invite 127.0.0.1", "sip:127.0.0.1"),
+        ("invite SIP:100@h", "SIP:100@h"),
+        ("invite sip:100@h:5070", "sip:100@h:5070"),
+    ] {
+        assert_eq!(
+            send(line),
+            Command::Invite {
+                target: target.into()
+            },
+            "{line}"
+        );
+    }
+    assert_eq!(
+        err("invite tel:+4930123"),
+        "invite: 'tel:+4930123' is a tel: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+    );
+    assert_eq!(
+        err("invite http://example.com"),
+        "invite: 'http://example.com' is a http: URI; only sip: and sips: can be called (expected e.g. invite sip:100@127.0.0.1:5070)"
+    );
+    assert_eq!(
+        err("invite"),
+        "invite: missing target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
+    );
+    assert_eq!(
+        err("call sip:a@b extra"),
+        "invite: unexpected 'extra' after the target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
+    );
+}
+
+#[test]
+fn accept_cancel_hangup() {
+    assert_eq!(send("accept"), Command::Accept { call: None });
+    assert_eq!(send("accept 2"), Command::Accept { call: C2 });
+    assert_eq!(send("answer 1"), Command::Accept { call: C1 });
+    assert_eq!(send("cancel"), Command::Cancel { call: None });
+    assert_eq!(send("cancel 1"), Command::Cancel { call: C1 });
+    assert_eq!(send("hangup"), Command::Hangup { call: None });
+    assert_eq!(send("hangup 2"), Command::Hangup { call: C2 });
+    assert_eq!(send("bye 2"), Command::Hangup { call: C2 });
+    assert_eq!(send("accept 02"), Command::Accept { call: C2 });
+    assert_eq!(
+        err("accept x"),
+        "accept: 'x' is not a call number (expected accept [N])"
+    );
+    assert_eq!(
+        err("accept 0"),
+        "accept: '0' is not a call number (expected accept [N])"
+    );
+    assert_eq!(
+        err("accept -1"),
+        "accept: '-1' is not a call number (expected accept [N])"
+    );
+    assert_eq!(
+        err("accept 1 2"),
+        "accept: unexpected '2' (expected accept [N])"
+    );
+    assert_eq!(
+        err("cancel one"),
+        "cancel: 'one' is not a call number (expected cancel [N])"
+    );
+    assert_eq!(
+        err("bye 1 now"),
+        "hangup: unexpected 'now' (expected hangup [N])"
+    );
+    assert_eq!(
+        err("hangup 99999999999"),
+        "hangup: '99999999999' is not a call number (expected hangup [N])"
+    );
+}
+
+#[test]
+fn reject_forms() {
+    let r = |call, code, reason: Option<&str>| Command::Reject {
+        call,
+        code,
+        reason: reason.map(str::to_string),
+    };
+    assert_eq!(send("reject"), r(None, 480, None));
+    assert_eq!(send("reject 2"), r(C2, 480, None));
+    assert_eq!(send("reject 486"), r(None, 486, None));
+    assert_eq!(
+        send("reject 486 Busy Here"),
+        r(None, 486, Some("Busy Here"))
+    );
+    assert_eq!(send("reject 2 486"), r(C2, 486, None));
+    assert_eq!(
+        send("reject 2 603   Decline  now "),
+        r(C2, 603, Some("Decline  now"))
+    );
+    assert_eq!(send("reject 150 486"), r(Some(CallHandle(150)), 486, None));
+    assert_eq!(
+        err("reject 99x"),
+        "reject: '99x' is not a status code (expected 300-699)"
+    );
+    assert_eq!(
+        err("reject 1 99x"),
+        "reject: '99x' is not a status code (expected 300-699)"
+    );
+    assert_eq!(
+        err("reject 2 Busy"),
+        "reject: 'Busy' is not a status code (expected 300-699)"
+    );
+    assert_eq!(
+        err("reject 200"),
+        "reject: 200 is out of range (expected a status code 300-699)"
+    );
+    assert_eq!(
+        err("reject 1 700"),
+        "reject: 700 is out of range (expected a status code 300-699)"
+    );
+    assert_eq!(
+        err("reject 1 4860"),
+        "reject: '4860' is not a status code (expected 300-699)"
+    );
+    assert_eq!(
+        err("reject busy"),
+        "reject: 'busy' is not a call number or status code (expected reject [N] [CODE [REASON…]])"
+    );
+    assert_eq!(
+        err("reject 0 486"),
+        "reject: '0' is not a call number (expected reject [N] [CODE [REASON…]])"
+    );
+}
+
+#[test]
+fn progress_forms() {
+    let p = |call, code, reason: Option<&str>| Command::Progress {
+        call,
+        code,
+        reason: reason.map(str::to_string),
+    };
+    assert_eq!(send("progress"), p(None, 180, None));
+    assert_eq!(send("progress 1"), p(C1, 180, None));
+    assert_eq!(send("progress 183"), p(None, 183, None));
+    assert_eq!(
+        send("progress 1 183 Session Progress"),
+        p(C1, 183, Some("Session Progress"))
+    );
+    assert_eq!(
+        err("progress 100"),
+        "progress: 100 is out of range (expected a status code 101-199)"
+    );
+    assert_eq!(
+        err("progress 1 200"),
+        "progress: 200 is out of range (expected a status code 101-199)"
+    );
+    assert_eq!(
+        err("progress 1 ring"),
+        "progress: 'ring' is not a status code (expected 101-199)"
+    );
+    assert_eq!(
+        err("progress now"),
+        "progress: 'now' is not a call number or status code (expected progress [N] [CODE [REASON…]])"
+    );
+}
+
+#[test]
+fn dtmf_forms() {
+    let d = |call, digits: &str, mode, duration_ms, gap_ms| Command::SendDtmf {
+        call,
+        digits: digits.into(),
+        mode,
+        duration_ms,
+        gap_ms,
+    };
+    use DtmfMode::*;
+    assert_eq!(send("dtmf 123#"), d(None, "123#", Auto, None, None));
+    // A lone number is DIGITS; N only when DIGITS follow.
+    assert_eq!(send("dtmf 123"), d(None, "123", Auto, None, None));
+    assert_eq!(send("dtmf 2 123"), d(C2, "123", Auto, None, None));
+    assert_eq!(send("dtmf 1 *9,,1ad"), d(C1, "*9,,1AD", Auto, None, None));
+    assert_eq!(
+        send("dtmf 159#*0D --mode info"),
+        d(None, "159#*0D", Info, None, None)
+    );
+    assert_eq!(
+        send("dtmf 1 5 --mode RFC4733 --duration 200 --gap 300"),
+        d(C1, "5", Rfc4733, Some(200), Some(300))
+    );
+    assert_eq!(
+        send("dtmf --mode=auto --duration=150ms --gap=1s 2 #"),
+        d(C2, "#", Auto, Some(150), Some(1000))
+    );
+    assert_eq!(send("dtmf 1 --gap 0"), d(None, "1", Auto, None, Some(0)));
+    assert_eq!(
+        err("dtmf 12x4"),
+        "dtmf: 'x' is not a DTMF digit (0-9 * # A-D ,)"
+    );
+    assert_eq!(
+        err("dtmf 1 E"),
+        "dtmf: 'E' is not a DTMF digit (0-9 * # A-D ,)"
+    );
+    assert_eq!(
+        err("dtmf"),
+        "dtmf: missing digits (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+    );
+    assert_eq!(
+        err("dtmf --mode info"),
+        "dtmf: missing digits (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+    );
+    assert_eq!(
+        err("dtmf x 12"),
+        "dtmf: 'x' is not a call number (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+    );
+    assert_eq!(
+        err("dtmf 1 2 3"),
+        "dtmf: unexpected '3' (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+    );
+    assert_eq!(
+        err("dtmf 1 --mode sip"),
+        "dtmf: --mode 'sip' is not one of auto, rfc4733, info"
+    );
+    assert_eq!(
+        err("dtmf 1 --mode"),
+        "dtmf: --mode needs a value (auto, rfc4733 or info)"
+    );
+    assert_eq!(
+        err("dtmf 1 --duration 5"),
+        "dtmf: --duration 5 is out of range (expected 20-10000 ms)"
+    );
+    assert_eq!(
+        err("dtmf 1 --duration long"),
+        "dtmf: --duration 'long' is not a time in milliseconds (e.g. --duration 150 or --duration 150ms)"
+    );
+    assert_eq!(
+        err("dtmf 1 --gap 1m"),
+        "dtmf: --gap 1m is out of range (expected 0-10000 ms)"
+    );
+    assert_eq!(
+        err("dtmf 1 --loud"),
+        "dtmf: unknown option '--loud' (expected dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS])"
+    );
+}
+
+#[test]
+fn dtmf_digits_are_checked_one_by_one() {
+    assert_eq!(parse_dtmf("123#"), Ok("123#".into()));
+    assert_eq!(parse_dtmf("*9,,1ad"), Ok("*9,,1AD".into()));
+    let e = parse_dtmf("12x4").unwrap_err();
+    assert_eq!(e, "'x' is not a DTMF digit (0-9 * # A-D ,)");
+    // As the user will see it, named by the command (issue 8's form).
+    let shown = ParseError {
+        command: Some("dtmf"),
+        message: e,
+    };
+    assert_eq!(
+        shown.to_string(),
+        "dtmf: 'x' is not a DTMF digit (0-9 * # A-D ,)"
+    );
+    assert_eq!(
+        parse_dtmf("E"),
+        Err("'E' is not a DTMF digit (0-9 * # A-D ,)".into())
+    );
+    assert_eq!(
+        parse_dtmf("1 2"),
+        Err("' ' is not a DTMF digit (0-9 * # A-D ,)".into())
+    );
+    assert_eq!(
+        parse_dtmf(""),
+        Err("missing DTMF digits (expected 0-9 * # A-D ,)".into())
+    );
+}
