@@ -177,6 +177,13 @@ pub enum Command {
         /// Reason phrase; the standard one when None.
         reason: Option<String>,
     },
+    /// A reliable 183 Session Progress with our SDP (RFC 3262 `100rel`), so early media
+    /// flows before the answer; the caller acknowledges it with PRACK. Only for an INVITE
+    /// with `Supported` or `Require: 100rel`; otherwise a command error and nothing sent.
+    PreAccept {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
     /// Answer an incoming INVITE (SIP.js `accept`, default 200).
     Accept {
         /// The call, or None for the only one that fits.

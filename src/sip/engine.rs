@@ -22,7 +22,7 @@ use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
 
 /// Methods we answer (sent in Allow, §20.5).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY, PRACK";
 
 /// Our User-Agent header value.
 pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
@@ -475,6 +475,7 @@ impl Engine {
             } => self.cmd_redirect(call, &targets, code),
             Command::Progress { call, code, reason } => self.cmd_progress(call, code, reason),
             Command::Accept { call } => self.cmd_accept(call),
+            Command::PreAccept { call } => self.cmd_preaccept(call),
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
             Command::Cancel { call } => self.cmd_cancel(call),
             Command::Hangup { call } => self.cmd_hangup(call),
@@ -622,12 +623,13 @@ impl Engine {
             return;
         }
         if req.method != Method::Cancel {
-            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported.
+            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported
+            // (we support 100rel, RFC 3262).
             let unsupported: Vec<&str> = req
                 .headers
                 .get_split("Require")
                 .into_iter()
-                .filter(|t| !t.is_empty())
+                .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("100rel"))
                 .collect();
             if !unsupported.is_empty() {
                 let mut resp = req.make_response(420, None);

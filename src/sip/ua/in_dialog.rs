@@ -85,6 +85,7 @@ impl Engine {
             Method::Update => self.on_update(h, key, req),
             Method::Refer => self.on_refer(h, key, req),
             Method::Notify => self.on_notify(h, key, req),
+            Method::Prack => self.on_prack(h, key, req),
             Method::Options => self.respond_simple(&key, &req, 200),
             Method::Extension(_) => self.respond_simple(&key, &req, 501),
             _ => self.respond_simple(&key, &req, 405),

@@ -126,7 +126,7 @@ impl Engine {
     }
 
     /// A response in the INVITE server transaction, with our To-tag and Contact (§12.1.1).
-    fn invite_response(
+    pub(super) fn invite_response(
         &mut self,
         h: CallHandle,
         code: u16,
@@ -198,7 +198,7 @@ impl Engine {
         }
     }
 
-    fn fits_incoming(c: &Call) -> bool {
+    pub(super) fn fits_incoming(c: &Call) -> bool {
         c.direction == Direction::Incoming && c.state == CallState::Incoming
     }
 
@@ -261,7 +261,10 @@ impl Engine {
     }
 
     /// Answer with a 2xx carrying our SDP (the answer, or an offer for a late-offer INVITE).
-    fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+    pub(super) fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+        if self.defer_accept_for_prack(h, code, reason) {
+            return;
+        }
         let Some((key, mut resp)) = self.invite_response(h, code, reason) else {
             return;
         };

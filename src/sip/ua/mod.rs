@@ -13,6 +13,7 @@ mod hold;
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod prack;
 mod refer;
 mod registration;
 mod session_timer;
@@ -47,6 +48,8 @@ pub enum TxnPurpose {
     Refer,
     /// A NOTIFY of ours (transfer progress).
     Notify,
+    /// A PRACK of ours for a reliable provisional response (RFC 3262 §4).
+    Prack,
 }
 
 /// Invite-session state, named after RFC 3261 and SIP.js.
@@ -149,6 +152,10 @@ pub struct Call {
     pub(crate) incoming_refer: Option<refer::IncomingRefer>,
     /// Incoming: this call replaces that one (RFC 3891).
     pub(crate) replaces: Option<CallHandle>,
+    /// Incoming: our reliable provisional responses (RFC 3262 §3).
+    pub(crate) prack_uas: Option<prack::UasReliable>,
+    /// Outgoing: the reliable provisional responses we PRACKed (RFC 3262 §4).
+    pub(crate) prack_uac: prack::UacReliable,
 }
 
 impl Call {
@@ -189,6 +196,8 @@ impl Call {
             interval_retries: 0,
             incoming_refer: None,
             replaces: None,
+            prack_uas: None,
+            prack_uac: Default::default(),
         }
     }
 
@@ -204,7 +213,12 @@ impl Call {
             .as_ref()
             .filter(|_| self.state == CallState::Incoming)
             .map(|p| p.0);
-        [retx, info, reinvite, session, refer, provisional]
+        let reliable = self
+            .prack_uas
+            .as_ref()
+            .filter(|_| self.state == CallState::Incoming)
+            .and_then(prack::UasReliable::next_timeout);
+        [retx, info, reinvite, session, refer, provisional, reliable]
             .into_iter()
             .flatten()
             .min()
@@ -369,6 +383,7 @@ impl Engine {
         self.on_session_timer(h);
         self.expire_refer_if_due(h);
         self.refresh_provisional_if_due(h);
+        self.retransmit_reliable_if_due(h);
         let now = self.now;
         let info_due = self
             .calls
@@ -426,7 +441,7 @@ impl Engine {
                     self.pump_info_dtmf(h);
                 }
             }
-            TxnPurpose::Cancel | TxnPurpose::Bye => {
+            TxnPurpose::Cancel | TxnPurpose::Bye | TxnPurpose::Prack => {
                 tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
             }
         }
