@@ -349,3 +349,32 @@ fn require_100rel_is_understood_and_one_unacknowledged_at_a_time() {
         "one PRACK per RSeq"
     );
 }
+
+#[test]
+fn with_require_100rel_progress_is_sent_reliably_too() {
+    let mut net = edited_invite(308, |t| {
+        t.replace(
+            "Supported: 100rel, timer",
+            "Require: 100rel\r\nSupported: timer",
+        )
+    });
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.wait_event(ALICE, "progress", S).expect("180");
+    net.run_for(S);
+    let r180 = sent(&net, BOB, "SIP/2.0 180", "");
+    assert_eq!(r180.len(), 1, "PRACKed: not retransmitted");
+    assert_eq!(header(&r180[0].1, "Require").as_deref(), Some("100rel"));
+    assert!(header(&r180[0].1, "RSeq").is_some());
+    assert!(body(&r180[0].1).is_empty());
+    assert_eq!(sent(&net, BOB, "SIP/2.0 200", "PRACK").len(), 1);
+    // Without SDP in it, the answer need not wait for anything.
+    net.command(BOB, Command::Accept { call: None });
+    net.wait_event(ALICE, "accepted", S).expect("answered");
+}

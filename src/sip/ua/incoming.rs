@@ -168,7 +168,19 @@ impl Engine {
         Some((key, resp))
     }
 
-    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+    /// Send a provisional response; false (command error emitted) when it could not go.
+    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) -> bool {
+        let required = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.invite.as_ref())
+            .is_some_and(|i| {
+                super::prack::has_option_tag(&i.headers, "Require", super::prack::TAG_100REL)
+            });
+        if code > 100 && required {
+            // RFC 3262 §3: with Require: 100rel every non-100 provisional goes reliably.
+            return self.send_reliable(h, "progress", code, reason, None);
+        }
         if let Some((key, resp)) = self.invite_response(h, code, reason) {
             self.respond(&key, &resp);
         }
@@ -178,6 +190,7 @@ impl Engine {
                 c.provisional_refresh = Some((next, code, reason.map(str::to_string)));
             }
         }
+        true
     }
 
     /// §13.3.1.1: while the user has not answered, re-send the last non-100 provisional
@@ -192,7 +205,7 @@ impl Engine {
         }
         match c.provisional_refresh.take() {
             Some((at, code, reason)) if at <= self.now => {
-                self.send_provisional(h, code, reason.as_deref());
+                let _ = self.send_provisional(h, code, reason.as_deref());
             }
             other => c.provisional_refresh = other,
         }
@@ -238,7 +251,9 @@ impl Engine {
         let Some(h) = self.waiting_call("progress", call, code, 101..=199, "provisional ") else {
             return;
         };
-        self.send_provisional(h, code, reason.as_deref());
+        if !self.send_provisional(h, code, reason.as_deref()) {
+            return;
+        }
         let reason = reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
         self.emit(Event::Progress {
             call: h,
@@ -323,8 +338,7 @@ impl Engine {
         };
         match code {
             100..=199 => {
-                self.send_provisional(h, code, reason.as_deref());
-                if code > 100 {
+                if self.send_provisional(h, code, reason.as_deref()) && code > 100 {
                     let reason =
                         reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
                     self.emit(Event::Progress {
