@@ -307,6 +307,9 @@ pub enum Event {
         code: u16,
         /// Reason phrase.
         reason: String,
+        /// Sent reliably (RFC 3262 `100rel`: `Require: 100rel` and `RSeq`, acknowledged by
+        /// PRACK), as `preaccept` does.
+        reliable: bool,
     },
     /// The call was answered with a 2xx (sent or received).
     Accepted {

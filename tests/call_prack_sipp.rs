@@ -2,6 +2,8 @@
 //!
 //! - sipline calls a sipp UAS that sends a reliable 183 with SDP: sipline PRACKs it in the
 //!   early dialog, early media starts before the answer, then 200/ACK/BYE.
+//! - a sipp UAC offering 100rel calls sipline, which `preaccept`s: a reliable 183 with SDP,
+//!   PRACKed by sipp, then `accept` (held back until the PRACK came), ACK, sipp's BYE.
 
 mod common;
 
@@ -76,4 +78,63 @@ fn sipline_pracks_a_reliable_183_from_sipp_and_plays_early_media() {
     );
     // sipp received exactly one PRACK.
     assert_eq!(sipp.received_requests("PRACK").len(), 1);
+}
+
+#[test]
+fn sipline_preaccepts_and_sipp_pracks_the_reliable_183() {
+    if !peer_available("sipp", "sip-tester") {
+        return;
+    }
+    let dir = TempDir::new("sipp-pracks-sipline");
+    let me = reserve_port();
+    let opts = SiplineOpts::new("sipline", me.port()).codecs("pcmu");
+    let mut sipline = Sipline::spawn("sipline", opts, dir.path());
+    // `accept` right after `preaccept`: the 2xx waits for the PRACK (RFC 3262 §3).
+    sipline.send(
+        "wait incoming 20s\n\
+         preaccept\n\
+         accept\n\
+         wait terminated 20s\n\
+         quit\n",
+    );
+    sipline.expect_listening();
+    let mut sipp = Sipp::scenario_client(
+        dir.path(),
+        "uac-100rel",
+        &sipp_scenario("uac_100rel.xml"),
+        local(me.port()),
+        &["-s", "sipline"],
+        dir.path(),
+    );
+    sipp.assert_success(
+        secs(40),
+        "sipp expects a 183 with Require: 100rel, RSeq and SDP, 200 to its PRACK, then 200 to its INVITE",
+    );
+    let out = sipline.finish(secs(10));
+    out.assert_success();
+    let p = out.first("progress");
+    assert_eq!(p["code"], 183, "{}", out.report());
+    assert_eq!(p["reliable"], true, "{}", out.report());
+    let names: Vec<&str> = out
+        .events
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    let media = names.iter().position(|n| *n == "media");
+    let accepted = names.iter().position(|n| *n == "accepted");
+    assert!(
+        media.is_some() && media < accepted,
+        "early media starts at the 183: {names:?}\n{}",
+        out.report()
+    );
+    let r183 = out.sent_messages("SIP/2.0 183");
+    assert_eq!(r183.len(), 1, "PRACKed at once\n{}", out.report());
+    assert_eq!(header(&r183[0].1, "Require"), Some("100rel"));
+    let ok: Vec<String> = out
+        .sent_messages("SIP/2.0 200")
+        .iter()
+        .filter_map(|(_, m)| header(m, "CSeq").map(str::to_string))
+        .collect();
+    assert_eq!(ok[..2], ["2 PRACK", "1 INVITE"], "{}", out.report());
+    assert_eq!(out.first("terminated")["by"], "remote", "{}", out.report());
 }

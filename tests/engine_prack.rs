@@ -87,7 +87,35 @@ fn preaccept_is_pracked_early_media_flows_then_accept_confirms() {
     // Bob's side of the early media starts with the 183.
     assert!(media_started(&net, BOB));
     let p = net.wait_event(ALICE, "progress", S).expect("183 arrives");
-    assert!(matches!(p, Event::Progress { code: 183, .. }), "{p:?}");
+    assert!(
+        matches!(
+            p,
+            Event::Progress {
+                code: 183,
+                reliable: true,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
+    let sent_event = net.uas[BOB]
+        .events
+        .iter()
+        .find(|(_, e)| e.name() == "progress");
+    assert!(
+        matches!(
+            sent_event,
+            Some((
+                _,
+                Event::Progress {
+                    code: 183,
+                    reliable: true,
+                    ..
+                }
+            ))
+        ),
+        "{sent_event:?}"
+    );
     net.run_for(S);
 
     let r183 = sent(&net, BOB, "SIP/2.0 183", "");
@@ -310,6 +338,17 @@ fn without_100rel_preaccept_is_refused_and_nothing_is_sent() {
     );
     net.run_for(S);
     let r183 = sent(&net, BOB, "SIP/2.0 183", "").remove(0).1;
+    let p = net.wait_event(ALICE, "progress", S).expect("183");
+    assert!(
+        matches!(
+            p,
+            Event::Progress {
+                reliable: false,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
     assert_eq!(header(&r183, "Require"), None);
     assert_eq!(header(&r183, "RSeq"), None);
     assert!(sent(&net, ALICE, "PRACK", "").is_empty());
@@ -366,7 +405,18 @@ fn with_require_100rel_progress_is_sent_reliably_too() {
             reason: None,
         },
     );
-    net.wait_event(ALICE, "progress", S).expect("180");
+    let p = net.wait_event(ALICE, "progress", S).expect("180");
+    assert!(
+        matches!(
+            p,
+            Event::Progress {
+                code: 180,
+                reliable: true,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
     net.run_for(S);
     let r180 = sent(&net, BOB, "SIP/2.0 180", "");
     assert_eq!(r180.len(), 1, "PRACKed: not retransmitted");

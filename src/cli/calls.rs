@@ -85,7 +85,9 @@ impl CallTable {
                     },
                 );
             }
-            Event::Progress { call, code, reason } => {
+            Event::Progress {
+                call, code, reason, ..
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.state = format!("progress {code} {reason}").trim_end().to_string();
                 }
@@ -240,6 +242,7 @@ mod tests {
             call: one,
             code: 180,
             reason: "Ringing".into(),
+            reliable: false,
         });
         assert_eq!(
             t.render(),

@@ -45,9 +45,20 @@ fn party(p: Party) -> &'static str {
 pub fn human(event: &Event) -> String {
     match event {
         Event::Calling { call, to, .. } => format!("[{call}] calling {to}"),
-        Event::Progress { call, code, reason } => format!("[{call}] progress {code} {reason}")
-            .trim_end()
-            .to_string(),
+        Event::Progress {
+            call,
+            code,
+            reason,
+            reliable,
+        } => {
+            let line = format!("[{call}] progress {code} {reason}");
+            let line = line.trim_end();
+            if *reliable {
+                format!("{line} (reliable)")
+            } else {
+                line.to_string()
+            }
+        }
         Event::Accepted { call, code } => format!("[{call}] accepted {code}"),
         Event::Rejected { call, code, reason } => format!("[{call}] rejected {code} {reason}")
             .trim_end()
@@ -196,7 +207,10 @@ pub fn brief(event: &Event) -> String {
     let name = event.name();
     let s = match event {
         Event::Calling { call, to, .. } => format!("{name} {call} {to}"),
-        Event::Progress { call, code, reason } | Event::Rejected { call, code, reason } => {
+        Event::Progress {
+            call, code, reason, ..
+        }
+        | Event::Rejected { call, code, reason } => {
             format!("{name} {call} {code} {reason}")
         }
         Event::Accepted { call, code } => format!("{name} {call} {code}"),
@@ -304,6 +318,7 @@ mod tests {
                 call: c,
                 code: 180,
                 reason: "Ringing".into(),
+                reliable: false,
             },
             Event::Accepted { call: c, code: 200 },
             Event::Rejected {
@@ -445,8 +460,19 @@ mod tests {
             call: CallHandle(3),
             code: 183,
             reason: String::new(),
+            reliable: false,
         };
         assert_eq!(human(&empty_reason), "[3] progress 183");
+        let reliable = Event::Progress {
+            call: CallHandle(3),
+            code: 183,
+            reason: "Session Progress".into(),
+            reliable: true,
+        };
+        assert_eq!(
+            human(&reliable),
+            "[3] progress 183 Session Progress (reliable)"
+        );
     }
 
     #[test]
@@ -498,7 +524,7 @@ mod tests {
     fn json_schema_is_stable() {
         let want = [
             json!({"event": "calling", "call": 1, "to": "sip:100@127.0.0.1:5070", "from": "<sip:sipline@127.0.0.1:5060>;tag=a"}),
-            json!({"event": "progress", "call": 1, "code": 180, "reason": "Ringing"}),
+            json!({"event": "progress", "call": 1, "code": 180, "reason": "Ringing", "reliable": false}),
             json!({"event": "accepted", "call": 1, "code": 200}),
             json!({"event": "rejected", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "failed", "call": 1, "cause": "timeout"}),

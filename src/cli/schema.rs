@@ -258,6 +258,7 @@ mod tests {
                 call: c,
                 code: 180,
                 reason: "Ringing".into(),
+                reliable: false,
             },
             Event::Accepted { call: c, code: 200 },
             Event::Rejected {
@@ -476,7 +477,7 @@ mod tests {
                 .ends_with("undocumented field `x`")
         );
         assert!(
-            err(json!({"ts": 1.0, "event": "progress", "call": 1, "code": 200, "reason": ""}))
+            err(json!({"ts": 1.0, "event": "progress", "call": 1, "code": 200, "reason": "", "reliable": false}))
                 .ends_with("`code`: 200 is not integer 101-199")
         );
         assert!(

@@ -103,6 +103,11 @@ pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
     Ok(Action::Send(Command::Accept { call }))
 }
 
+pub(super) fn parse_preaccept(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::PreAccept { call }))
+}
+
 pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {
     let call = args.opt_call_only()?;
     Ok(Action::Send(Command::Cancel { call }))

@@ -13,6 +13,7 @@
 //! accept [N]                        alias: answer
 //! reject [N] [CODE [REASON…]]       CODE 300-699, default 480
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
+//! preaccept [N]                     reliable 183 with SDP (RFC 3262 100rel), early media
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
 //! refer [N] <URI> | refer [N] --replace M    aliases: xfer, transfer
@@ -68,8 +69,8 @@ pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 
 use call::{
     parse_accept, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold, parse_invite,
-    parse_progress, parse_redirect, parse_refer, parse_refer_accept, parse_refer_reject,
-    parse_reject, parse_reply, parse_stats, parse_unhold,
+    parse_preaccept, parse_progress, parse_redirect, parse_refer, parse_refer_accept,
+    parse_refer_reject, parse_reject, parse_reply, parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -269,6 +270,16 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
+    },
+    Spec {
+        name: "preaccept",
+        aliases: &[],
+        usage: "preaccept [N]",
+        summary: "send incoming call N a reliable 183 with our SDP (early media)",
+        details: "RFC 3262 100rel: the caller must PRACK the 183, which is retransmitted until it does (the call is rejected with 500 after 32 s without). Only when the caller's INVITE supports 100rel; otherwise an error and nothing is sent (use progress N 183 for an unreliable one). An accept before the PRACK waits for it.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
+        parse: parse_preaccept,
     },
     Spec {
         name: "reply",

@@ -168,8 +168,9 @@ impl Engine {
         Some((key, resp))
     }
 
-    /// Send a provisional response; false (command error emitted) when it could not go.
-    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) -> bool {
+    /// Send a provisional response: whether it went reliably, or None (command error
+    /// emitted) when it could not go.
+    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) -> Option<bool> {
         let required = self
             .calls
             .get(&h)
@@ -179,7 +180,9 @@ impl Engine {
             });
         if code > 100 && required {
             // RFC 3262 §3: with Require: 100rel every non-100 provisional goes reliably.
-            return self.send_reliable(h, "progress", code, reason, None);
+            return self
+                .send_reliable(h, "progress", code, reason, None)
+                .then_some(true);
         }
         if let Some((key, resp)) = self.invite_response(h, code, reason) {
             self.respond(&key, &resp);
@@ -190,7 +193,7 @@ impl Engine {
                 c.provisional_refresh = Some((next, code, reason.map(str::to_string)));
             }
         }
-        true
+        Some(false)
     }
 
     /// §13.3.1.1: while the user has not answered, re-send the last non-100 provisional
@@ -251,14 +254,15 @@ impl Engine {
         let Some(h) = self.waiting_call("progress", call, code, 101..=199, "provisional ") else {
             return;
         };
-        if !self.send_provisional(h, code, reason.as_deref()) {
+        let Some(reliable) = self.send_provisional(h, code, reason.as_deref()) else {
             return;
-        }
+        };
         let reason = reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
         self.emit(Event::Progress {
             call: h,
             code,
             reason,
+            reliable,
         });
     }
 
@@ -338,13 +342,15 @@ impl Engine {
         };
         match code {
             100..=199 => {
-                if self.send_provisional(h, code, reason.as_deref()) && code > 100 {
+                let sent = self.send_provisional(h, code, reason.as_deref());
+                if let (Some(reliable), true) = (sent, code > 100) {
                     let reason =
                         reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
                     self.emit(Event::Progress {
                         call: h,
                         code,
                         reason,
+                        reliable,
                     });
                 }
             }

@@ -308,10 +308,13 @@ impl Engine {
             self.apply_answer(h, &resp.body);
         }
         if resp.code > 100 {
+            let reliable = super::prack::has_option_tag(&resp.headers, "Require", "100rel")
+                && resp.headers.get("RSeq").is_some();
             self.emit(Event::Progress {
                 call: h,
                 code: resp.code,
                 reason: resp.reason.clone(),
+                reliable,
             });
         }
         if cancel_now {

@@ -155,6 +155,7 @@ impl Engine {
             call: h,
             code: 183,
             reason: crate::sip::msg::reason_phrase(183).to_string(),
+            reliable: true,
         });
         // Early media: our answer is settled, so our side starts now (an offer waits for
         // the answer in the PRACK).

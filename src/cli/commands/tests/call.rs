@@ -128,6 +128,13 @@ fn accept_cancel_hangup() {
     assert_eq!(send("accept"), Command::Accept { call: None });
     assert_eq!(send("accept 2"), Command::Accept { call: C2 });
     assert_eq!(send("answer 1"), Command::Accept { call: C1 });
+    assert_eq!(send("preaccept"), Command::PreAccept { call: None });
+    assert_eq!(send("preaccept 2"), Command::PreAccept { call: C2 });
+    assert_eq!(send("pre 1"), Command::PreAccept { call: C1 });
+    assert_eq!(
+        err("preaccept x"),
+        "preaccept: 'x' is not a call number (expected preaccept [N])"
+    );
     assert_eq!(send("cancel"), Command::Cancel { call: None });
     assert_eq!(send("cancel 1"), Command::Cancel { call: C1 });
     assert_eq!(send("hangup"), Command::Hangup { call: None });

@@ -22,6 +22,7 @@ fn progress(call: u32) -> Event {
         call: CallHandle(call),
         code: 180,
         reason: "Ringing".into(),
+        reliable: false,
     }
 }
 
