@@ -53,6 +53,14 @@ fn sent(net: &Net, i: usize, prefix: &str, contains: &str) -> Vec<(Duration, Vec
         .collect()
 }
 
+/// The responses with this code UA `i` sent to requests of `method` (by CSeq).
+fn responses(net: &Net, i: usize, code: u16, method: &str) -> Vec<(Duration, Vec<u8>)> {
+    sent(net, i, &format!("SIP/2.0 {code} "), "")
+        .into_iter()
+        .filter(|(_, b)| header(b, "CSeq").is_some_and(|c| c.ends_with(method)))
+        .collect()
+}
+
 fn errors(net: &Net, ua: usize) -> Vec<String> {
     net.uas[ua]
         .events
@@ -254,11 +262,11 @@ fn a_prack_with_the_wrong_rack_gets_481_and_the_right_one_200() {
     for (i, w) in wrong.iter().enumerate() {
         net.inject(BOB, alice, forge(i, w).as_bytes());
     }
-    assert_eq!(sent(&net, BOB, "SIP/2.0 481", "PRACK").len(), 3);
-    assert!(sent(&net, BOB, "SIP/2.0 200", "PRACK").is_empty());
+    assert_eq!(responses(&net, BOB, 481, "PRACK").len(), 3);
+    assert!(responses(&net, BOB, 200, "PRACK").is_empty());
     // The right RAck (in a later CSeq, as the dialog has seen 4 by now).
     net.inject(BOB, alice, forge(3, &rack).as_bytes());
-    assert_eq!(sent(&net, BOB, "SIP/2.0 200", "PRACK").len(), 1);
+    assert_eq!(responses(&net, BOB, 200, "PRACK").len(), 1);
     // Acknowledged within T1: never retransmitted.
     net.run_for(10 * S);
     assert_eq!(sent(&net, BOB, "SIP/2.0 183", "").len(), 1);
@@ -372,7 +380,7 @@ fn require_100rel_is_understood_and_one_unacknowledged_at_a_time() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("waits for its PRACK"), "{errs:?}");
     net.run_for(S);
-    assert_eq!(sent(&net, BOB, "SIP/2.0 200", "PRACK").len(), 1);
+    assert_eq!(responses(&net, BOB, 200, "PRACK").len(), 1);
     // Acknowledged: a second reliable 183 may go, with the next RSeq.
     net.command(BOB, Command::PreAccept { call: None });
     net.run_for(S);
@@ -423,8 +431,38 @@ fn with_require_100rel_progress_is_sent_reliably_too() {
     assert_eq!(header(&r180[0].1, "Require").as_deref(), Some("100rel"));
     assert!(header(&r180[0].1, "RSeq").is_some());
     assert!(body(&r180[0].1).is_empty());
-    assert_eq!(sent(&net, BOB, "SIP/2.0 200", "PRACK").len(), 1);
+    assert_eq!(responses(&net, BOB, 200, "PRACK").len(), 1);
     // Without SDP in it, the answer need not wait for anything.
     net.command(BOB, Command::Accept { call: None });
     net.wait_event(ALICE, "accepted", S).expect("answered");
+}
+
+#[test]
+fn a_2xx_may_precede_the_prack_of_a_1xx_without_sdp_and_the_late_prack_gets_200() {
+    let mut net = edited_invite(309, |t| {
+        t.replace(
+            "Supported: 100rel, timer",
+            "Require: 100rel\r\nSupported: timer",
+        )
+    });
+    net.hold(ALICE, "PRACK");
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.run_for(S / 10);
+    net.command(BOB, Command::Accept { call: None });
+    net.wait_event(ALICE, "accepted", S)
+        .expect("answered at once");
+    net.release();
+    net.run_for(10 * S);
+    assert_eq!(responses(&net, BOB, 200, "PRACK").len(), 1);
+    assert!(sent(&net, BOB, "SIP/2.0 481", "").is_empty());
+    // No 180 retransmission after the 2xx.
+    assert_eq!(sent(&net, BOB, "SIP/2.0 180", "").len(), 1);
+    assert!(!net.event_names(BOB).contains(&"terminated"));
 }

@@ -174,7 +174,13 @@ impl Engine {
         reason: Option<&str>,
         sdp: Option<(String, Option<String>)>,
     ) -> bool {
-        let start = self.rng.gen_range(1..(1u32 << 31) - 1);
+        // §3: the first RSeq is random in 1..2**31-1.
+        let first = self.calls.get(&h).is_some_and(|c| c.prack_uas.is_none());
+        let start = if first {
+            self.rng.gen_range(1..(1u32 << 31) - 1)
+        } else {
+            1
+        };
         let Some(c) = self.calls.get_mut(&h) else {
             return false;
         };
@@ -241,11 +247,10 @@ impl Engine {
                 uas.accept_waiting = Some((code, reason.map(str::to_string)));
                 true
             }
-            _ => {
-                // A final response ends the retransmissions of a 1xx without SDP.
-                uas.pending = None;
-                false
-            }
+            // A final response may go before the PRACK of a 1xx without SDP; the call
+            // leaves `Incoming`, which ends the retransmissions, and a late PRACK for it
+            // still matches (200, not 481).
+            _ => false,
         }
     }
 
