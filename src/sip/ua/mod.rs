@@ -3,6 +3,7 @@
 //! - `outgoing`: the client context (INVITE, provisional and final responses, CANCEL §9.1).
 //! - `incoming`: the server context (progress, accept, reject, CANCEL received §9.2).
 //! - `in_dialog`: requests inside a dialog (ACK for 2xx, BYE §15, re-INVITE §14).
+//! - `prack`: reliable provisional responses and PRACK (RFC 3262 100rel, `preaccept`).
 //!
 //! Each call is a [`Call`]; its SIP state is named after RFC 3261 (`Calling`, `Proceeding`,
 //! `Early`, `Confirmed`, `Terminated`) and it holds SDP only as opaque bodies plus the
