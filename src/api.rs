@@ -503,6 +503,11 @@ pub enum Event {
         percent: u32,
         /// Level of the whole window (RMS), dBFS; -120 for silence.
         level_dbfs: i32,
+        /// How long the check was to listen, in ms.
+        window_ms: u32,
+        /// How much audio was judged, in ms: the whole window, or less when the call's
+        /// media stopped first (then `passed` is false).
+        heard_ms: u32,
     },
     // ===== the front-end's own mistakes =====
     /// A command could not be carried out; nothing was sent. One line for the user.

@@ -154,10 +154,19 @@ pub fn human(event: &Event) -> String {
             passed,
             percent,
             level_dbfs,
-        } => format!(
-            "[{call}] audio {check}: {} ({percent}% of blocks, level {level_dbfs} dBFS)",
-            if *passed { "ok" } else { "FAILED" }
-        ),
+            window_ms,
+            heard_ms,
+        } => {
+            let cut = if heard_ms < window_ms {
+                format!(", media stopped after {heard_ms} of {window_ms} ms")
+            } else {
+                String::new()
+            };
+            format!(
+                "[{call}] audio {check}: {} ({percent}% of blocks, level {level_dbfs} dBFS{cut})",
+                if *passed { "ok" } else { "FAILED" }
+            )
+        }
         Event::CommandError { message } => format!("error: {message}"),
     }
 }
@@ -267,7 +276,11 @@ pub fn brief(event: &Event) -> String {
             passed,
             percent,
             level_dbfs,
-        } => format!("{name} {call} {check} {passed} {percent} {level_dbfs}"),
+            window_ms,
+            heard_ms,
+        } => format!(
+            "{name} {call} {check} {passed} {percent} {level_dbfs} {window_ms} {heard_ms}"
+        ),
         Event::CommandError { message } => format!("{name} {message}"),
     };
     s.trim_end().to_string()
@@ -417,6 +430,8 @@ mod tests {
                 passed: false,
                 percent: 3,
                 level_dbfs: -9,
+                window_ms: 1000,
+                heard_ms: 400,
             },
             Event::CommandError {
                 message: "no call 7".into(),
@@ -452,7 +467,7 @@ mod tests {
                 "[1] transfer accepted",
                 "[1] transfer failed: 486 Busy Here",
                 "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
-                "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS)",
+                "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS, media stopped after 400 of 1000 ms)",
                 "error: no call 7",
             ]
         );
@@ -516,7 +531,7 @@ mod tests {
         assert_eq!(lines[19], "refer-accepted 1");
         assert_eq!(lines[20], "refer-failed 1 486 Busy Here");
         assert_eq!(lines[21], "stats 1 250 249 1 0 2 -23");
-        assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9");
+        assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9 1000 400");
         assert_eq!(lines[23], "command-error no call 7");
     }
 
@@ -545,7 +560,7 @@ mod tests {
             json!({"event": "refer-accepted", "call": 1}),
             json!({"event": "refer-failed", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
-            json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9}),
+            json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9, "window_ms": 1000, "heard_ms": 400}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
         assert_eq!(all_events().len(), want.len(), "one JSON line per event");

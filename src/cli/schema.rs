@@ -357,6 +357,8 @@ mod tests {
                 passed: true,
                 percent: 98,
                 level_dbfs: -12,
+                window_ms: 2000,
+                heard_ms: 2000,
             },
             Event::CommandError {
                 message: "reject: 7 is not a call (calls: 1, 2)".into(),

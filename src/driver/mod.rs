@@ -199,13 +199,15 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
 }
 
 /// The event answering `expect-audio`.
-fn audio_checked(call: CallHandle, check: AudioCheck, v: &Verdict) -> Event {
+fn audio_checked(call: CallHandle, check: AudioCheck, v: &Verdict, window_blocks: u32) -> Event {
     Event::AudioChecked {
         call,
         check: check.to_string(),
         passed: v.passed,
         percent: (v.fraction * 100.0 + 1e-9).floor().clamp(0.0, 100.0) as u32,
         level_dbfs: v.level_dbfs.round() as i32,
+        window_ms: window_blocks.saturating_mul(20),
+        heard_ms: v.blocks.saturating_mul(20),
     }
 }
 
@@ -312,8 +314,8 @@ impl RunLoop {
                     }
                 },
                 rep = self.media.next_report() => match rep {
-                    MediaReport::AudioChecked { call, check, verdict } => {
-                        let _ = self.events.send(audio_checked(call, check, &verdict));
+                    MediaReport::AudioChecked { call, check, verdict, window_blocks } => {
+                        let _ = self.events.send(audio_checked(call, check, &verdict, window_blocks));
                         continue;
                     }
                     rep => Input::Media(rep),

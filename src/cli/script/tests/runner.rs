@@ -91,6 +91,8 @@ fn hears_1000_hz(cmd: &Command) -> Vec<Event> {
                 passed,
                 percent: if passed { 96 } else { 0 },
                 level_dbfs: -13,
+                window_ms: 2000,
+                heard_ms: 2000,
             }]
         }
         _ => vec![],
