@@ -113,7 +113,11 @@ fn expect_audio_fails_at_once_when_the_call_ends_mid_window() {
     assert_eq!(checked["passed"], false, "{}", a.report());
     assert_eq!(checked["window_ms"], 10_000, "{}", a.report());
     let heard = checked["heard_ms"].as_u64().unwrap_or(10_000);
-    assert!((200..9_000).contains(&heard), "heard {heard} ms\n{}", a.report());
+    assert!(
+        (200..9_000).contains(&heard),
+        "heard {heard} ms\n{}",
+        a.report()
+    );
     // What was heard before the hangup was bob's tone.
     let percent = checked["percent"].as_u64().unwrap_or(0);
     assert!(percent >= 50, "{}", a.report());

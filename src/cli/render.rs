@@ -278,9 +278,9 @@ pub fn brief(event: &Event) -> String {
             level_dbfs,
             window_ms,
             heard_ms,
-        } => format!(
-            "{name} {call} {check} {passed} {percent} {level_dbfs} {window_ms} {heard_ms}"
-        ),
+        } => {
+            format!("{name} {call} {check} {passed} {percent} {level_dbfs} {window_ms} {heard_ms}")
+        }
         Event::CommandError { message } => format!("{name} {message}"),
     };
     s.trim_end().to_string()
