@@ -17,7 +17,8 @@
 //!   it without credentials (kamailio consumes them), and each recording holds the other's
 //!   tone.
 //! - In every test no password appears anywhere in sipline's stdout or stderr, although
-//!   every test runs with `--sip-trace`.
+//!   every test runs with `--sip-trace`, and the trace shows credentials with the digest
+//!   `response` masked (`"***"`).
 
 mod common;
 
@@ -50,6 +51,19 @@ fn digest_param(value: &str, key: &str) -> Option<String> {
             .eq_ignore_ascii_case(key)
             .then(|| v.trim().trim_matches('"').to_owned())
     })
+}
+
+/// `msgs` without retransmissions (one per Call-ID and CSeq).
+fn distinct(msgs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut seen = Vec::new();
+    msgs.into_iter()
+        .filter(|(_, m)| {
+            let key = (header(m, "Call-ID"), header(m, "CSeq"));
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        })
+        .collect()
 }
 
 /// Panics if any password shows up in the process's stdout (events and other lines) or
@@ -103,28 +117,33 @@ fn flags_account(kamailio: &Kamailio, user: &str, port: u16, password: &str) -> 
 
 #[test]
 fn register_with_the_right_password() {
-    register_ok("MD5");
+    register_ok("MD5", "udp");
+}
+
+/// The same over TCP (`--transport tcp`): challenge and credentials on the connection.
+#[test]
+fn register_over_tcp_with_the_right_password() {
+    register_ok("MD5", "tcp");
 }
 
 /// kamailio's `auth` module with `algorithm = SHA-256`: the challenge says so and sipline
 /// answers with SHA-256 (RFC 7616 §3.4.1, RFC 8760).
 #[test]
 fn register_with_sha256_challenges() {
-    register_ok("SHA-256");
+    register_ok("SHA-256", "udp");
 }
 
-fn register_ok(algorithm: &str) {
+fn register_ok(algorithm: &str, transport: &str) {
     if !peer_available("kamailio", "kamailio") {
         return;
     }
-    let dir = TempDir::new(&format!("kamailio-auth-register-{algorithm}"));
+    let dir = TempDir::new(&format!("kamailio-auth-register-{algorithm}-{transport}"));
     let kamailio = Kamailio::start_with_auth_algorithm(dir.path(), &users(), algorithm);
     let me = reserve_port();
-    let mut alice = Sipline::spawn(
-        "alice",
-        flags_account(&kamailio, "alice", me.port(), ALICE_PW),
-        dir.path(),
-    );
+    let mut opts = flags_account(&kamailio, "alice", me.port(), ALICE_PW);
+    opts.extra
+        .extend(["--transport".to_owned(), transport.to_owned()]);
+    let mut alice = Sipline::spawn("alice", opts, dir.path());
     alice.send("wait registered 10s\n");
     let reg = alice.expect_event("registered", secs(15));
     assert_eq!(reg["account"], "alice", "{reg}");
@@ -151,7 +170,7 @@ fn register_ok(algorithm: &str) {
     assert_eq!(out.named("unregistered").len(), 1, "{story}");
     assert!(out.named("registration-failed").is_empty(), "{story}");
 
-    let registers = out.sent_messages("REGISTER ");
+    let registers = distinct(out.sent_messages("REGISTER "));
     assert_eq!(
         registers.len(),
         3,
@@ -161,6 +180,13 @@ fn register_ok(algorithm: &str) {
         header(&registers[0].1, "Authorization").is_none(),
         "the first REGISTER carries no credentials{story}"
     );
+    for (dir_line, _) in &registers {
+        assert_eq!(
+            dir_line.contains("over TCP"),
+            transport == "tcp",
+            "every REGISTER goes over {transport}: {dir_line}{story}"
+        );
+    }
     let challenge = out
         .received_messages("SIP/2.0 401")
         .into_iter()
@@ -193,6 +219,11 @@ fn register_ok(algorithm: &str) {
         digest_param(&www, "nonce"),
         "{auth}"
     );
+    assert_eq!(
+        digest_param(&auth, "response").as_deref(),
+        Some("***"),
+        "--sip-trace masks the digest response (a guessable function of the password)"
+    );
     if algorithm != "MD5" {
         assert_eq!(
             digest_param(&auth, "algorithm").as_deref(),
@@ -213,7 +244,7 @@ fn register_ok(algorithm: &str) {
         "the cached nonce, counted on{story}"
     );
     assert_eq!(
-        out.received_messages("SIP/2.0 401").len(),
+        distinct(out.received_messages("SIP/2.0 401")).len(),
         1,
         "only the first REGISTER is challenged{story}"
     );
@@ -257,7 +288,7 @@ fn register_with_a_wrong_password_fails_once_without_a_loop() {
     );
     assert!(out.named("registered").is_empty(), "{story}");
     assert_eq!(
-        out.sent_messages("REGISTER ").len(),
+        distinct(out.sent_messages("REGISTER ")).len(),
         2,
         "REGISTER, REGISTER with the wrong credentials, then nothing (no loop, and no \
          unregister for a binding that never existed){story}"
@@ -267,7 +298,7 @@ fn register_with_a_wrong_password_fails_once_without_a_loop() {
         2,
         "kamailio saw two REGISTERs{story}"
     );
-    let challenges = out.received_messages("SIP/2.0 401");
+    let challenges = distinct(out.received_messages("SIP/2.0 401"));
     assert_eq!(challenges.len(), 2, "{story}");
     let nonce = |m: &str| {
         header(m, "WWW-Authenticate")
@@ -376,7 +407,7 @@ fn accounts_with_password_env_and_password_command_call_through_kamailio() {
     assert_eq!(b.first("terminated")["by"], "remote", "{story}");
 
     // The INVITE: challenged with 407, sent again with Proxy-Authorization for alice.
-    let invites = a.sent_messages("INVITE ");
+    let invites = distinct(a.sent_messages("INVITE "));
     assert_eq!(invites.len(), 2, "INVITE, INVITE with credentials{story}");
     assert!(
         header(&invites[0].1, "Proxy-Authorization").is_none(),
@@ -403,17 +434,22 @@ fn accounts_with_password_env_and_password_command_call_through_kamailio() {
         "{creds}"
     );
     assert_eq!(
+        digest_param(&creds, "response").as_deref(),
+        Some("***"),
+        "--sip-trace masks the digest response: {creds}"
+    );
+    assert_eq!(
         header(&invites[0].1, "Call-ID"),
         header(&invites[1].1, "Call-ID"),
         "the retry is the same call{story}"
     );
     assert_eq!(
-        a.sent_messages("ACK ").len(),
+        distinct(a.sent_messages("ACK ")).len(),
         2,
         "one ACK for the 407 and one for the 200{story}"
     );
     // kamailio checked and consumed the credentials: bob sees one INVITE, without them.
-    let at_bob = b.received_messages("INVITE ");
+    let at_bob = distinct(b.received_messages("INVITE "));
     assert_eq!(at_bob.len(), 1, "{story}");
     assert!(
         header(&at_bob[0].1, "Proxy-Authorization").is_none(),

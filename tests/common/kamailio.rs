@@ -133,16 +133,25 @@ impl Kamailio {
     }
 
     /// All of kamailio's log (stderr, `-E`) so far. With the auth config each request
-    /// logs a line `request METHOD R-URI from IP:PORT (auth user: …)`.
+    /// logs a line `request METHOD R-URI (Call-ID …, CSeq N) from IP:PORT (auth user: …)`.
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// How many `method` requests kamailio has received (auth config only: counts its
-    /// `request METHOD ` log lines, retransmissions included).
+    /// How many distinct `method` requests kamailio has received (auth config only: its
+    /// `request METHOD ` log lines, a retransmission counted once).
     pub fn requests_logged(&self, method: &str) -> usize {
         let needle = format!("request {method} ");
-        self.log().lines().filter(|l| l.contains(&needle)).count()
+        let mut seen: Vec<&str> = Vec::new();
+        let log = self.log();
+        for line in log.lines() {
+            if let Some(at) = line.find(&needle) {
+                if !seen.contains(&&line[at..]) {
+                    seen.push(&line[at..]);
+                }
+            }
+        }
+        seen.len()
     }
 
     /// The location table (`kamcmd ul.dump`), for failure messages.
