@@ -8,6 +8,8 @@
 //!   (`kamcmd ul.dump`) and sipline reports `registered`; at quit the unregister
 //!   authenticates at the first try with the cached nonce (nc=00000002) and the binding goes.
 //! - The same with `algorithm = SHA-256` challenges (RFC 7616/8760).
+//! - A refresh after kamailio's nonce expired (nonce_expire 2 s, refresh at 5 s): the
+//!   fresh 401 is answered silently and alice stays registered.
 //! - A wrong password: kamailio challenges the credentials again with a fresh nonce; sipline
 //!   reports one `registration-failed` (401, `auth failed`, a retry 30 s or more away) and
 //!   sends no third REGISTER (kamailio's log and sipline's trace both count two).
@@ -133,12 +135,16 @@ fn register_with_sha256_challenges() {
     register_ok("SHA-256", "udp");
 }
 
-fn register_ok(algorithm: &str, transport: &str) {
+fn register_ok(algorithm: &'static str, transport: &str) {
     if !peer_available("kamailio", "kamailio") {
         return;
     }
     let dir = TempDir::new(&format!("kamailio-auth-register-{algorithm}-{transport}"));
-    let kamailio = Kamailio::start_with_auth_algorithm(dir.path(), &users(), algorithm);
+    let options = AuthOptions {
+        algorithm,
+        ..AuthOptions::default()
+    };
+    let kamailio = Kamailio::start_with_auth_options(dir.path(), &users(), &options);
     let me = reserve_port();
     let mut opts = flags_account(&kamailio, "alice", me.port(), ALICE_PW);
     opts.extra
@@ -250,6 +256,69 @@ fn register_ok(algorithm: &str, transport: &str) {
     );
     assert_eq!(kamailio.requests_logged("REGISTER"), 3, "{story}");
     assert_no_password(&out, &[ALICE_PW, BOB_PW]);
+}
+
+/// A refresh after kamailio's nonce expired: the refresh carries the cached nonce (nc=2),
+/// kamailio challenges it with a fresh nonce (no `stale=true`), and sipline answers that
+/// silently at nc=00000001 (a nonce that had been accepted before: RFC 7616 §3.3's stale
+/// case, without the flag) — still registered, no `registration-failed`.
+#[test]
+fn refresh_after_the_nonce_expired_authenticates_again() {
+    if !peer_available("kamailio", "kamailio") {
+        return;
+    }
+    let dir = TempDir::new("kamailio-auth-refresh");
+    // Nonces live 2 s; alice asks for 10 s and refreshes at half that, 5 s.
+    let options = AuthOptions {
+        nonce_expire: 2,
+        min_expires: 5,
+        ..AuthOptions::default()
+    };
+    let kamailio = Kamailio::start_with_auth_options(dir.path(), &users(), &options);
+    let me = reserve_port();
+    let mut opts = flags_account(&kamailio, "alice", me.port(), ALICE_PW);
+    opts.extra.extend(["--expires".to_owned(), "10".to_owned()]);
+    let mut alice = Sipline::spawn("alice", opts, dir.path());
+    alice.send("wait registered 10s\n");
+    alice.expect_event("registered", secs(15));
+    // The refresh (due at 5 s): a second `registered`.
+    let refreshed = alice.wait_events("registered", 2, secs(15));
+    alice.send("quit\n");
+    let out = alice.finish(secs(20));
+    let story = format!("{}{}", out.report(), kam_logs(&kamailio));
+    out.assert_success();
+    assert!(refreshed, "no refresh within 15 s{story}");
+    assert!(out.named("registration-failed").is_empty(), "{story}");
+    assert_eq!(out.named("unregistered").len(), 1, "{story}");
+    let registers = distinct(out.sent_messages("REGISTER "));
+    let creds: Vec<(String, String)> = registers
+        .iter()
+        .map(|(_, m)| {
+            let auth = header(m, "Authorization").unwrap_or_default();
+            (
+                digest_param(&auth, "nonce").unwrap_or_default(),
+                digest_param(&auth, "nc").unwrap_or_default(),
+            )
+        })
+        .collect();
+    // REGISTER, REGISTER (N1, 1), refresh (N1, 2) → 401, REGISTER (N2, 1) → 200, …
+    assert!(
+        registers.len() >= 4,
+        "at least four REGISTERs before the unregister{story}"
+    );
+    assert_eq!(creds[1].1, "00000001", "{story}");
+    assert_eq!(
+        (creds[2].0.as_str(), creds[2].1.as_str()),
+        (creds[1].0.as_str(), "00000002"),
+        "the refresh uses the cached nonce{story}"
+    );
+    assert_ne!(creds[3].0, creds[1].0, "a fresh nonce{story}");
+    assert_eq!(creds[3].1, "00000001", "{story}");
+    assert!(
+        kamailio.log().contains("not authenticated (code -4)"),
+        "kamailio should have refused the expired nonce (code -4){story}"
+    );
+    assert_no_password(&out, &[ALICE_PW]);
 }
 
 #[test]

@@ -16,6 +16,27 @@ use std::time::{Duration, Instant};
 
 use super::*;
 
+/// Settings of the auth config ([`Kamailio::start_with_auth_options`]).
+#[derive(Clone, Debug)]
+pub struct AuthOptions {
+    /// The challenges' `algorithm`: `MD5` or `SHA-256` (kamailio's `auth` module).
+    pub algorithm: &'static str,
+    /// Seconds a nonce stays valid (`nonce_expire`; default 300).
+    pub nonce_expire: u32,
+    /// The shortest registration granted, in seconds (registrar `min_expires`; default 60).
+    pub min_expires: u32,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        AuthOptions {
+            algorithm: "MD5",
+            nonce_expire: 300,
+            min_expires: 60,
+        }
+    }
+}
+
 /// A running kamailio; its worker processes share its process group and die with it.
 pub struct Kamailio {
     /// The main process.
@@ -50,23 +71,31 @@ impl Kamailio {
     /// with 407 (MD5, qop=auth, realm = the To/From domain, here `127.0.0.1`), knowing only
     /// `users` (name, password). A wrong password is challenged again with a fresh nonce.
     pub fn start_with_auth(dir: &Path, users: &[(&str, &str)]) -> Kamailio {
-        Kamailio::start_with_auth_algorithm(dir, users, "MD5")
+        Kamailio::start_with_auth_options(dir, users, &AuthOptions::default())
     }
 
-    /// Like [`Kamailio::start_with_auth`], with the challenges' `algorithm` (`MD5` or
-    /// `SHA-256`, kamailio's `auth` module parameter).
-    pub fn start_with_auth_algorithm(
+    /// Like [`Kamailio::start_with_auth`], with other [`AuthOptions`].
+    pub fn start_with_auth_options(
         dir: &Path,
         users: &[(&str, &str)],
-        algorithm: &str,
+        options: &AuthOptions,
     ) -> Kamailio {
         let home = dir.join("kamailio");
         fs::create_dir_all(&home).expect("create kamailio dir");
         let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/kamailio/registrar-auth.cfg");
         fs::copy(&cfg, home.join("kamailio.cfg"))
             .unwrap_or_else(|e| panic!("copy {}: {e}", cfg.display()));
-        let mut users_cfg =
-            format!("#!define AUTH_ALGORITHM \"{algorithm}\"\nevent_route[htable:mod-init] {{\n");
+        let AuthOptions {
+            algorithm,
+            nonce_expire,
+            min_expires,
+        } = options;
+        let mut users_cfg = format!(
+            "#!define AUTH_ALGORITHM \"{algorithm}\"\n\
+             #!define NONCE_EXPIRE {nonce_expire}\n\
+             #!define MIN_EXPIRES {min_expires}\n\
+             event_route[htable:mod-init] {{\n"
+        );
         for (user, password) in users {
             let plain = |s: &str| {
                 s.chars()
