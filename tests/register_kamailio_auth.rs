@@ -556,3 +556,204 @@ fn accounts_with_password_env_and_password_command_call_through_kamailio() {
         );
     }
 }
+
+/// CANCEL of an INVITE that kamailio challenged: the CANCEL must match the INVITE that
+/// carried the credentials (same branch and CSeq number, RFC 3261 §9.1), needs no
+/// credentials itself (§22.1), and kamailio relays it to bob: `canceled` on both sides,
+/// bob answers the INVITE with 487.
+#[test]
+fn cancel_of_a_challenged_invite_reaches_the_callee() {
+    if !peer_available("kamailio", "kamailio") {
+        return;
+    }
+    let dir = TempDir::new("kamailio-auth-cancel");
+    let kamailio = Kamailio::start_with_auth(dir.path(), &users());
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let mut bob = Sipline::spawn(
+        "bob",
+        flags_account(&kamailio, "bob", pb.port(), BOB_PW),
+        dir.path(),
+    );
+    bob.send(
+        "wait registered 10s\n\
+         wait incoming 30s\n\
+         progress 180\n\
+         wait canceled 15s\n\
+         quit\n",
+    );
+    let mut alice = Sipline::spawn(
+        "alice",
+        flags_account(&kamailio, "alice", pa.port(), ALICE_PW),
+        dir.path(),
+    );
+    alice.send("wait registered 10s\n");
+    alice.expect_event("registered", secs(15));
+    bob.expect_event("registered", secs(15));
+    alice.send(&format!(
+        "invite {}\n\
+         wait progress 10s\n\
+         cancel\n\
+         wait canceled 10s\n\
+         quit\n",
+        kamailio.uri("bob")
+    ));
+    let a = alice.finish(secs(30));
+    let b = bob.finish(secs(20));
+    let story = format!("{}\n{}{}", a.report(), b.report(), kam_logs(&kamailio));
+    a.assert_success();
+    b.assert_success();
+    assert_eq!(a.first("canceled")["by"], "local", "{story}");
+    assert_eq!(b.first("canceled")["by"], "remote", "{story}");
+    assert!(a.named("accepted").is_empty(), "{story}");
+
+    let invites = distinct(a.sent_messages("INVITE "));
+    assert_eq!(invites.len(), 2, "INVITE, INVITE with credentials{story}");
+    let cancels = distinct(a.sent_messages("CANCEL "));
+    assert_eq!(cancels.len(), 1, "{story}");
+    let cseq_number = |m: &str| {
+        header(m, "CSeq")
+            .and_then(|c| c.split_whitespace().next().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let top_via = |m: &str| header(m, "Via").unwrap_or_default();
+    assert_eq!(
+        cseq_number(&cancels[0].1),
+        cseq_number(&invites[1].1),
+        "the CANCEL's CSeq number is the authenticated INVITE's (§9.1){story}"
+    );
+    assert_eq!(
+        top_via(&cancels[0].1),
+        top_via(&invites[1].1),
+        "the CANCEL's Via is the authenticated INVITE's (§9.1){story}"
+    );
+    assert!(
+        header(&cancels[0].1, "Proxy-Authorization").is_none(),
+        "a CANCEL cannot be challenged and carries no credentials (§22.1){story}"
+    );
+    assert!(
+        a.received_messages("SIP/2.0 200")
+            .iter()
+            .any(|(_, m)| m.contains(" CANCEL\n")),
+        "kamailio answers the CANCEL with 200{story}"
+    );
+    assert_eq!(
+        distinct(b.received_messages("CANCEL ")).len(),
+        1,
+        "kamailio relays the CANCEL to bob{story}"
+    );
+    assert!(
+        !b.sent_messages("SIP/2.0 487").is_empty(),
+        "bob ends the INVITE with 487 (§9.2){story}"
+    );
+    assert!(
+        !a.received_messages("SIP/2.0 487").is_empty(),
+        "the 487 reaches alice{story}"
+    );
+    for out in [&a, &b] {
+        assert_no_password(out, &[ALICE_PW, BOB_PW]);
+    }
+}
+
+/// kamailio set to challenge in-dialog requests too (RFC 3261 §22.3): bob, the callee, who
+/// has only answered a 401 (for his REGISTER) so far, hangs up; his BYE goes to the proxy
+/// by the route set, gets a 407 and is sent again (next CSeq, same route) with
+/// Proxy-Authorization; alice receives one BYE and the call ends on both sides.
+#[test]
+fn bye_challenged_by_the_proxy_is_sent_again_with_credentials() {
+    if !peer_available("kamailio", "kamailio") {
+        return;
+    }
+    let dir = TempDir::new("kamailio-auth-bye");
+    let options = AuthOptions {
+        challenge_in_dialog: true,
+        ..AuthOptions::default()
+    };
+    let kamailio = Kamailio::start_with_auth_options(dir.path(), &users(), &options);
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let mut bob = Sipline::spawn(
+        "bob",
+        flags_account(&kamailio, "bob", pb.port(), BOB_PW),
+        dir.path(),
+    );
+    bob.send(
+        "wait registered 10s\n\
+         wait incoming 30s\n\
+         accept\n\
+         wait media 5s\n\
+         sleep 1s\n\
+         hangup\n\
+         wait terminated 10s\n\
+         quit\n",
+    );
+    let mut alice = Sipline::spawn(
+        "alice",
+        flags_account(&kamailio, "alice", pa.port(), ALICE_PW),
+        dir.path(),
+    );
+    alice.send("wait registered 10s\n");
+    alice.expect_event("registered", secs(15));
+    bob.expect_event("registered", secs(15));
+    alice.send(&format!(
+        "invite {}\n\
+         wait accepted 10s\n\
+         wait terminated 20s\n\
+         quit\n",
+        kamailio.uri("bob")
+    ));
+    let a = alice.finish(secs(40));
+    let b = bob.finish(secs(20));
+    let story = format!("{}\n{}{}", a.report(), b.report(), kam_logs(&kamailio));
+    a.assert_success();
+    b.assert_success();
+    assert_eq!(a.first("terminated")["by"], "remote", "{story}");
+    assert_eq!(b.first("terminated")["by"], "local", "{story}");
+
+    let byes = distinct(b.sent_messages("BYE "));
+    assert_eq!(byes.len(), 2, "BYE, BYE with credentials{story}");
+    assert!(
+        header(&byes[0].1, "Proxy-Authorization").is_none(),
+        "bob has no proxy credentials before the 407{story}"
+    );
+    let creds = header(&byes[1].1, "Proxy-Authorization")
+        .unwrap_or_else(|| panic!("the second BYE has no Proxy-Authorization{story}"));
+    assert_eq!(
+        digest_param(&creds, "username").as_deref(),
+        Some("bob"),
+        "{creds}"
+    );
+    let cseq = |m: &str| {
+        header(m, "CSeq")
+            .and_then(|c| c.split_whitespace().next()?.parse::<u32>().ok())
+            .unwrap_or_default()
+    };
+    assert!(
+        cseq(&byes[1].1) > cseq(&byes[0].1),
+        "the retry is a new request with a higher CSeq (RFC 3261 §22.2){story}"
+    );
+    for (dir_line, msg) in &byes {
+        assert!(
+            dir_line.contains(&kamailio.addr().to_string()),
+            "each BYE goes to the proxy (route set): {dir_line}{story}"
+        );
+        assert_eq!(
+            header(msg, "Route"),
+            header(&byes[0].1, "Route"),
+            "the retry keeps the route set{story}"
+        );
+    }
+    assert!(
+        b.received_messages("SIP/2.0 407")
+            .iter()
+            .any(|(_, m)| m.contains(" BYE\n")),
+        "kamailio challenged the BYE{story}"
+    );
+    let at_alice = distinct(a.received_messages("BYE "));
+    assert_eq!(at_alice.len(), 1, "{story}");
+    assert!(
+        header(&at_alice[0].1, "Proxy-Authorization").is_none(),
+        "kamailio consumes the credentials it checked{story}"
+    );
+    for out in [&a, &b] {
+        assert_no_password(out, &[ALICE_PW, BOB_PW]);
+    }
+}

@@ -25,6 +25,9 @@ pub struct AuthOptions {
     pub nonce_expire: u32,
     /// The shortest registration granted, in seconds (registrar `min_expires`; default 60).
     pub min_expires: u32,
+    /// Also challenge in-dialog BYE, INFO and REFER with 407 (default: no, like the stock
+    /// config).
+    pub challenge_in_dialog: bool,
 }
 
 impl Default for AuthOptions {
@@ -33,6 +36,7 @@ impl Default for AuthOptions {
             algorithm: "MD5",
             nonce_expire: 300,
             min_expires: 60,
+            challenge_in_dialog: false,
         }
     }
 }
@@ -89,6 +93,7 @@ impl Kamailio {
             algorithm,
             nonce_expire,
             min_expires,
+            challenge_in_dialog,
         } = options;
         let mut users_cfg = format!(
             "#!define AUTH_ALGORITHM \"{algorithm}\"\n\
@@ -96,6 +101,9 @@ impl Kamailio {
              #!define MIN_EXPIRES {min_expires}\n\
              event_route[htable:mod-init] {{\n"
         );
+        if *challenge_in_dialog {
+            users_cfg.insert_str(0, "#!define CHALLENGE_IN_DIALOG\n");
+        }
         for (user, password) in users {
             let plain = |s: &str| {
                 s.chars()

@@ -17,6 +17,7 @@ mod refer;
 mod registration;
 mod session_timer;
 
+pub(crate) use in_dialog::SentBye;
 pub(crate) use registration::AccountState;
 
 use std::time::{Duration, Instant};
@@ -426,7 +427,8 @@ impl Engine {
                     self.pump_info_dtmf(h);
                 }
             }
-            TxnPurpose::Cancel | TxnPurpose::Bye => {
+            TxnPurpose::Bye => self.on_bye_response(h, key, &resp),
+            TxnPurpose::Cancel => {
                 tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
             }
         }
