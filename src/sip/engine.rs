@@ -146,6 +146,8 @@ pub struct Engine {
     pub(crate) reg_owners: HashMap<TxnKey, usize>,
     /// Calls placed for a REFER → the call the REFER came on (its NOTIFYs report them).
     pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
+    /// BYEs in flight for ended calls, kept to answer a 401/407 (§22.2).
+    pub(crate) byes: HashMap<TxnKey, crate::sip::ua::SentBye>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -169,6 +171,7 @@ impl Engine {
             accounts,
             reg_owners: HashMap::new(),
             refer_links: HashMap::new(),
+            byes: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
             now,
@@ -439,6 +442,7 @@ impl Engine {
         let txns = &self.txns;
         self.owners.retain(|k, _| txns.contains(k));
         self.reg_owners.retain(|k, _| txns.contains(k));
+        self.byes.retain(|k, _| txns.contains(k));
         if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
             // Grace period over: forget whatever is left.
             let left: Vec<CallHandle> = self.calls.keys().copied().collect();

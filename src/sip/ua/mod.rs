@@ -19,6 +19,7 @@ mod refer;
 mod registration;
 mod session_timer;
 
+pub(crate) use in_dialog::SentBye;
 pub(crate) use registration::AccountState;
 
 use std::time::{Duration, Instant};
@@ -442,7 +443,8 @@ impl Engine {
                     self.pump_info_dtmf(h);
                 }
             }
-            TxnPurpose::Cancel | TxnPurpose::Bye | TxnPurpose::Prack => {
+            TxnPurpose::Bye => self.on_bye_response(h, key, &resp),
+            TxnPurpose::Cancel | TxnPurpose::Prack => {
                 tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
             }
         }
