@@ -1,0 +1,160 @@
+//! The built-in test line, through the real binary and no other process: `invite echo`
+//! calls the in-process echo service, which must send our own tone back (and nothing when
+//! we send nothing) and send our DTMF digits back; `invite tone` must send its 1000 Hz tone.
+//! Every call goes over SIP and RTP on 127.0.0.1 (the `--sip-trace` shows the INVITE).
+
+mod common;
+
+use common::*;
+
+/// Runs `body` (script lines after the call is up) on a call to the test line `line`, with
+/// `--audio-in audio_in` and `--codecs codecs`.
+fn call_line(tag: &str, line: &str, audio_in: &str, codecs: &str, body: &str) -> Outcome {
+    let dir = TempDir::new(&format!("test-line-{tag}"));
+    let port = reserve_port();
+    let opts = SiplineOpts::new("alice", port.port())
+        .audio_in(audio_in)
+        .codecs(codecs);
+    let script = format!(
+        "invite {line}\n\
+         wait accepted 10s\n\
+         wait media 5s\n\
+         {body}\
+         hangup\n\
+         wait terminated 10s\n\
+         quit\n"
+    );
+    run_sipline("alice", opts, &script, dir.path(), secs(45))
+}
+
+/// The call went to the named line of the service on the loopback interface.
+fn assert_called_line(a: &Outcome, line: &str) {
+    let to = a.first("calling")["to"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        to.starts_with(&format!("sip:{line}@127.0.0.1:")),
+        "{to}\n{}",
+        a.report()
+    );
+    let invites = a.sent_messages("INVITE ");
+    assert_eq!(invites.len(), 1, "{}", a.report());
+    assert!(
+        invites[0].1.starts_with(&format!("INVITE {to} SIP/2.0")),
+        "{}",
+        a.report()
+    );
+    assert_eq!(a.first("accepted")["code"], 200, "{}", a.report());
+}
+
+fn assert_checked(a: &Outcome, index: usize, check: &str, passed: bool) {
+    let checked = a.named("audio-checked");
+    let c = checked
+        .get(index)
+        .copied()
+        .unwrap_or(&serde_json::Value::Null);
+    assert_eq!(c["check"], check, "{}", a.report());
+    assert_eq!(c["passed"], passed, "{}", a.report());
+}
+
+#[test]
+fn invite_echo_returns_our_tone_pcmu() {
+    let a = call_line(
+        "echo-pcmu",
+        "echo",
+        "tone:440",
+        "pcmu",
+        "expect-audio 1 tone:440 --for 2s\n",
+    );
+    a.assert_success();
+    assert_called_line(&a, "echo");
+    assert_eq!(a.first("media")["codec"], "PCMU/8000", "{}", a.report());
+    assert_checked(&a, 0, "tone:440", true);
+    assert_eq!(a.first("terminated")["by"], "local", "{}", a.report());
+}
+
+#[test]
+fn invite_echo_returns_our_tone_opus() {
+    let a = call_line(
+        "echo-opus",
+        "echo",
+        "tone:700",
+        "opus",
+        "expect-audio 1 tone:700 --for 2s\n",
+    );
+    a.assert_success();
+    assert_called_line(&a, "echo");
+    assert_eq!(a.first("media")["codec"], "opus/48000/2", "{}", a.report());
+    assert_checked(&a, 0, "tone:700", true);
+}
+
+#[test]
+fn invite_echo_returns_silence_for_silence_and_the_tone_check_fails() {
+    let a = call_line(
+        "echo-silence",
+        "echo",
+        "silence",
+        "pcmu",
+        "expect-audio 1 silence --for 1s\nexpect-audio 1 tone:440 --for 1s\n",
+    );
+    assert_eq!(a.code(), Some(1), "{}", a.report());
+    assert_checked(&a, 0, "silence", true);
+    assert_checked(&a, 1, "tone:440", false);
+    assert!(
+        a.stderr.contains(
+            "script line 5: expect-audio 1 tone:440 --for 1s: call 1: tone:440 not heard"
+        ),
+        "{}",
+        a.report()
+    );
+}
+
+#[test]
+fn invite_tone_plays_the_test_tone() {
+    let a = call_line(
+        "tone",
+        "tone",
+        "silence",
+        "pcmu",
+        "expect-audio 1 tone:1000 --for 2s\nexpect-audio 1 speech --for 1s\n",
+    );
+    a.assert_success();
+    assert_called_line(&a, "tone");
+    assert_checked(&a, 0, "tone:1000", true);
+    assert_checked(&a, 1, "speech", true);
+}
+
+#[test]
+fn invite_echo_sends_our_dtmf_back() {
+    let a = call_line(
+        "echo-dtmf",
+        "echo",
+        "silence",
+        "pcmu",
+        "dtmf 123\nwait dtmf 1 123 15s\ndtmf 9 --mode info\nwait dtmf 1 9 10s\n",
+    );
+    a.assert_success();
+    let digits: Vec<(String, String)> = a
+        .named("dtmf")
+        .iter()
+        .map(|e| {
+            (
+                e["digit"].as_str().unwrap_or_default().to_owned(),
+                e["method"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("1", "rfc4733"),
+        ("2", "rfc4733"),
+        ("3", "rfc4733"),
+        ("9", "info"),
+    ]
+    .iter()
+    .map(|(d, m)| (d.to_string(), m.to_string()))
+    .collect();
+    assert_eq!(digits, want, "{}", a.report());
+    // The INFO came back as a request from the echo line.
+    assert_eq!(a.received_messages("INFO ").len(), 1, "{}", a.report());
+}
