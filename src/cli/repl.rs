@@ -709,7 +709,7 @@ mod tests {
         assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
         assert_eq!(
             h("invite ").as_deref(),
-            Some("<URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
+            Some("<URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
         );
         assert_eq!(h("accept").as_deref(), None, "not before the space");
         assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");
