@@ -163,6 +163,9 @@ pub struct InviteOptions {
     pub headers: Vec<(String, String)>,
     /// The account to call from, by name (default: the first).
     pub account: Option<String>,
+    /// Call from no account even when there are some: From `sip:USER@our address`, sent
+    /// straight to the Request-URI's host (no outbound proxy). The built-in test line's calls.
+    pub without_account: bool,
 }
 
 /// A user request. The only way a front-end changes the engine.

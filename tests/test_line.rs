@@ -158,3 +158,79 @@ fn invite_echo_sends_our_dtmf_back() {
     // The INFO came back as a request from the echo line.
     assert_eq!(a.received_messages("INFO ").len(), 1, "{}", a.report());
 }
+
+#[test]
+fn invite_echo_skips_an_accounts_outbound_proxy() {
+    // An account whose domain and proxy do not answer (nothing listens there): the test
+    // line is still called directly, from no account.
+    let dir = TempDir::new("test-line-account");
+    let (port, domain, proxy) = (reserve_port(), reserve_port(), reserve_port());
+    let mut opts = SiplineOpts::new("alice", port.port()).audio_in("tone:440");
+    opts.extra = vec![
+        "--domain".into(),
+        format!("127.0.0.1:{}", domain.port()),
+        "--outbound-proxy".into(),
+        format!("sip:127.0.0.1:{}", proxy.port()),
+    ];
+    let script = "invite echo\n\
+                  wait accepted 10s\n\
+                  wait media 5s\n\
+                  expect-audio 1 tone:440 --for 1s\n\
+                  hangup\n\
+                  wait terminated 10s\n\
+                  quit\n";
+    let a = run_sipline("alice", opts, script, dir.path(), secs(45));
+    a.assert_success();
+    assert_called_line(&a, "echo");
+    let to = a.first("calling")["to"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let line_addr = to.trim_start_matches("sip:echo@");
+    let invite = &a.sent_messages("INVITE ")[0];
+    assert!(
+        invite.0.contains(&format!("to {line_addr} ")),
+        "{}",
+        a.report()
+    );
+    assert!(!invite.1.contains("Route:"), "{}", a.report());
+    assert!(
+        invite
+            .1
+            .contains(&format!("From: <sip:alice@127.0.0.1:{}", port.port()))
+            || invite.1.contains("From: <sip:alice@127.0.0.1>"),
+        "{}",
+        a.report()
+    );
+    assert_checked(&a, 0, "tone:440", true);
+}
+
+#[test]
+fn audio_in_echo_makes_a_second_sipline_an_echo_peer() {
+    // `--audio-in echo --auto-answer`: a sipline process that plays the echo service's role
+    // for other phones (e.g. the echo test of the smoke scripts).
+    let dir = TempDir::new("test-line-echo-peer");
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let alice = SiplineOpts::new("alice", pa.port()).audio_in("tone:440");
+    let mut bob = SiplineOpts::new("bob", pb.port()).audio_in("echo");
+    bob.extra = vec!["--auto-answer".into()];
+    let mut callee = Sipline::spawn("bob", bob.clone(), dir.path());
+    callee.send("wait incoming 20s\nwait terminated 30s\nquit\n");
+    callee.expect_listening();
+    let script = format!(
+        "invite {}\n\
+         wait accepted 10s\n\
+         wait media 5s\n\
+         expect-audio 1 tone:440 --for 2s\n\
+         hangup\n\
+         wait terminated 10s\n\
+         quit\n",
+        bob.uri()
+    );
+    let a = run_sipline("alice", alice, &script, dir.path(), secs(45));
+    let b = callee.finish(secs(15));
+    a.assert_success();
+    b.assert_success();
+    assert_checked(&a, 0, "tone:440", true);
+    assert_eq!(b.first("terminated")["by"], "remote", "{}", b.report());
+}

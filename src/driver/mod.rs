@@ -390,7 +390,15 @@ impl RunLoop {
             None => Err(std::io::Error::other("a test line cannot call test lines")),
         };
         match uri {
-            Ok(target) => Some(Command::InviteWith { target, options }),
+            // The line is on this machine: never through an account's proxy.
+            Ok(target) => Some(Command::InviteWith {
+                target,
+                options: InviteOptions {
+                    account: None,
+                    without_account: true,
+                    ..options
+                },
+            }),
             Err(e) => {
                 let _ = self.events.send(Event::CommandError {
                     message: format!("invite: the {} test line cannot start: {e}", line.as_str()),

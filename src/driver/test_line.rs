@@ -5,7 +5,8 @@
 //! (the same [`RunLoop`] as the phone's), bound to 127.0.0.1 on an ephemeral UDP port, with
 //! its own media. The phone's driver starts a line the first time it is called
 //! ([`TestLines::address`]), turns [`Command::InviteTestLine`] into an ordinary INVITE to
-//! `sip:echo@127.0.0.1:PORT` (or `tone`), and stops the lines when it stops. So a test-line
+//! `sip:echo@127.0.0.1:PORT` (or `tone`) from no account (so never through an account's
+//! outbound proxy; `--account` is ignored), and stops the lines when it stops. So a test-line
 //! call goes through the whole stack both ways: SIP over the loopback interface, SDP
 //! offer/answer, RTP, codecs, RFC 4733 DTMF.
 //!
