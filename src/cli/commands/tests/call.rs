@@ -82,6 +82,7 @@ fn invite_and_aliases() {
                 anonymous: true,
                 headers: vec![("X-Case".into(), "7".into())],
                 account: None,
+                without_account: false,
             },
         }
     );
