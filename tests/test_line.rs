@@ -207,13 +207,13 @@ fn invite_echo_skips_an_accounts_outbound_proxy() {
 
 #[test]
 fn audio_in_echo_makes_a_second_sipline_an_echo_peer() {
-    // `--audio-in echo --auto-answer`: a sipline process that plays the echo service's role
-    // for other phones (e.g. the echo test of the smoke scripts).
+    // `--audio-in echo --auto-answer --echo-dtmf`: a sipline process that plays the echo
+    // service's role for other phones (the echo test and DTMF logger of the smoke scripts).
     let dir = TempDir::new("test-line-echo-peer");
     let (pa, pb) = (reserve_port(), reserve_port());
     let alice = SiplineOpts::new("alice", pa.port()).audio_in("tone:440");
     let mut bob = SiplineOpts::new("bob", pb.port()).audio_in("echo");
-    bob.extra = vec!["--auto-answer".into()];
+    bob.extra = vec!["--auto-answer".into(), "--echo-dtmf".into()];
     let mut callee = Sipline::spawn("bob", bob.clone(), dir.path());
     callee.send("wait incoming 20s\nwait terminated 30s\nquit\n");
     callee.expect_listening();
@@ -222,6 +222,8 @@ fn audio_in_echo_makes_a_second_sipline_an_echo_peer() {
          wait accepted 10s\n\
          wait media 5s\n\
          expect-audio 1 tone:440 --for 2s\n\
+         dtmf 42\n\
+         wait dtmf 1 42 15s\n\
          hangup\n\
          wait terminated 10s\n\
          quit\n",
@@ -232,5 +234,14 @@ fn audio_in_echo_makes_a_second_sipline_an_echo_peer() {
     a.assert_success();
     b.assert_success();
     assert_checked(&a, 0, "tone:440", true);
+    // bob logged the digits (its own `dtmf` events) and sent them back.
+    let digits = |o: &Outcome| -> String {
+        o.named("dtmf")
+            .iter()
+            .filter_map(|e| e["digit"].as_str())
+            .collect()
+    };
+    assert_eq!(digits(&b), "42", "{}", b.report());
+    assert_eq!(digits(&a), "42", "{}", a.report());
     assert_eq!(b.first("terminated")["by"], "remote", "{}", b.report());
 }

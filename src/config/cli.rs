@@ -92,6 +92,11 @@ pub struct Cli {
     )]
     pub auto_answer: Option<String>,
 
+    /// Send every DTMF digit a call receives back on that call, by the method it came
+    /// (with --audio-in echo and --auto-answer: an echo and DTMF test peer for other phones).
+    #[arg(long)]
+    pub echo_dtmf: bool,
+
     /// Read accounts from this TOML file (default: $XDG_CONFIG_HOME/sipline/config.toml
     /// when it exists; see README "Accounts and registration").
     #[arg(long, value_name = "FILE", help_heading = "Accounts")]
