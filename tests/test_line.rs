@@ -245,3 +245,20 @@ fn audio_in_echo_makes_a_second_sipline_an_echo_peer() {
     assert_eq!(digits(&a), "42", "{}", a.report());
     assert_eq!(b.first("terminated")["by"], "remote", "{}", b.report());
 }
+
+#[test]
+fn target_echo_calls_the_test_line_at_start() {
+    // `sipline … echo`: the README's first command, in script mode.
+    let dir = TempDir::new("test-line-target");
+    let port = reserve_port();
+    let mut opts = SiplineOpts::new("alice", port.port()).audio_in("tone:440");
+    opts.extra = vec!["echo".into()];
+    let script = "wait accepted 10s\n\
+                  wait media 5s\n\
+                  expect-audio 1 tone:440 --for 1s\n\
+                  quit\n";
+    let a = run_sipline("alice", opts, script, dir.path(), secs(45));
+    a.assert_success();
+    assert_called_line(&a, "echo");
+    assert_checked(&a, 0, "tone:440", true);
+}
