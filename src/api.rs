@@ -116,6 +116,41 @@ impl fmt::Display for AudioCheck {
     }
 }
 
+/// A line of the built-in test service: `invite echo` and `invite tone` call a SIP UA that
+/// the driver runs in the same process on 127.0.0.1 and that answers at once. A typed
+/// target, so the engine never sees magic user names: the driver resolves it to the
+/// service's address (`driver::test_line`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestLine {
+    /// Sends back the audio it receives [`crate::media::audio::echo::ECHO_DELAY_MS`] later,
+    /// and every DTMF digit it hears, by the method it came.
+    Echo,
+    /// Sends a [`TEST_TONE_HZ`] tone (and echoes DTMF like `Echo`).
+    Tone,
+}
+
+/// Frequency of the `tone` test line's tone, in Hz: the usual test-tone frequency, and far
+/// from the 440 Hz many scripts send, so a check cannot mistake one for the other.
+pub const TEST_TONE_HZ: u32 = 1000;
+
+impl TestLine {
+    /// Its name, as typed (`echo`, `tone`) and used as the service's user part.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestLine::Echo => "echo",
+            TestLine::Tone => "tone",
+        }
+    }
+
+    /// The line a bare word names (`echo`, `tone`, any case); None for anything else.
+    pub fn from_word(word: &str) -> Option<TestLine> {
+        [TestLine::Echo, TestLine::Tone]
+            .into_iter()
+            .find(|l| word.eq_ignore_ascii_case(l.as_str()))
+    }
+}
+
 /// Options of an outgoing INVITE beyond its target.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct InviteOptions {
@@ -128,6 +163,9 @@ pub struct InviteOptions {
     pub headers: Vec<(String, String)>,
     /// The account to call from, by name (default: the first).
     pub account: Option<String>,
+    /// Call from no account even when there are some: From `sip:USER@our address`, sent
+    /// straight to the Request-URI's host (no outbound proxy). The built-in test line's calls.
+    pub without_account: bool,
 }
 
 /// A user request. The only way a front-end changes the engine.
@@ -279,6 +317,14 @@ pub enum Command {
         check: AudioCheck,
         /// How long to listen, in ms.
         duration_ms: u32,
+    },
+    /// Call a line of the built-in test service (`invite echo`, `invite tone`); the driver
+    /// starts the service on first use and sends the INVITE to it.
+    InviteTestLine {
+        /// Which line.
+        line: TestLine,
+        /// As for any INVITE.
+        options: InviteOptions,
     },
     /// End every call and stop.
     Shutdown,

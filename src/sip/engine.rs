@@ -505,6 +505,11 @@ impl Engine {
             // Media counters live in the driver, which answers this itself.
             // Answered by the driver, which runs the media.
             Command::Stats { .. } | Command::ExpectAudio { .. } => {}
+            // The driver resolves a test line to its address and sends `InviteWith`.
+            Command::InviteTestLine { line, .. } => self.command_error(format!(
+                "invite: the {} test line is run by the driver, not the engine",
+                line.as_str()
+            )),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Call control commands: invite, accept, cancel, hangup, the responses (reply, reject,
 //! progress, redirect), refer, hold, dtmf and stats.
 
-use crate::api::{CallHandle, Command, DtmfMode, InviteOptions};
+use crate::api::{CallHandle, Command, DtmfMode, InviteOptions, TestLine};
 use crate::cli::duration::parse_duration;
 
 use super::args::{is_number, parse_call, parse_dtmf, Args};
@@ -61,10 +61,15 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
     }
     let Some(target) = target else {
         return Err(format!(
-            "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070)",
+            "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070 or invite echo)",
             args.usage
         ));
     };
+    // The bare words `echo` and `tone` are the built-in test line (any URI, even
+    // sip:echo@host, is dialled as written).
+    if let Some(line) = TestLine::from_word(target) {
+        return Ok(Action::Send(Command::InviteTestLine { line, options }));
+    }
     let target = match uri_scheme(target) {
         Some(scheme) if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") => {
             target.to_string()

@@ -10,6 +10,7 @@
 //! ```text
 //! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']…
 //!                                   aliases: call, dial    (no scheme → sip: is added)
+//! invite echo | invite tone         the built-in test line (typed target, not a user)
 //! accept [N]                        alias: answer
 //! reject [N] [CODE [REASON…]]       CODE 300-699, default 480
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
@@ -159,6 +160,8 @@ pub enum Completes {
     WavFile,
     /// An account name (configured, or seen in a registration event).
     Account,
+    /// A line of the built-in test service (`echo`, `tone`).
+    TestLine,
 }
 
 /// One parsed line.
@@ -234,11 +237,11 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
-        summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
-        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
+        usage: "invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
+        summary: "place a call, e.g. invite sip:100@127.0.0.1:5070, or invite echo to try it",
+        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. The bare words echo and tone call the built-in test line, a SIP phone inside sipline on 127.0.0.1 that answers at once: echo sends back what it hears 160 ms later, tone sends a 1000 Hz tone, and both send back the DTMF digits they hear (so 'dtmf 123' comes back as dtmf events). To reach a user named echo at a PBX, write it in full (echo@pbx.example or sip:echo@pbx.example). --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
         script_only: false,
-        completes: Completes::Nothing,
+        completes: Completes::TestLine,
         parse: parse_invite,
     },
     Spec {

@@ -184,13 +184,8 @@ pub(super) async fn run_task(
 
     let rate = params.codec.kind.pcm_rate();
     let (audio_in, audio_out) = (cfg.audio_in.clone(), cfg.audio_out.clone());
-    let ends = tokio::task::spawn_blocking(move || {
-        (
-            audio::open_source(&audio_in, rate),
-            audio::open_sink(&audio_out, rate),
-        )
-    })
-    .await;
+    let ends =
+        tokio::task::spawn_blocking(move || audio::open_ends(&audio_in, &audio_out, rate)).await;
     let (source, sink): (Box<dyn AudioSource>, Box<dyn AudioSink>) = match ends {
         Ok((src, snk)) => (
             src.unwrap_or_else(|e| {

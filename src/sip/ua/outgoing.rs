@@ -39,7 +39,7 @@ impl Engine {
                 Some(i) => Some(i),
                 None => return None,
             },
-            None => (!self.accounts.is_empty()).then_some(0),
+            None => (!self.accounts.is_empty() && !options.without_account).then_some(0),
         };
         let with_scheme = match (has_scheme, text.contains('@'), account) {
             (true, _, _) => text.to_string(),
