@@ -262,3 +262,48 @@ fn target_echo_calls_the_test_line_at_start() {
     assert_called_line(&a, "echo");
     assert_checked(&a, 0, "tone:440", true);
 }
+
+/// `status` with a call up is followed by the call's live media numbers: a `stats` event
+/// whose packets and level are those of our tone coming back from the echo line.
+#[test]
+fn status_reports_live_audio_of_a_call() {
+    let a = call_line(
+        "status",
+        "echo",
+        "tone:440",
+        "pcmu",
+        "sleep 1500ms\nstatus\nsleep 500ms\n",
+    );
+    a.assert_success();
+    let stats = a.named("stats");
+    assert_eq!(
+        stats.len(),
+        1,
+        "one stats event per call with media\n{}",
+        a.report()
+    );
+    let s = stats[0];
+    assert_eq!(s["call"], 1, "{}", a.report());
+    assert!(
+        s["received_packets"].as_u64().unwrap_or(0) >= 25,
+        "{}",
+        a.report()
+    );
+    assert!(
+        s["sent_packets"].as_u64().unwrap_or(0) >= 25,
+        "{}",
+        a.report()
+    );
+    let level = s["level_dbfs"].as_i64().unwrap_or(-120);
+    assert!(
+        level > -30,
+        "the echoed tone is loud: {level} dBFS\n{}",
+        a.report()
+    );
+    // The status text itself went to stderr (--json keeps stdout for events).
+    assert!(
+        a.stderr.contains("[1] outgoing to sip:echo@127.0.0.1:"),
+        "{}",
+        a.report()
+    );
+}

@@ -185,6 +185,11 @@ impl CallTable {
         out
     }
 
+    /// Some call has media up (so `status` also asks for its `stats`).
+    pub fn has_media(&self) -> bool {
+        self.calls.values().any(|c| c.media.is_some())
+    }
+
     /// One line per call, or `no calls`.
     pub fn render(&self) -> String {
         if self.calls.is_empty() {

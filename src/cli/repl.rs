@@ -343,6 +343,12 @@ fn handle_line(
             let calls = calls.lock().map(|t| t.clone()).unwrap_or_default();
             let accounts = accounts.lock().map(|r| r.clone()).unwrap_or_default();
             info(&registrations::status(&calls, &accounts, now));
+            // The live audio (level, jitter, loss) comes from the media: one `stats` line
+            // per call with media follows.
+            if calls.has_media() && commands.send(Command::Stats { call: None }).is_err() {
+                eprintln!("error: the engine has stopped");
+                return false;
+            }
             true
         }
         Ok(Some(Action::Registrations)) => {

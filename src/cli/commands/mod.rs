@@ -424,7 +424,9 @@ pub static COMMANDS: &[Spec] = &[
         aliases: &[],
         usage: "status",
         summary: "show registrations and calls with their state and time",
-        details: "Talk time counts from the answer; unanswered calls show how long they have rung.",
+        details: "Talk time counts from the answer; unanswered calls show how long they have rung. \
+                  Calls with media are followed by a stats line each: packets, loss, jitter and \
+                  the live audio level.",
         script_only: false,
         completes: Completes::Nothing,
         parse: parse_status,
