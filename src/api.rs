@@ -415,6 +415,8 @@ pub enum Event {
         by: Party,
         /// Short cause: `bye`, `timeout`, `transport`, `shutdown`.
         cause: String,
+        /// How long the call was answered (talk time), in ms.
+        duration_ms: u64,
     },
     /// The call was put on hold (by us, or the peer's re-INVITE stopped its audio to us).
     Held {

@@ -275,6 +275,7 @@ mod tests {
             call: one,
             by: Party::Local,
             cause: "bye".into(),
+            duration_ms: 5_000,
         });
         assert_eq!(t.render(), "no calls");
         assert_eq!(t.candidates(CallFilter::Any), []);

@@ -302,6 +302,7 @@ mod tests {
                 call: C2,
                 by: Party::Remote,
                 cause: "bye".into(),
+                duration_ms: 5_000,
             },
             t,
         );

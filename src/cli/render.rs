@@ -74,9 +74,16 @@ pub fn human(event: &Event) -> String {
             codec,
             remote,
         } => format!("[{call}] media {codec} ⇄ {remote}"),
-        Event::Terminated { call, by, cause } => {
-            format!("[{call}] terminated by {} ({cause})", party(*by))
-        }
+        Event::Terminated {
+            call,
+            by,
+            cause,
+            duration_ms,
+        } => format!(
+            "[{call}] terminated by {} ({cause}) after {}",
+            party(*by),
+            crate::cli::calls::clock(std::time::Duration::from_millis(*duration_ms))
+        ),
         Event::Referred {
             call,
             refer_to,
@@ -231,7 +238,12 @@ pub fn brief(event: &Event) -> String {
             codec,
             remote,
         } => format!("{name} {call} {codec} {remote}"),
-        Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::Terminated {
+            call,
+            by,
+            cause,
+            duration_ms,
+        } => format!("{name} {call} {} {cause} {duration_ms}", party(*by)),
         Event::Referred { call, refer_to, .. } => format!("{name} {call} {refer_to}"),
         Event::ReferInviteSent { call, new_call } => format!("{name} {call} {new_call}"),
         Event::ReferProgress { call, code, reason } | Event::ReferFailed { call, code, reason } => {
@@ -361,6 +373,7 @@ mod tests {
                 call: c,
                 by: Party::Remote,
                 cause: "bye".into(),
+                duration_ms: 73_000,
             },
             Event::Dtmf {
                 call: c,
@@ -453,7 +466,7 @@ mod tests {
                 "[1] canceled by local",
                 "[2] incoming call from \"Bob\" <sip:bob@example.com> — accept 2 / reject 2",
                 "[1] media PCMU/8000 ⇄ 127.0.0.1:40000",
-                "[1] terminated by remote (bye)",
+                "[1] terminated by remote (bye) after 1:13",
                 "[1] dtmf 5 (160 ms, rfc4733)",
                 "[1] dtmf sent # (info)",
                 "[alice] registered (expires in 600s)",
@@ -517,7 +530,7 @@ mod tests {
         let lines: Vec<String> = all_events().iter().map(brief).collect();
         assert_eq!(lines[1], "progress 1 180 Ringing");
         assert_eq!(lines[2], "accepted 1 200");
-        assert_eq!(lines[8], "terminated 1 remote bye");
+        assert_eq!(lines[8], "terminated 1 remote bye 73000");
         assert_eq!(lines[9], "dtmf 1 5 rfc4733");
         assert_eq!(lines[10], "dtmf-sent 1 #");
         assert_eq!(lines[11], "registered alice 600");
@@ -546,7 +559,7 @@ mod tests {
             json!({"event": "canceled", "call": 1, "by": "local"}),
             json!({"event": "incoming", "call": 2, "from": "\"Bob\" <sip:bob@example.com>;tag=x", "to": "<sip:sipline@127.0.0.1>"}),
             json!({"event": "media", "call": 1, "codec": "PCMU/8000", "remote": "127.0.0.1:40000"}),
-            json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye"}),
+            json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye", "duration_ms": 73000}),
             json!({"event": "dtmf", "call": 1, "digit": "5", "duration_ms": 160, "method": "rfc4733"}),
             json!({"event": "dtmf-sent", "call": 1, "digit": "#", "method": "info"}),
             json!({"event": "registered", "account": "alice", "expires": 600}),

@@ -288,6 +288,7 @@ mod tests {
                 call: c,
                 by: Party::Local,
                 cause: "hangup".into(),
+                duration_ms: 5_000,
             },
             Event::Referred {
                 call: c,
@@ -459,6 +460,7 @@ mod tests {
                     call: CallHandle(2),
                     by,
                     cause: "bye".into(),
+                    duration_ms: 5_000,
                 },
             ] {
                 schema.check_line(&json(&e, 0.0)).unwrap();

@@ -229,6 +229,7 @@ mod tests {
             call,
             by: crate::api::Party::Remote,
             cause: "bye".into(),
+            duration_ms: 5_000,
         };
         assert_eq!(reaction(&ended), None);
     }

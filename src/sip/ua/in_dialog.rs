@@ -2,7 +2,7 @@
 //! re-INVITE (§14); anything else unknown to a dialog gets 481 (§12.2.2).
 
 use super::{CallState, TxnPurpose};
-use crate::api::{CallHandle, Event, Party};
+use crate::api::{CallHandle, Party};
 use crate::media::sdp;
 use crate::sip::auth::AuthDecision;
 use crate::sip::dialog::DialogId;
@@ -84,13 +84,7 @@ impl Engine {
             Method::Bye => {
                 // §15.1.2: 200 to the BYE and end the session.
                 self.respond_simple(&key, &req, 200);
-                if self.remove_call(h).is_some() {
-                    self.emit(Event::Terminated {
-                        call: h,
-                        by: Party::Remote,
-                        cause: "bye".into(),
-                    });
-                }
+                self.terminate_call(h, Party::Remote, "bye");
             }
             Method::Invite => self.on_reinvite(h, key, req),
             Method::Info => self.on_info(h, key, req),
@@ -250,13 +244,7 @@ impl Engine {
                 }
             }
         }
-        if self.remove_call(h).is_some() {
-            self.emit(Event::Terminated {
-                call: h,
-                by: Party::Local,
-                cause: cause.to_string(),
-            });
-        }
+        self.terminate_call(h, Party::Local, cause);
     }
 
     fn send_bye_request(&mut self, h: CallHandle, bye: Request, dest: Target, account: usize) {

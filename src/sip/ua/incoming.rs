@@ -316,6 +316,7 @@ impl Engine {
         let now = self.now;
         if let Some(call) = self.calls.get_mut(&h) {
             call.state = CallState::Accepted;
+            call.answered_at.get_or_insert(now);
             call.retransmit = Some(Retransmit2xx {
                 bytes: resp.to_bytes(),
                 dest: call.peer,

@@ -133,6 +133,9 @@ pub struct Call {
     /// Incoming, not yet answered: when to re-send our last non-100 provisional, and it
     /// (§13.3.1.1: every minute, so proxies' INVITE transactions do not time out).
     pub(crate) provisional_refresh: Option<(Instant, u16, Option<String>)>,
+    /// When the call was answered (our 2xx sent, or theirs received): `terminated`
+    /// reports the talk time from here.
+    pub(crate) answered_at: Option<Instant>,
     /// DTMF digits going out by SIP INFO.
     pub(crate) info_dtmf: Option<dtmf::InfoQueue>,
     /// Outgoing: Contacts from 3xx responses still to try, and those tried (§8.1.3.4).
@@ -187,6 +190,7 @@ impl Call {
             ack: None,
             retransmit: None,
             provisional_refresh: None,
+            answered_at: None,
             info_dtmf: None,
             redirect_queue: Default::default(),
             redirect_tried: Vec::new(),
@@ -301,6 +305,23 @@ impl Engine {
     }
 
     /// Remove a call and stop its media. Events are the caller's job.
+    /// End call `h` and report `terminated` (talk time from its answer), if it was still
+    /// ours.
+    pub(crate) fn terminate_call(&mut self, h: CallHandle, by: Party, cause: &str) {
+        let now = self.now;
+        if let Some(call) = self.remove_call(h) {
+            let talked = call
+                .answered_at
+                .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
+            self.emit(Event::Terminated {
+                call: h,
+                by,
+                cause: cause.to_string(),
+                duration_ms: u64::try_from(talked.as_millis()).unwrap_or(u64::MAX),
+            });
+        }
+    }
+
     pub(crate) fn remove_call(&mut self, h: CallHandle) -> Option<Call> {
         let call = self.calls.remove(&h)?;
         if call.local_media.is_some() {

@@ -374,12 +374,14 @@ impl Engine {
         }
         let ack = self.build_ack(&dialog, &invite, peer, answer_body.as_deref());
         self.transmit(ack.1, ack.0.clone());
+        let now = self.now;
         let Some(call) = self.calls.get_mut(&h) else {
             return;
         };
         call.dialog = Some(dialog);
         call.ack = Some(ack);
         call.state = CallState::Confirmed;
+        call.answered_at.get_or_insert(now);
         let was_canceled = call.canceled || call.cancel_pending;
         if was_canceled {
             // §9.1: the 2xx crossed our CANCEL: ACK it, then BYE.
