@@ -195,6 +195,9 @@ pub enum Command {
     Cancel {
         /// The call, or None for the only one that fits.
         call: Option<CallHandle>,
+        /// A Reason header value for the CANCEL (RFC 3326), e.g. `SIP;cause=200;text="Call
+        /// completed elsewhere"`.
+        reason: Option<String>,
     },
     /// End a call whatever its state (SIP.js `terminate`): CANCEL, reject, or BYE.
     Hangup {

@@ -476,7 +476,7 @@ impl Engine {
             Command::Progress { call, code, reason } => self.cmd_progress(call, code, reason),
             Command::Accept { call } => self.cmd_accept(call),
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
-            Command::Cancel { call } => self.cmd_cancel(call),
+            Command::Cancel { call, reason } => self.cmd_cancel(call, reason),
             Command::Hangup { call } => self.cmd_hangup(call),
             Command::SendDtmf {
                 call,

@@ -104,8 +104,91 @@ pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
 }
 
 pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {
-    let call = args.opt_call_only()?;
-    Ok(Action::Send(Command::Cancel { call }))
+    let mut call = None;
+    let mut reason = None;
+    while let Some(word) = args.next() {
+        if word == "--reason" || word.starts_with("--reason=") {
+            let value = match word.strip_prefix("--reason=") {
+                Some(v) => Some(v),
+                None => args.next_value(),
+            };
+            let Some(value) = value else {
+                return Err(format!("--reason needs a value ({REASON_FORM})"));
+            };
+            check_reason(value)?;
+            reason = Some(value.to_string());
+        } else if word.starts_with('-') {
+            return Err(format!("unknown option '{word}' (expected {})", args.usage));
+        } else if call.is_none() {
+            call = Some(parse_call(word).ok_or_else(|| {
+                format!("'{word}' is not a call number (expected {})", args.usage)
+            })?);
+        } else {
+            return Err(format!("unexpected '{word}' (expected {})", args.usage));
+        }
+    }
+    Ok(Action::Send(Command::Cancel { call, reason }))
+}
+
+/// The form of a Reason header value, for error lines.
+const REASON_FORM: &str = "expected --reason 'SIP;cause=NUMBER[;text=\"…\"]'";
+
+/// RFC 3326 §2: `protocol *(;param)`, the protocol a token (`SIP`, `Q.850`), with a
+/// numeric `cause` and a quoted `text`.
+fn check_reason(value: &str) -> Result<(), String> {
+    let fail = |why: String| Err(format!("--reason '{value}': {why} ({REASON_FORM})"));
+    let is_token = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+    };
+    let mut params = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                params.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return fail("a quote is not closed".into());
+    }
+    params.push(&value[start..]);
+    let protocol = params[0].trim();
+    if !is_token(protocol) {
+        return fail(format!(
+            "'{protocol}' is not a protocol name such as SIP or Q.850"
+        ));
+    }
+    let mut cause = false;
+    for param in &params[1..] {
+        let (name, v) = match param.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(v.trim())),
+            None => (param.trim(), None),
+        };
+        if !is_token(name) {
+            return fail(format!("'{param}' is not a parameter"));
+        }
+        match (name.to_ascii_lowercase().as_str(), v) {
+            ("cause", Some(v)) if is_number(v) && v.len() <= 5 => cause = true,
+            ("cause", _) => return fail("cause must be a number".into()),
+            ("text", Some(v)) if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') => {}
+            ("text", _) => return fail("text must be in double quotes".into()),
+            (_, Some(v)) if !(is_token(v) || v.starts_with('"') && v.ends_with('"')) => {
+                return fail(format!("'{param}' is not a parameter"));
+            }
+            _ => {}
+        }
+    }
+    if !cause {
+        return fail("the cause is missing".into());
+    }
+    Ok(())
 }
 
 pub(super) fn parse_hangup(args: &mut Args<'_>) -> Result<Action, String> {

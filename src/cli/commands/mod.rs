@@ -18,7 +18,7 @@
 //! refer [N] <URI> | refer [N] --replace M    aliases: xfer, transfer
 //! refer-accept [N] | refer-reject [N] [CODE]
 //! hold [N] | unhold [N]             alias of unhold: resume
-//! cancel [N]
+//! cancel [N] [--reason 'SIP;cause=NUM;text="…"']
 //! hangup [N]                        alias: bye
 //! dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]
 //! register [ACCOUNT]                (default: the first account)
@@ -343,9 +343,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "cancel",
         aliases: &[],
-        usage: "cancel [N]",
+        usage: "cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"']",
         summary: "cancel outgoing call N before it is answered",
-        details: "Without N, the one outgoing call still ringing.",
+        details: "Without N, the one outgoing call still ringing. --reason puts a Reason header (RFC 3326) on the CANCEL, e.g. --reason 'SIP;cause=200;text=\"Call completed elsewhere\"'; the protocol and a numeric cause are required.",
         script_only: false,
         completes: Completes::Call(CallFilter::Ringing),
         parse: parse_cancel,

@@ -119,6 +119,8 @@ pub struct Call {
     pub(crate) media_params: Option<MediaParams>,
     /// Outgoing: the user asked to cancel before any provisional response (§9.1).
     pub(crate) cancel_pending: bool,
+    /// Outgoing: the Reason header (RFC 3326) for our CANCEL, kept while it waits.
+    pub(crate) cancel_reason: Option<String>,
     /// Outgoing: a CANCEL was sent.
     pub(crate) canceled: bool,
     /// Outgoing: the ACK for the 2xx, resent on 2xx retransmissions (§13.2.2.4).
@@ -174,6 +176,7 @@ impl Call {
             offer_in_2xx: false,
             media_params: None,
             cancel_pending: false,
+            cancel_reason: None,
             canceled: false,
             ack: None,
             retransmit: None,

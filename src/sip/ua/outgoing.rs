@@ -444,8 +444,8 @@ impl Engine {
         (ack.to_bytes(), dest)
     }
 
-    /// `cancel [N]`.
-    pub(crate) fn cmd_cancel(&mut self, call: Option<crate::api::CallHandle>) {
+    /// `cancel [N] [--reason R]`; the reason goes on the CANCEL, even a deferred one.
+    pub(crate) fn cmd_cancel(&mut self, call: Option<CallHandle>, reason: Option<String>) {
         let Some(h) = self.resolve_call(
             "cancel",
             call,
@@ -460,6 +460,11 @@ impl Engine {
         ) else {
             return;
         };
+        if let Some(c) = self.calls.get_mut(&h) {
+            if !c.canceled && !c.cancel_pending {
+                c.cancel_reason = reason;
+            }
+        }
         if self
             .calls
             .get(&h)
@@ -488,6 +493,7 @@ impl Engine {
             return;
         }
         call.canceled = true;
+        let reason = call.cancel_reason.clone();
         let Some(cinv) = self.txns.client_invite(&key) else {
             return;
         };
@@ -509,6 +515,10 @@ impl Engine {
         headers.push("CSeq", format!("{seq} CANCEL"));
         for r in invite.headers.get_all("Route") {
             headers.push("Route", r);
+        }
+        if let Some(reason) = reason {
+            // RFC 3326 §2: why the request was canceled.
+            headers.push("Reason", reason);
         }
         headers.push("User-Agent", USER_AGENT);
         cancel.headers = headers;

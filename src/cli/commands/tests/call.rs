@@ -128,8 +128,20 @@ fn accept_cancel_hangup() {
     assert_eq!(send("accept"), Command::Accept { call: None });
     assert_eq!(send("accept 2"), Command::Accept { call: C2 });
     assert_eq!(send("answer 1"), Command::Accept { call: C1 });
-    assert_eq!(send("cancel"), Command::Cancel { call: None });
-    assert_eq!(send("cancel 1"), Command::Cancel { call: C1 });
+    assert_eq!(
+        send("cancel"),
+        Command::Cancel {
+            call: None,
+            reason: None
+        }
+    );
+    assert_eq!(
+        send("cancel 1"),
+        Command::Cancel {
+            call: C1,
+            reason: None
+        }
+    );
     assert_eq!(send("hangup"), Command::Hangup { call: None });
     assert_eq!(send("hangup 2"), Command::Hangup { call: C2 });
     assert_eq!(send("bye 2"), Command::Hangup { call: C2 });
@@ -152,7 +164,7 @@ fn accept_cancel_hangup() {
     );
     assert_eq!(
         err("cancel one"),
-        "cancel: 'one' is not a call number (expected cancel [N])"
+        "cancel: 'one' is not a call number (expected cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"'])"
     );
     assert_eq!(
         err("bye 1 now"),
@@ -354,5 +366,60 @@ fn dtmf_digits_are_checked_one_by_one() {
     assert_eq!(
         parse_dtmf(""),
         Err("missing DTMF digits (expected 0-9 * # A-D ,)".into())
+    );
+}
+
+#[test]
+fn cancel_with_a_reason() {
+    let want = |call, r: &str| Command::Cancel {
+        call,
+        reason: Some(r.to_string()),
+    };
+    assert_eq!(
+        send("cancel --reason 'SIP;cause=200;text=\"Call completed elsewhere\"'"),
+        want(None, "SIP;cause=200;text=\"Call completed elsewhere\"")
+    );
+    assert_eq!(
+        send("cancel 1 --reason Q.850;cause=16"),
+        want(C1, "Q.850;cause=16")
+    );
+    assert_eq!(
+        send("cancel --reason=SIP;cause=480 2"),
+        want(C2, "SIP;cause=480")
+    );
+    // A ';' inside the quoted text is not a parameter separator.
+    assert_eq!(
+        send("cancel --reason 'SIP;text=\"a;b\";cause=487'"),
+        want(None, "SIP;text=\"a;b\";cause=487")
+    );
+    let form = "(expected --reason 'SIP;cause=NUMBER[;text=\"…\"]')";
+    for (line, why) in [
+        ("cancel --reason", "--reason needs a value".to_string()),
+        (
+            "cancel --reason SIP",
+            "--reason 'SIP': the cause is missing".into(),
+        ),
+        (
+            "cancel --reason SIP;cause=abc",
+            "--reason 'SIP;cause=abc': cause must be a number".into(),
+        ),
+        (
+            "cancel --reason 'SIP;cause=1;text=plain'",
+            "--reason 'SIP;cause=1;text=plain': text must be in double quotes".into(),
+        ),
+        (
+            "cancel --reason ';cause=1'",
+            "--reason ';cause=1': '' is not a protocol name such as SIP or Q.850".into(),
+        ),
+        (
+            "cancel --reason 'SIP;cause=1;text=\"open'",
+            "--reason 'SIP;cause=1;text=\"open': a quote is not closed".into(),
+        ),
+    ] {
+        assert_eq!(err(line), format!("cancel: {why} {form}"), "{line:?}");
+    }
+    assert_eq!(
+        err("cancel --why"),
+        "cancel: unknown option '--why' (expected cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"'])"
     );
 }

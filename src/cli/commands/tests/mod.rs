@@ -124,7 +124,13 @@ fn unambiguous_prefixes() {
     assert_eq!(send("acc"), Command::Accept { call: None });
     assert_eq!(send("ans 2"), Command::Accept { call: C2 });
     assert_eq!(send("ha 1"), Command::Hangup { call: C1 });
-    assert_eq!(send("can"), Command::Cancel { call: None });
+    assert_eq!(
+        send("can"),
+        Command::Cancel {
+            call: None,
+            reason: None
+        }
+    );
     assert_eq!(send("REJ 486"), send("reject 486"));
     assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
     assert_eq!(ok("sess"), Action::Sessions);
