@@ -130,6 +130,17 @@ pub struct InviteOptions {
     pub account: Option<String>,
 }
 
+/// What a response command adds to its response (`-H`, `--body`, `--content-type`).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct ResponseOptions {
+    /// Extra header fields (`-H 'Name: value'`), added as given.
+    pub headers: Vec<(String, String)>,
+    /// A body, sent with `content_type` (never on a 2xx, which carries our SDP).
+    pub body: Option<String>,
+    /// The body's Content-Type (default `text/plain`).
+    pub content_type: Option<String>,
+}
+
 /// A user request. The only way a front-end changes the engine.
 ///
 /// `call: None` means "the one call this command fits"; the engine answers with
@@ -190,6 +201,14 @@ pub enum Command {
         code: u16,
         /// Reason phrase; the standard one when None.
         reason: Option<String>,
+    },
+    /// A response command (`Progress`, `Accept`, `Reject`, `Reply`, `Redirect`) whose
+    /// response also carries extra headers or a body.
+    RespondWith {
+        /// The response command.
+        command: Box<Command>,
+        /// What its response carries besides.
+        options: ResponseOptions,
     },
     /// CANCEL an outgoing INVITE before its final response (SIP.js `cancel`).
     Cancel {

@@ -705,8 +705,10 @@ mod tests {
     #[test]
     fn usage_hints() {
         let h = |line: &str| usage_hint(line, line.len());
-        assert_eq!(h("reject ").as_deref(), Some("[N] [CODE [REASON…]]"));
-        assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
+        let reject =
+            "[N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]";
+        assert_eq!(h("reject ").as_deref(), Some(reject));
+        assert_eq!(h("rej ").as_deref(), Some(reject));
         assert_eq!(
             h("invite ").as_deref(),
             Some("<URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")

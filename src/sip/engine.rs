@@ -146,6 +146,9 @@ pub struct Engine {
     pub(crate) reg_owners: HashMap<TxnKey, usize>,
     /// Calls placed for a REFER → the call the REFER came on (its NOTIFYs report them).
     pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
+    /// The extras of the response command being carried out (`Command::RespondWith`),
+    /// taken by the first response it builds.
+    pub(crate) response_options: Option<crate::api::ResponseOptions>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -174,6 +177,7 @@ impl Engine {
             now,
             calls: BTreeMap::new(),
             owners: HashMap::new(),
+            response_options: None,
             next_call: 1,
             out: VecDeque::new(),
             shutdown_deadline: None,
@@ -459,7 +463,7 @@ impl Engine {
         }
     }
 
-    fn on_command(&mut self, cmd: Command) {
+    pub(crate) fn on_command(&mut self, cmd: Command) {
         if self.shutdown_deadline.is_some() && !matches!(cmd, Command::Shutdown) {
             self.command_error("shutting down: no new commands are taken".into());
             return;
@@ -476,6 +480,9 @@ impl Engine {
             Command::Progress { call, code, reason } => self.cmd_progress(call, code, reason),
             Command::Accept { call } => self.cmd_accept(call),
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
+            Command::RespondWith { command, options } => {
+                self.cmd_respond_with(*command, options);
+            }
             Command::Cancel { call, reason } => self.cmd_cancel(call, reason),
             Command::Hangup { call } => self.cmd_hangup(call),
             Command::SendDtmf {

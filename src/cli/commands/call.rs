@@ -1,10 +1,10 @@
 //! Call control commands: invite, accept, cancel, hangup, the responses (reply, reject,
 //! progress, redirect), refer, hold, dtmf and stats.
 
-use crate::api::{CallHandle, Command, DtmfMode, InviteOptions};
+use crate::api::{CallHandle, Command, DtmfMode, InviteOptions, ResponseOptions};
 use crate::cli::duration::parse_duration;
 
-use super::args::{is_number, parse_call, parse_dtmf, Args};
+use super::args::{is_number, parse_call, parse_dtmf, parse_header, Args};
 use super::Action;
 
 pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
@@ -29,21 +29,7 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
             }
             "-H" | "--header" => {
                 args.next();
-                let Some(value) = args.next_value() else {
-                    return Err("-H needs a header, e.g. -H 'X-Case: 7'".into());
-                };
-                let Some((name, v)) = value.split_once(':') else {
-                    return Err(format!(
-                        "-H '{value}' is not a header (expected -H 'Name: value')"
-                    ));
-                };
-                let name = name.trim();
-                if name.is_empty() || name.contains(char::is_whitespace) {
-                    return Err(format!("-H '{value}': '{name}' is not a header name"));
-                }
-                options
-                    .headers
-                    .push((name.to_string(), v.trim().to_string()));
+                options.headers.push(parse_header(args)?);
             }
             w if w.starts_with('-') => {
                 return Err(format!("unknown option '{w}' (expected {})", args.usage));
@@ -98,9 +84,85 @@ fn uri_scheme(text: &str) -> Option<&str> {
     (scheme_like && (is_sip || !port_follows)).then_some(head)
 }
 
+/// Take a response command's options (`-H 'Name: value'`, `--body TEXT`,
+/// `--content-type TYPE`, anywhere on the line) out of its words; the other words, as a
+/// line for the command's own parser, and the options.
+fn split_response_options(args: &mut Args<'_>) -> Result<(String, ResponseOptions), String> {
+    // The other words keep their spacing (a reason phrase is sent as typed).
+    let mut rest = String::new();
+    let mut kept_from = args.pos;
+    let mut options = ResponseOptions::default();
+    loop {
+        let before = args.pos;
+        let Some(word) = args.next() else {
+            break;
+        };
+        if matches!(word, "-H" | "--header" | "--body" | "--content-type") {
+            rest.push_str(&args.line[kept_from..before]);
+        }
+        match word {
+            "-H" | "--header" => options.headers.push(parse_header(args)?),
+            "--body" => {
+                let Some(v) = args.next_value() else {
+                    return Err("--body needs a text, e.g. --body 'hello'".into());
+                };
+                options.body = Some(v.to_string());
+            }
+            "--content-type" => {
+                let Some(v) = args.next_value().filter(|v| v.contains('/')) else {
+                    return Err(
+                        "--content-type needs a type/subtype, e.g. --content-type text/plain"
+                            .into(),
+                    );
+                };
+                options.content_type = Some(v.to_string());
+            }
+            _ => continue,
+        }
+        kept_from = args.pos;
+    }
+    rest.push_str(&args.line[kept_from..]);
+    if options.content_type.is_some() && options.body.is_none() {
+        return Err("--content-type needs a --body".into());
+    }
+    Ok((rest, options))
+}
+
+/// A response command with its options: `parse` reads the other words.
+fn with_response_options(
+    args: &mut Args<'_>,
+    parse: fn(&mut Args<'_>) -> Result<Command, String>,
+) -> Result<Action, String> {
+    let (line, options) = split_response_options(args)?;
+    let mut inner = Args::new(&line);
+    inner.usage = args.usage;
+    let command = parse(&mut inner)?;
+    if options == ResponseOptions::default() {
+        return Ok(Action::Send(command));
+    }
+    if options.body.is_some() {
+        let code = match &command {
+            Command::Accept { .. } => Some(200),
+            Command::Reply { code, .. } => Some(*code),
+            _ => None,
+        };
+        if let Some(code) = code.filter(|c| (200..300).contains(c)) {
+            return Err(format!(
+                "a {code} carries our SDP answer; --body cannot go with it"
+            ));
+        }
+    }
+    Ok(Action::Send(Command::RespondWith {
+        command: Box::new(command),
+        options,
+    }))
+}
+
 pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
-    let call = args.opt_call_only()?;
-    Ok(Action::Send(Command::Accept { call }))
+    with_response_options(args, |args| {
+        let call = args.opt_call_only()?;
+        Ok(Command::Accept { call })
+    })
 }
 
 pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {
@@ -254,17 +316,23 @@ fn parse_response(
 }
 
 pub(super) fn parse_reply(args: &mut Args<'_>) -> Result<Action, String> {
-    let (call, code, reason) = parse_response(args, (100, 699), 0)?;
-    if code == 0 {
-        return Err(format!(
-            "a status code is required (expected {})",
-            args.usage
-        ));
-    }
-    Ok(Action::Send(Command::Reply { call, code, reason }))
+    with_response_options(args, |args| {
+        let (call, code, reason) = parse_response(args, (100, 699), 0)?;
+        if code == 0 {
+            return Err(format!(
+                "a status code is required (expected {})",
+                args.usage
+            ));
+        }
+        Ok(Command::Reply { call, code, reason })
+    })
 }
 
 pub(super) fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
+    with_response_options(args, parse_redirect_words)
+}
+
+fn parse_redirect_words(args: &mut Args<'_>) -> Result<Command, String> {
     let mut call = None;
     let mut targets = Vec::new();
     let mut code = 302;
@@ -291,11 +359,11 @@ pub(super) fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
     if targets.is_empty() {
         return Err(format!("missing target (expected {})", args.usage));
     }
-    Ok(Action::Send(Command::Redirect {
+    Ok(Command::Redirect {
         call,
         targets,
         code,
-    }))
+    })
 }
 
 pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
@@ -355,13 +423,17 @@ pub(super) fn parse_unhold(args: &mut Args<'_>) -> Result<Action, String> {
 }
 
 pub(super) fn parse_reject(args: &mut Args<'_>) -> Result<Action, String> {
-    let (call, code, reason) = parse_response(args, (300, 699), 480)?;
-    Ok(Action::Send(Command::Reject { call, code, reason }))
+    with_response_options(args, |args| {
+        let (call, code, reason) = parse_response(args, (300, 699), 480)?;
+        Ok(Command::Reject { call, code, reason })
+    })
 }
 
 pub(super) fn parse_progress(args: &mut Args<'_>) -> Result<Action, String> {
-    let (call, code, reason) = parse_response(args, (101, 199), 180)?;
-    Ok(Action::Send(Command::Progress { call, code, reason }))
+    with_response_options(args, |args| {
+        let (call, code, reason) = parse_response(args, (101, 199), 180)?;
+        Ok(Command::Progress { call, code, reason })
+    })
 }
 
 /// `--duration`/`--gap` of `dtmf`: milliseconds (`150`) or a duration (`150ms`, `1s`),

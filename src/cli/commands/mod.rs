@@ -15,6 +15,8 @@
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
+//!     each of these five also takes [-H 'Name: value']… [--body TEXT [--content-type TYPE]]
+//!     (no --body on a 2xx: it carries our SDP)
 //! refer [N] <URI> | refer [N] --replace M    aliases: xfer, transfer
 //! refer-accept [N] | refer-reject [N] [CODE]
 //! hold [N] | unhold [N]             alias of unhold: resume
@@ -243,9 +245,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "accept",
         aliases: &["answer"],
-        usage: "accept [N]",
+        usage: "accept [N] [-H 'Name: value']",
         summary: "answer incoming call N (200 OK)",
-        details: "Without N, the one incoming call that is waiting.",
+        details: "Without N, the one incoming call that is waiting. -H adds a header to the 200 (repeatable); it carries our SDP, so --body is refused.",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_accept,
@@ -253,9 +255,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "reject",
         aliases: &[],
-        usage: "reject [N] [CODE [REASON…]]",
+        usage: "reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "refuse incoming call N (default 480)",
-        details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code.",
+        details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code. -H adds a header (repeatable); --body adds a body (Content-Type text/plain unless --content-type).",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_reject,
@@ -263,9 +265,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "progress",
         aliases: &[],
-        usage: "progress [N] [CODE [REASON…]]",
+        usage: "progress [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "send a provisional response to incoming call N (default 180)",
-        details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code.",
+        details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code. -H adds a header (repeatable); --body adds a body (Content-Type text/plain unless --content-type).",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
@@ -273,9 +275,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "reply",
         aliases: &[],
-        usage: "reply [N] <CODE> [REASON...]",
+        usage: "reply [N] <CODE> [REASON...] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "answer incoming call N with any status 100-699",
-        details: "1xx is progress, 2xx accepts (with our SDP), 3xx-6xx rejects. The code is required.",
+        details: "1xx is progress, 2xx accepts (with our SDP), 3xx-6xx rejects. The code is required. -H adds a header (repeatable); --body adds a body (Content-Type text/plain unless --content-type), except on a 2xx.",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_reply,
@@ -283,9 +285,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "redirect",
         aliases: &[],
-        usage: "redirect [N] <URI>... [--code 300-399]",
+        usage: "redirect [N] <URI>... [--code 300-399] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "send incoming call N elsewhere (302 with the URIs as Contacts)",
-        details: "The caller tries the URIs itself (RFC 3261 §13.3.1.2). Default code 302.",
+        details: "The caller tries the URIs itself (RFC 3261 §13.3.1.2). Default code 302. -H adds a header (repeatable); --body adds a body.",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_redirect,

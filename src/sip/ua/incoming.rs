@@ -165,6 +165,9 @@ impl Engine {
             resp.headers.push("Allow", ALLOW);
         }
         resp.headers.push("User-Agent", USER_AGENT);
+        if let Some(extras) = self.response_options.take() {
+            super::respond_with::apply(&mut resp, extras);
+        }
         Some((key, resp))
     }
 

@@ -15,6 +15,7 @@ mod incoming;
 mod outgoing;
 mod refer;
 mod registration;
+mod respond_with;
 mod session_timer;
 
 pub(crate) use registration::AccountState;

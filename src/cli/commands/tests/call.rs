@@ -148,19 +148,19 @@ fn accept_cancel_hangup() {
     assert_eq!(send("accept 02"), Command::Accept { call: C2 });
     assert_eq!(
         err("accept x"),
-        "accept: 'x' is not a call number (expected accept [N])"
+        "accept: 'x' is not a call number (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("accept 0"),
-        "accept: '0' is not a call number (expected accept [N])"
+        "accept: '0' is not a call number (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("accept -1"),
-        "accept: '-1' is not a call number (expected accept [N])"
+        "accept: '-1' is not a call number (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("accept 1 2"),
-        "accept: unexpected '2' (expected accept [N])"
+        "accept: unexpected '2' (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("cancel one"),
@@ -222,11 +222,11 @@ fn reject_forms() {
     );
     assert_eq!(
         err("reject busy"),
-        "reject: 'busy' is not a call number or status code (expected reject [N] [CODE [REASON…]])"
+        "reject: 'busy' is not a call number or status code (expected reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]])"
     );
     assert_eq!(
         err("reject 0 486"),
-        "reject: '0' is not a call number (expected reject [N] [CODE [REASON…]])"
+        "reject: '0' is not a call number (expected reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]])"
     );
 }
 
@@ -258,7 +258,7 @@ fn progress_forms() {
     );
     assert_eq!(
         err("progress now"),
-        "progress: 'now' is not a call number or status code (expected progress [N] [CODE [REASON…]])"
+        "progress: 'now' is not a call number or status code (expected progress [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]])"
     );
 }
 
@@ -421,5 +421,111 @@ fn cancel_with_a_reason() {
     assert_eq!(
         err("cancel --why"),
         "cancel: unknown option '--why' (expected cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"'])"
+    );
+}
+
+#[test]
+fn response_commands_take_headers_and_a_body() {
+    use crate::api::ResponseOptions;
+    let with = |command, options| Command::RespondWith {
+        command: Box::new(command),
+        options,
+    };
+    let header = |n: &str, v: &str| ResponseOptions {
+        headers: vec![(n.into(), v.into())],
+        ..ResponseOptions::default()
+    };
+    assert_eq!(
+        send("accept 2 -H 'X-Case: 7'"),
+        with(Command::Accept { call: C2 }, header("X-Case", "7"))
+    );
+    assert_eq!(
+        send("reject -H 'Retry-After: 30' 486 Busy Here --body 'come back' --content-type text/x-note"),
+        with(
+            Command::Reject {
+                call: None,
+                code: 486,
+                reason: Some("Busy Here".into())
+            },
+            ResponseOptions {
+                headers: vec![("Retry-After".into(), "30".into())],
+                body: Some("come back".into()),
+                content_type: Some("text/x-note".into()),
+            }
+        )
+    );
+    assert_eq!(
+        send("progress 183 --body hi"),
+        with(
+            Command::Progress {
+                call: None,
+                code: 183,
+                reason: None
+            },
+            ResponseOptions {
+                body: Some("hi".into()),
+                ..ResponseOptions::default()
+            }
+        )
+    );
+    assert_eq!(
+        send("reply 1 404 -H 'X-A: 1' -H 'X-B: 2'"),
+        with(
+            Command::Reply {
+                call: C1,
+                code: 404,
+                reason: None
+            },
+            ResponseOptions {
+                headers: vec![("X-A".into(), "1".into()), ("X-B".into(), "2".into())],
+                ..ResponseOptions::default()
+            }
+        )
+    );
+    assert_eq!(
+        send("redirect sip:a@127.0.0.1 -H 'X-Why: moved' --code 301"),
+        with(
+            Command::Redirect {
+                call: None,
+                targets: vec!["sip:a@127.0.0.1".into()],
+                code: 301
+            },
+            header("X-Why", "moved")
+        )
+    );
+    // Without options, the plain command.
+    assert_eq!(send("accept"), Command::Accept { call: None });
+    assert_eq!(
+        err("accept --body x"),
+        "accept: a 200 carries our SDP answer; --body cannot go with it"
+    );
+    assert_eq!(
+        err("reply 202 --body x"),
+        "reply: a 202 carries our SDP answer; --body cannot go with it"
+    );
+    assert_eq!(
+        err("reject --content-type text/plain"),
+        "reject: --content-type needs a --body"
+    );
+    assert_eq!(
+        err("reject --content-type plain --body x"),
+        "reject: --content-type needs a type/subtype, e.g. --content-type text/plain"
+    );
+    assert_eq!(
+        err("progress --body"),
+        "progress: --body needs a text, e.g. --body 'hello'"
+    );
+    // The one -H parser: the same errors as invite's.
+    assert_eq!(
+        err("reject -H nocolon"),
+        "reject: -H 'nocolon' is not a header (expected -H 'Name: value')"
+    );
+    assert_eq!(
+        err("accept -H 'Content-Length: 9'"),
+        "accept: -H 'Content-Length: 9': Content-Length is computed; it cannot be given"
+    );
+    assert_eq!(
+        err("invite 100 -H 'Content-Length: 9'"),
+        "invite: -H 'Content-Length: 9': Content-Length is computed; it cannot be given"
     );
 }
