@@ -130,7 +130,8 @@ pub struct InviteOptions {
     pub account: Option<String>,
 }
 
-/// What a response command adds to its response (`-H`, `--body`, `--content-type`).
+/// What a response command (or `request`) adds to its message (`-H`, `--body`,
+/// `--content-type`).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct ResponseOptions {
     /// Extra header fields (`-H 'Name: value'`), added as given.
@@ -208,6 +209,18 @@ pub enum Command {
         /// The response command.
         command: Box<Command>,
         /// What its response carries besides.
+        options: ResponseOptions,
+    },
+    /// A request of any other method (SIP.js `sendRequest`): in call N's dialog, or out of
+    /// any dialog to `target`. The final response comes back as [`Event::Response`].
+    Request {
+        /// The call whose dialog it goes in (None with no target: the only call that fits).
+        call: Option<CallHandle>,
+        /// Out of dialog: the Request-URI.
+        target: Option<String>,
+        /// The method token, e.g. `INFO`, `MESSAGE`, `OPTIONS`.
+        method: String,
+        /// Extra headers and a body.
         options: ResponseOptions,
     },
     /// CANCEL an outgoing INVITE before its final response (SIP.js `cancel`).
@@ -440,6 +453,19 @@ pub enum Event {
         /// Reason phrase, or `timeout`.
         reason: String,
     },
+    // ===== requests =====
+    /// The final response to a `request` (or its absence: code 0).
+    Response {
+        /// The call whose dialog the request went in; None (0 in JSON) out of dialog.
+        #[serde(serialize_with = "call_or_zero")]
+        call: Option<CallHandle>,
+        /// The request's method.
+        method: String,
+        /// Final status code; 0 when none came.
+        code: u16,
+        /// Reason phrase, or `timeout`, `transport`.
+        reason: String,
+    },
     // ===== DTMF =====
     /// A DTMF digit arrived (RFC 4733 event or SIP INFO).
     Dtmf {
@@ -549,6 +575,7 @@ impl Event {
             Event::Registered { .. } => "registered",
             Event::RegistrationFailed { .. } => "registration-failed",
             Event::Unregistered { .. } => "unregistered",
+            Event::Response { .. } => "response",
             Event::Stats { .. } => "stats",
             Event::AudioChecked { .. } => "audio-checked",
             Event::CommandError { .. } => "command-error",
@@ -578,10 +605,16 @@ impl Event {
             | Event::DtmfSent { call, .. }
             | Event::Stats { call, .. }
             | Event::AudioChecked { call, .. } => Some(*call),
+            Event::Response { call, .. } => *call,
             Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }
             | Event::CommandError { .. } => None,
         }
     }
+}
+
+/// A call number for JSON, 0 for none.
+fn call_or_zero<S: serde::Serializer>(call: &Option<CallHandle>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u32(call.map_or(0, |c| c.0))
 }

@@ -48,6 +48,8 @@ fn two_phones_print_only_documented_events() {
          wait media 1 5s\n\
          dtmf 1 5 --mode info --gap 0\n\
          wait dtmf-sent 1 10s\n\
+         request 1 OPTIONS\n\
+         wait response 1 10s\n\
          # a second of bob's tone, then the counters
          sleep 1200ms\n\
          stats 1\n\

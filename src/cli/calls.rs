@@ -111,7 +111,8 @@ impl CallTable {
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }
-            Event::Referred { .. }
+            Event::Response { .. }
+            | Event::Referred { .. }
             | Event::ReferInviteSent { .. }
             | Event::ReferProgress { .. }
             | Event::ReferAccepted { .. }

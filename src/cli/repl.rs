@@ -562,6 +562,7 @@ mod tests {
                     "registrations",
                     "reject",
                     "reply",
+                    "request",
                     "resume"
                 ]
                 .map(String::from)

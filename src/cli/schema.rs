@@ -309,6 +309,12 @@ mod tests {
                 code: 486,
                 reason: "Busy Here".into(),
             },
+            Event::Response {
+                call: Some(c),
+                method: "INFO".into(),
+                code: 200,
+                reason: "OK".into(),
+            },
             Event::Held {
                 call: c,
                 by: Party::Local,
@@ -377,6 +383,7 @@ mod tests {
                 | Event::ReferProgress { .. }
                 | Event::ReferAccepted { .. }
                 | Event::ReferFailed { .. }
+                | Event::Response { .. }
                 | Event::Held { .. }
                 | Event::Resumed { .. }
                 | Event::Dtmf { .. }
@@ -397,7 +404,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 24, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 25, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

@@ -149,6 +149,8 @@ pub struct Engine {
     /// The extras of the response command being carried out (`Command::RespondWith`),
     /// taken by the first response it builds.
     pub(crate) response_options: Option<crate::api::ResponseOptions>,
+    /// Our `request` transactions (in or out of a dialog) → what to report.
+    pub(crate) requests: HashMap<TxnKey, super::ua::OwnRequest>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -178,6 +180,7 @@ impl Engine {
             calls: BTreeMap::new(),
             owners: HashMap::new(),
             response_options: None,
+            requests: HashMap::new(),
             next_call: 1,
             out: VecDeque::new(),
             shutdown_deadline: None,
@@ -443,6 +446,7 @@ impl Engine {
         let txns = &self.txns;
         self.owners.retain(|k, _| txns.contains(k));
         self.reg_owners.retain(|k, _| txns.contains(k));
+        self.requests.retain(|k, _| txns.contains(k));
         if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
             // Grace period over: forget whatever is left.
             let left: Vec<CallHandle> = self.calls.keys().copied().collect();
@@ -455,7 +459,9 @@ impl Engine {
 
     fn on_txn_failures(&mut self) {
         while let Some((key, failure)) = self.txns.poll_timed_out() {
-            if let Some((call, purpose)) = self.owners.remove(&key) {
+            if let Some(own) = self.requests.remove(&key) {
+                self.on_request_failure(own, failure);
+            } else if let Some((call, purpose)) = self.owners.remove(&key) {
                 self.on_txn_timeout(call, purpose, failure);
             } else if let Some(i) = self.reg_owners.remove(&key) {
                 self.on_register_txn_failure(i, key, failure);
@@ -483,6 +489,12 @@ impl Engine {
             Command::RespondWith { command, options } => {
                 self.cmd_respond_with(*command, options);
             }
+            Command::Request {
+                call,
+                target,
+                method,
+                options,
+            } => self.cmd_request(call, target, &method, options),
             Command::Cancel { call, reason } => self.cmd_cancel(call, reason),
             Command::Hangup { call } => self.cmd_hangup(call),
             Command::SendDtmf {
@@ -701,6 +713,10 @@ impl Engine {
                 // their call to be re-ACKed or, from another fork, ACKed and ended.
                 if let Some(&i) = self.reg_owners.get(&key) {
                     self.on_register_response(i, key, resp);
+                    return;
+                }
+                if self.requests.contains_key(&key) {
+                    self.on_request_response(key, resp);
                     return;
                 }
                 match self.owners.get(&key).copied() {

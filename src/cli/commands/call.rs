@@ -158,6 +158,55 @@ fn with_response_options(
     }))
 }
 
+/// `request [N] <METHOD> [options]` in a call, or `request <METHOD> <URI> [options]`.
+pub(super) fn parse_request(args: &mut Args<'_>) -> Result<Action, String> {
+    let usage = args.usage;
+    let (line, options) = split_response_options(args)?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let method_of = |w: &str| {
+        if w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+        {
+            Ok(w.to_ascii_uppercase())
+        } else {
+            Err(format!("'{w}' is not a method name (expected {usage})"))
+        }
+    };
+    let (call, method, target) = match words.as_slice() {
+        [] => {
+            return Err(format!(
+                "missing method (expected {usage}, e.g. request INFO)"
+            ))
+        }
+        [n, m] if is_number(n) => (
+            Some(
+                parse_call(n)
+                    .ok_or_else(|| format!("'{n}' is not a call number (expected {usage})"))?,
+            ),
+            method_of(m)?,
+            None,
+        ),
+        [m] => (None, method_of(m)?, None),
+        [m, uri] => (None, method_of(m)?, Some(uri.to_string())),
+        [_, _, extra, ..] => return Err(format!("unexpected '{extra}' (expected {usage})")),
+    };
+    if let Some(t) = &target {
+        if let Some(scheme) = uri_scheme(t)
+            .filter(|s| !s.eq_ignore_ascii_case("sip") && !s.eq_ignore_ascii_case("sips"))
+        {
+            return Err(format!(
+                "'{t}' is a {scheme}: URI; only sip: and sips: can be sent to"
+            ));
+        }
+    }
+    Ok(Action::Send(Command::Request {
+        call,
+        target,
+        method,
+        options,
+    }))
+}
+
 pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
     with_response_options(args, |args| {
         let call = args.opt_call_only()?;

@@ -22,6 +22,8 @@
 //! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N] [--reason 'SIP;cause=NUM;text="…"']
 //! hangup [N]                        alias: bye
+//! request [N] <METHOD> [-H 'Name: value']… [--body TEXT [--content-type TYPE]]
+//! request <METHOD> <URI> […]       out of dialog, e.g. request OPTIONS sip:pbx
 //! dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]
 //! register [ACCOUNT]                (default: the first account)
 //! unregister [ACCOUNT]
@@ -71,7 +73,7 @@ pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 use call::{
     parse_accept, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold, parse_invite,
     parse_progress, parse_redirect, parse_refer, parse_refer_accept, parse_refer_reject,
-    parse_reject, parse_reply, parse_stats, parse_unhold,
+    parse_reject, parse_reply, parse_request, parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -114,6 +116,7 @@ pub const WAIT_EVENTS: &[&str] = &[
     "refer-progress",
     "refer-accepted",
     "refer-failed",
+    "response",
 ];
 
 /// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
@@ -361,6 +364,16 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Any),
         parse: parse_hangup,
+    },
+    Spec {
+        name: "request",
+        aliases: &[],
+        usage: "request [N] <METHOD> | request <METHOD> <URI> [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
+        summary: "send a request (INFO, MESSAGE, OPTIONS, …) in call N, or out of dialog to URI",
+        details: "SIP.js sendRequest. With N (or the one call that is up) the request goes in the call's dialog; with a URI instead, outside any dialog, from the first account. The final response is printed as a `response` event (code 0 when none came); a 401/407 is answered with the account's credentials. INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, REGISTER and REFER have their own commands and are refused. --body is sent as text/plain unless --content-type.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_request,
     },
     Spec {
         name: "dtmf",

@@ -15,10 +15,12 @@ mod incoming;
 mod outgoing;
 mod refer;
 mod registration;
+mod request;
 mod respond_with;
 mod session_timer;
 
 pub(crate) use registration::AccountState;
+pub(crate) use request::OwnRequest;
 
 use std::time::{Duration, Instant};
 

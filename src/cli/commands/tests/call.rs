@@ -529,3 +529,51 @@ fn response_commands_take_headers_and_a_body() {
         "invite: -H 'Content-Length: 9': Content-Length is computed; it cannot be given"
     );
 }
+
+#[test]
+fn request_forms() {
+    use crate::api::ResponseOptions;
+    let req = |call, target: Option<&str>, method: &str, options| Command::Request {
+        call,
+        target: target.map(str::to_string),
+        method: method.into(),
+        options,
+    };
+    let none = ResponseOptions::default;
+    assert_eq!(send("request INFO"), req(None, None, "INFO", none()));
+    assert_eq!(send("request 2 info"), req(C2, None, "INFO", none()));
+    assert_eq!(
+        send("request OPTIONS sip:pbx@127.0.0.1"),
+        req(None, Some("sip:pbx@127.0.0.1"), "OPTIONS", none())
+    );
+    assert_eq!(
+        send("request 1 MESSAGE --body 'hi there' -H 'X-A: 1' --content-type text/x-chat"),
+        req(
+            C1,
+            None,
+            "MESSAGE",
+            ResponseOptions {
+                headers: vec![("X-A".into(), "1".into())],
+                body: Some("hi there".into()),
+                content_type: Some("text/x-chat".into()),
+            }
+        )
+    );
+    let usage = "request [N] <METHOD> | request <METHOD> <URI> [-H 'Name: value']... [--body TEXT [--content-type TYPE]]";
+    assert_eq!(
+        err("request"),
+        format!("request: missing method (expected {usage}, e.g. request INFO)")
+    );
+    assert_eq!(
+        err("request 1 INFO sip:x"),
+        format!("request: unexpected 'sip:x' (expected {usage})")
+    );
+    assert_eq!(
+        err("request IN(FO"),
+        format!("request: 'IN(FO' is not a method name (expected {usage})")
+    );
+    assert_eq!(
+        err("request OPTIONS tel:+1234"),
+        "request: 'tel:+1234' is a tel: URI; only sip: and sips: can be sent to"
+    );
+}
