@@ -123,6 +123,7 @@ impl Engine {
             self.accept_incoming(h, 200, None);
             self.end_call(old, "replaced");
         }
+        self.apply_answer_mode(h);
     }
 
     /// A response in the INVITE server transaction, with our To-tag and Contact (§12.1.1).
@@ -264,7 +265,7 @@ impl Engine {
     }
 
     /// Answer with a 2xx carrying our SDP (the answer, or an offer for a late-offer INVITE).
-    fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+    pub(crate) fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
         let Some((key, mut resp)) = self.invite_response(h, code, reason) else {
             return;
         };

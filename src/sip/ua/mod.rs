@@ -8,6 +8,7 @@
 //! `Early`, `Confirmed`, `Terminated`) and it holds SDP only as opaque bodies plus the
 //! offer/answer results from `media::sdp` (ARCHITECTURE.md rule 8).
 
+mod answer_mode;
 mod dtmf;
 mod hold;
 mod in_dialog;
