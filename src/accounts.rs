@@ -20,6 +20,7 @@
 //! dtmf_duration = 100                  # ms per tone (SIP.js default 100)
 //! dtmf_gap = 500                       # ms after each tone (SIP.js default 500)
 //! answer_mode = "manual"               # manual | auto (accept at once) | reject (486 at once)
+//! follow_redirects = true              # false: a 3xx ends the call with `redirected`
 //! ```
 //!
 //! Passwords never appear in error messages or `Debug` output.
@@ -121,6 +122,7 @@ struct AccountEntry {
     dtmf_duration: Option<u32>,
     dtmf_gap: Option<u32>,
     answer_mode: Option<String>,
+    follow_redirects: Option<bool>,
 }
 
 /// Where the config file is looked for when `--config` is not given.
@@ -202,6 +204,7 @@ impl AdHoc {
                 codecs: None,
                 dtmf_mode: None,
                 answer_mode: None,
+                follow_redirects: None,
                 dtmf_duration: None,
                 dtmf_gap: None,
             },
@@ -306,6 +309,7 @@ fn entry_to_account_with_password(
             })
         }
     };
+    account.follow_redirects = entry.follow_redirects.unwrap_or(true);
     account.answer_mode = match entry.answer_mode.as_deref() {
         None | Some("manual") => AnswerMode::Manual,
         Some("auto") => AnswerMode::Auto,
@@ -528,6 +532,14 @@ mod tests {
                 AnswerMode::Manual
             ]
         );
+        let f = parse(
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\nfollow_redirects = false\n\
+             [[account]]\naor = \"sip:b@127.0.0.1\"\n",
+            "t",
+        )
+        .unwrap();
+        assert!(!f[0].follow_redirects);
+        assert!(f[1].follow_redirects, "on by default");
         let e = parse(
             "[[account]]\naor = \"sip:a@127.0.0.1\"\nanswer_mode = \"busy\"\n",
             "t",

@@ -128,6 +128,8 @@ pub struct InviteOptions {
     pub headers: Vec<(String, String)>,
     /// The account to call from, by name (default: the first).
     pub account: Option<String>,
+    /// Do not follow a 3xx to its Contacts: end the call with [`Event::Redirected`].
+    pub no_follow: bool,
 }
 
 /// What a response command (or `request`) adds to its message (`-H`, `--body`,
@@ -359,6 +361,16 @@ pub enum Event {
         /// Why.
         cause: FailureCause,
     },
+    /// A 3xx ended our call attempt without being followed (`invite --no-follow`, or the
+    /// account's `follow_redirects = false`).
+    Redirected {
+        /// The call.
+        call: CallHandle,
+        /// 300..=399.
+        code: u16,
+        /// The Contact URIs, highest q first.
+        contacts: Vec<String>,
+    },
     /// The INVITE was canceled (by us, or by the caller for incoming calls).
     Canceled {
         /// The call.
@@ -560,6 +572,7 @@ impl Event {
             Event::Rejected { .. } => "rejected",
             Event::Failed { .. } => "failed",
             Event::Canceled { .. } => "canceled",
+            Event::Redirected { .. } => "redirected",
             Event::Incoming { .. } => "incoming",
             Event::Media { .. } => "media",
             Event::Terminated { .. } => "terminated",
@@ -591,6 +604,7 @@ impl Event {
             | Event::Rejected { call, .. }
             | Event::Failed { call, .. }
             | Event::Canceled { call, .. }
+            | Event::Redirected { call, .. }
             | Event::Incoming { call, .. }
             | Event::Media { call, .. }
             | Event::Terminated { call, .. }

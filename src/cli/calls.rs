@@ -108,6 +108,7 @@ impl CallTable {
             Event::Rejected { call, .. }
             | Event::Failed { call, .. }
             | Event::Canceled { call, .. }
+            | Event::Redirected { call, .. }
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }

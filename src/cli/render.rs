@@ -103,6 +103,11 @@ pub fn human(event: &Event) -> String {
                 None => format!("{method} answered: {status}"),
             }
         }
+        Event::Redirected {
+            call,
+            code,
+            contacts,
+        } => format!("[{call}] redirected {code}: {}", contacts.join(", ")),
         Event::Held { call, by } => format!("[{call}] held by {}", party(*by)),
         Event::Resumed { call, by } => format!("[{call}] resumed by {}", party(*by)),
         Event::Dtmf {
@@ -181,6 +186,7 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::ReferInviteSent { .. } | Event::ReferProgress { .. } => "36",
         Event::ReferAccepted { .. } => "32",
         Event::ReferFailed { .. } => "31",
+        Event::Redirected { .. } => "31",
         Event::Response { code, .. } if (200..300).contains(code) => "32",
         Event::Response { .. } => "31",
         Event::Held { .. } | Event::Resumed { .. } => "33",
@@ -233,6 +239,11 @@ pub fn brief(event: &Event) -> String {
             format!("{name} {call} {code} {reason}")
         }
         Event::ReferAccepted { call } => format!("{name} {call}"),
+        Event::Redirected {
+            call,
+            code,
+            contacts,
+        } => format!("{name} {call} {code} {}", contacts.join(" ")),
         Event::Response {
             call,
             method,
@@ -439,6 +450,14 @@ mod tests {
                 code: 200,
                 reason: "OK".into(),
             },
+            Event::Redirected {
+                call: c,
+                code: 302,
+                contacts: vec![
+                    "sip:bob@127.0.0.1:5062".into(),
+                    "sip:bob@127.0.0.1:5063".into(),
+                ],
+            },
         ]
     }
 
@@ -487,6 +506,7 @@ mod tests {
                 "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS)",
                 "error: no call 7",
                 "OPTIONS answered: 200 OK",
+                "[1] redirected 302: sip:bob@127.0.0.1:5062, sip:bob@127.0.0.1:5063",
             ]
         );
         let empty_reason = Event::Progress {
@@ -541,6 +561,10 @@ mod tests {
         assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9");
         assert_eq!(lines[23], "command-error no call 7");
         assert_eq!(lines[24], "response 0 OPTIONS 200 OK");
+        assert_eq!(
+            lines[25],
+            "redirected 1 302 sip:bob@127.0.0.1:5062 sip:bob@127.0.0.1:5063"
+        );
     }
 
     #[test]
@@ -571,6 +595,7 @@ mod tests {
             json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9}),
             json!({"event": "command-error", "message": "no call 7"}),
             json!({"event": "response", "call": 0, "method": "OPTIONS", "code": 200, "reason": "OK"}),
+            json!({"event": "redirected", "call": 1, "code": 302, "contacts": ["sip:bob@127.0.0.1:5062", "sip:bob@127.0.0.1:5063"]}),
         ];
         assert_eq!(all_events().len(), want.len(), "one JSON line per event");
         for (event, want) in all_events().iter().zip(want) {

@@ -712,7 +712,7 @@ mod tests {
         assert_eq!(h("rej ").as_deref(), Some(reject));
         assert_eq!(
             h("invite ").as_deref(),
-            Some("<URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
+            Some("<URI> [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']...")
         );
         assert_eq!(h("accept").as_deref(), None, "not before the space");
         assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");

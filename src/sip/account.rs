@@ -89,6 +89,8 @@ pub struct AccountConfig {
     pub dtmf_gap_ms: Option<u32>,
     /// What happens to incoming calls to this account.
     pub answer_mode: AnswerMode,
+    /// Follow a 3xx to its Contacts (else the call ends with a `redirected` event).
+    pub follow_redirects: bool,
 }
 
 impl AccountConfig {
@@ -112,6 +114,7 @@ impl AccountConfig {
             dtmf_duration_ms: None,
             dtmf_gap_ms: None,
             answer_mode: AnswerMode::Manual,
+            follow_redirects: true,
         }
     }
 

@@ -20,6 +20,10 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
                 args.next();
                 options.anonymous = true;
             }
+            "--no-follow" => {
+                args.next();
+                options.no_follow = true;
+            }
             "--account" => {
                 args.next();
                 let Some(name) = args.next() else {

@@ -8,7 +8,7 @@
 //! `#` is a comment; blank lines are ignored; command names are case-insensitive):
 //!
 //! ```text
-//! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']…
+//! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']…
 //!                                   aliases: call, dial    (no scheme → sip: is added)
 //! accept [N]                        alias: answer
 //! reject [N] [CODE [REASON…]]       CODE 300-699, default 480
@@ -117,6 +117,7 @@ pub const WAIT_EVENTS: &[&str] = &[
     "refer-accepted",
     "refer-failed",
     "response",
+    "redirected",
 ];
 
 /// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
@@ -238,9 +239,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
+        usage: "invite <URI> [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']...",
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
-        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
+        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); --no-follow ends the call at a 3xx with a `redirected` event listing its Contacts instead of calling them; -H adds a header (repeatable).",
         script_only: false,
         completes: Completes::Nothing,
         parse: parse_invite,

@@ -14,6 +14,7 @@ mod hold;
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod redirected;
 mod refer;
 mod registration;
 mod request;

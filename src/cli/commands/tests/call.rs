@@ -39,6 +39,17 @@ fn invite_and_aliases() {
                 anonymous: true,
                 headers: vec![("X-Case".into(), "7".into())],
                 account: None,
+                no_follow: false,
+            },
+        }
+    );
+    assert_eq!(
+        send("invite sip:a@127.0.0.1 --no-follow"),
+        Command::InviteWith {
+            target: "sip:a@127.0.0.1".into(),
+            options: InviteOptions {
+                no_follow: true,
+                ..InviteOptions::default()
             },
         }
     );
@@ -115,11 +126,11 @@ fn invite_and_aliases() {
     );
     assert_eq!(
         err("invite"),
-        "invite: missing target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
+        "invite: missing target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
     );
     assert_eq!(
         err("call sip:a@b extra"),
-        "invite: unexpected 'extra' after the target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
+        "invite: unexpected 'extra' after the target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']...)"
     );
 }
 
