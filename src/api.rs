@@ -233,6 +233,12 @@ pub enum Command {
         /// completed elsewhere"`.
         reason: Option<String>,
     },
+    /// End a confirmed call with BYE (RFC 3261 §15.1.1; SIP.js `bye`); refused in any
+    /// other state.
+    Bye {
+        /// The call, or None for the only confirmed one.
+        call: Option<CallHandle>,
+    },
     /// End a call whatever its state (SIP.js `terminate`): CANCEL, reject, or BYE.
     Hangup {
         /// The call, or None for the only one that fits.

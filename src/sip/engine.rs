@@ -497,6 +497,7 @@ impl Engine {
             } => self.cmd_request(call, target, &method, options),
             Command::Cancel { call, reason } => self.cmd_cancel(call, reason),
             Command::Hangup { call } => self.cmd_hangup(call),
+            Command::Bye { call } => self.cmd_bye(call),
             Command::SendDtmf {
                 call,
                 digits,

@@ -306,6 +306,11 @@ fn check_reason(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+pub(super) fn parse_bye(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::Bye { call }))
+}
+
 pub(super) fn parse_hangup(args: &mut Args<'_>) -> Result<Action, String> {
     let call = args.opt_call_only()?;
     Ok(Action::Send(Command::Hangup { call }))

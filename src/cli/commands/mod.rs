@@ -21,7 +21,8 @@
 //! refer-accept [N] | refer-reject [N] [CODE]
 //! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N] [--reason 'SIP;cause=NUM;text="…"']
-//! hangup [N]                        alias: bye
+//! hangup [N]                        CANCEL, reject or BYE, whatever fits the state
+//! bye [N]                           BYE; only on a confirmed call
 //! request [N] <METHOD> [-H 'Name: value']… [--body TEXT [--content-type TYPE]]
 //! request <METHOD> <URI> […]       out of dialog, e.g. request OPTIONS sip:pbx
 //! dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]
@@ -71,9 +72,9 @@ pub use call::{DTMF_DURATION_MS, DTMF_GAP_MS};
 pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 
 use call::{
-    parse_accept, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold, parse_invite,
-    parse_progress, parse_redirect, parse_refer, parse_refer_accept, parse_refer_reject,
-    parse_reject, parse_reply, parse_request, parse_stats, parse_unhold,
+    parse_accept, parse_bye, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold,
+    parse_invite, parse_progress, parse_redirect, parse_refer, parse_refer_accept,
+    parse_refer_reject, parse_reject, parse_reply, parse_request, parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -358,7 +359,7 @@ pub static COMMANDS: &[Spec] = &[
     },
     Spec {
         name: "hangup",
-        aliases: &["bye"],
+        aliases: &[],
         usage: "hangup [N]",
         summary: "end call N whatever its state (BYE, CANCEL or reject)",
         details: "Without N, the one call there is.",
@@ -375,6 +376,16 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_request,
+    },
+    Spec {
+        name: "bye",
+        aliases: &[],
+        usage: "bye [N]",
+        summary: "end confirmed call N with BYE",
+        details: "Refuses a call that is not confirmed (ringing, or answered and waiting for the ACK): cancel, reject or hangup those. Without N, the one confirmed call.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_bye,
     },
     Spec {
         name: "dtmf",

@@ -155,7 +155,8 @@ fn accept_cancel_hangup() {
     );
     assert_eq!(send("hangup"), Command::Hangup { call: None });
     assert_eq!(send("hangup 2"), Command::Hangup { call: C2 });
-    assert_eq!(send("bye 2"), Command::Hangup { call: C2 });
+    assert_eq!(send("bye 2"), Command::Bye { call: C2 });
+    assert_eq!(send("bye"), Command::Bye { call: None });
     assert_eq!(send("accept 02"), Command::Accept { call: C2 });
     assert_eq!(
         err("accept x"),
@@ -177,8 +178,9 @@ fn accept_cancel_hangup() {
         err("cancel one"),
         "cancel: 'one' is not a call number (expected cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"'])"
     );
+    assert_eq!(err("bye 1 now"), "bye: unexpected 'now' (expected bye [N])");
     assert_eq!(
-        err("bye 1 now"),
+        err("hangup 1 now"),
         "hangup: unexpected 'now' (expected hangup [N])"
     );
     assert_eq!(
