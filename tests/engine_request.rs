@@ -218,3 +218,25 @@ fn a_challenged_request_is_sent_again_with_credentials() {
         log[0]
     );
 }
+
+#[test]
+fn a_large_request_goes_over_tcp() {
+    // §18.1.1: a request over 1300 bytes that would go over UDP is sent over TCP.
+    let mut net = Net::new(2, 506);
+    let bob = net.uri(1);
+    net.command(
+        0,
+        Command::Request {
+            call: None,
+            target: Some(bob),
+            method: "MESSAGE".into(),
+            options: ResponseOptions {
+                body: Some("x".repeat(2000)),
+                ..ResponseOptions::default()
+            },
+        },
+    );
+    net.run_for(S);
+    let m = &sent_text(&net, 0, "MESSAGE ")[0];
+    assert!(m.contains("\r\nVia: SIP/2.0/TCP "), "{}", &m[..200]);
+}

@@ -374,11 +374,19 @@ impl Engine {
     /// larger than 1300 bytes goes over TCP instead (§18.1.1).
     pub(crate) fn send_request(
         &mut self,
-        mut req: Request,
-        mut dest: Target,
+        req: Request,
+        dest: Target,
         call: CallHandle,
         purpose: TxnPurpose,
     ) -> TxnKey {
+        let key = self.send_unowned_request(req, dest);
+        self.owners.insert(key.clone(), (call, purpose));
+        key
+    }
+
+    /// Start a client transaction for `req` (UDP above 1300 bytes goes over TCP, §18.1.1);
+    /// who owns it is the caller's business.
+    pub(crate) fn send_unowned_request(&mut self, mut req: Request, mut dest: Target) -> TxnKey {
         if dest.proto == Protocol::Udp && req.to_bytes().len() > transport::UDP_SIZE_LIMIT {
             if let Ok(mut via) = req.top_via() {
                 via.transport = Protocol::Tcp.via_token().to_string();
@@ -386,9 +394,7 @@ impl Engine {
                 dest.proto = Protocol::Tcp;
             }
         }
-        let key = self.txns.send_request(self.now, req, dest);
-        self.owners.insert(key.clone(), (call, purpose));
-        key
+        self.txns.send_request(self.now, req, dest)
     }
 
     /// Answer a server transaction.

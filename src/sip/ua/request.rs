@@ -90,9 +90,7 @@ impl Engine {
     }
 
     fn send_own_request(&mut self, own: OwnRequest) {
-        let key = self
-            .txns
-            .send_request(self.now, own.request.clone(), own.dest);
+        let key = self.send_unowned_request(own.request.clone(), own.dest);
         self.requests.insert(key, own);
     }
 
