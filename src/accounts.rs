@@ -19,6 +19,8 @@
 //! dtmf_mode = "rfc4733"                # auto | rfc4733 | info
 //! dtmf_duration = 100                  # ms per tone (SIP.js default 100)
 //! dtmf_gap = 500                       # ms after each tone (SIP.js default 500)
+//! answer_mode = "manual"               # manual | auto (accept at once) | reject (486 at once)
+//! follow_redirects = true              # false: a 3xx ends the call with `redirected`
 //! ```
 //!
 //! Passwords never appear in error messages or `Debug` output.
@@ -28,7 +30,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::sip::account::{AccountConfig, Secret};
+use crate::sip::account::{AccountConfig, AnswerMode, Secret};
 use crate::sip::msg::{Param, Uri};
 
 /// Why the accounts could not be loaded. Each says which file and account.
@@ -119,6 +121,8 @@ struct AccountEntry {
     dtmf_mode: Option<String>,
     dtmf_duration: Option<u32>,
     dtmf_gap: Option<u32>,
+    answer_mode: Option<String>,
+    follow_redirects: Option<bool>,
 }
 
 /// Where the config file is looked for when `--config` is not given.
@@ -199,6 +203,8 @@ impl AdHoc {
                 instance_id: None,
                 codecs: None,
                 dtmf_mode: None,
+                answer_mode: None,
+                follow_redirects: None,
                 dtmf_duration: None,
                 dtmf_gap: None,
             },
@@ -300,6 +306,18 @@ fn entry_to_account_with_password(
             return Err(ConfigError::Invalid {
                 account: account.name.clone(),
                 message: format!("dtmf_mode '{other}' is not one of auto, rfc4733, info"),
+            })
+        }
+    };
+    account.follow_redirects = entry.follow_redirects.unwrap_or(true);
+    account.answer_mode = match entry.answer_mode.as_deref() {
+        None | Some("manual") => AnswerMode::Manual,
+        Some("auto") => AnswerMode::Auto,
+        Some("reject") => AnswerMode::Reject,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                account: account.name.clone(),
+                message: format!("answer_mode '{other}' is not one of manual, auto, reject"),
             })
         }
     };
@@ -491,6 +509,45 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "account 'a': unknown codec 'g729' (expected opus, pcmu or pcma)"
+        );
+    }
+
+    #[test]
+    fn answer_mode_per_account() {
+        let a = parse(
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\nanswer_mode = \"auto\"\n\
+             [[account]]\naor = \"sip:b@127.0.0.1\"\nanswer_mode = \"reject\"\n\
+             [[account]]\naor = \"sip:c@127.0.0.1\"\nanswer_mode = \"manual\"\n\
+             [[account]]\naor = \"sip:d@127.0.0.1\"\n",
+            "t",
+        )
+        .unwrap();
+        let modes: Vec<AnswerMode> = a.iter().map(|a| a.answer_mode).collect();
+        assert_eq!(
+            modes,
+            [
+                AnswerMode::Auto,
+                AnswerMode::Reject,
+                AnswerMode::Manual,
+                AnswerMode::Manual
+            ]
+        );
+        let f = parse(
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\nfollow_redirects = false\n\
+             [[account]]\naor = \"sip:b@127.0.0.1\"\n",
+            "t",
+        )
+        .unwrap();
+        assert!(!f[0].follow_redirects);
+        assert!(f[1].follow_redirects, "on by default");
+        let e = parse(
+            "[[account]]\naor = \"sip:a@127.0.0.1\"\nanswer_mode = \"busy\"\n",
+            "t",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "account 'a': answer_mode 'busy' is not one of manual, auto, reject"
         );
     }
 

@@ -166,6 +166,20 @@ pub struct InviteOptions {
     /// Call from no account even when there are some: From `sip:USER@our address`, sent
     /// straight to the Request-URI's host (no outbound proxy). The built-in test line's calls.
     pub without_account: bool,
+    /// Do not follow a 3xx to its Contacts: end the call with [`Event::Redirected`].
+    pub no_follow: bool,
+}
+
+/// What a response command (or `request`) adds to its message (`-H`, `--body`,
+/// `--content-type`).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct ResponseOptions {
+    /// Extra header fields (`-H 'Name: value'`), added as given.
+    pub headers: Vec<(String, String)>,
+    /// A body, sent with `content_type` (never on a 2xx, which carries our SDP).
+    pub body: Option<String>,
+    /// The body's Content-Type (default `text/plain`).
+    pub content_type: Option<String>,
 }
 
 /// A user request. The only way a front-end changes the engine.
@@ -236,9 +250,38 @@ pub enum Command {
         /// Reason phrase; the standard one when None.
         reason: Option<String>,
     },
+    /// A response command (`Progress`, `Accept`, `Reject`, `Reply`, `Redirect`) whose
+    /// response also carries extra headers or a body.
+    RespondWith {
+        /// The response command.
+        command: Box<Command>,
+        /// What its response carries besides.
+        options: ResponseOptions,
+    },
+    /// A request of any other method (SIP.js `sendRequest`): in call N's dialog, or out of
+    /// any dialog to `target`. The final response comes back as [`Event::Response`].
+    Request {
+        /// The call whose dialog it goes in (None with no target: the only call that fits).
+        call: Option<CallHandle>,
+        /// Out of dialog: the Request-URI.
+        target: Option<String>,
+        /// The method token, e.g. `INFO`, `MESSAGE`, `OPTIONS`.
+        method: String,
+        /// Extra headers and a body.
+        options: ResponseOptions,
+    },
     /// CANCEL an outgoing INVITE before its final response (SIP.js `cancel`).
     Cancel {
         /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
+        /// A Reason header value for the CANCEL (RFC 3326), e.g. `SIP;cause=200;text="Call
+        /// completed elsewhere"`.
+        reason: Option<String>,
+    },
+    /// End a confirmed call with BYE (RFC 3261 §15.1.1; SIP.js `bye`); refused in any
+    /// other state.
+    Bye {
+        /// The call, or None for the only confirmed one.
         call: Option<CallHandle>,
     },
     /// End a call whatever its state (SIP.js `terminate`): CANCEL, reject, or BYE.
@@ -380,6 +423,16 @@ pub enum Event {
         /// Why.
         cause: FailureCause,
     },
+    /// A 3xx ended our call attempt without being followed (`invite --no-follow`, or the
+    /// account's `follow_redirects = false`).
+    Redirected {
+        /// The call.
+        call: CallHandle,
+        /// 300..=399.
+        code: u16,
+        /// The Contact URIs, highest q first.
+        contacts: Vec<String>,
+    },
     /// The INVITE was canceled (by us, or by the caller for incoming calls).
     Canceled {
         /// The call.
@@ -474,6 +527,19 @@ pub enum Event {
         /// Final status (of the REFER or, by NOTIFY, of the transferee's call); 0 if none.
         code: u16,
         /// Reason phrase, or `timeout`.
+        reason: String,
+    },
+    // ===== requests =====
+    /// The final response to a `request` (or its absence: code 0).
+    Response {
+        /// The call whose dialog the request went in; None (0 in JSON) out of dialog.
+        #[serde(serialize_with = "call_or_zero")]
+        call: Option<CallHandle>,
+        /// The request's method.
+        method: String,
+        /// Final status code; 0 when none came.
+        code: u16,
+        /// Reason phrase, or `timeout`, `transport`.
         reason: String,
     },
     // ===== DTMF =====
@@ -575,6 +641,7 @@ impl Event {
             Event::Rejected { .. } => "rejected",
             Event::Failed { .. } => "failed",
             Event::Canceled { .. } => "canceled",
+            Event::Redirected { .. } => "redirected",
             Event::Incoming { .. } => "incoming",
             Event::Media { .. } => "media",
             Event::Terminated { .. } => "terminated",
@@ -590,6 +657,7 @@ impl Event {
             Event::Registered { .. } => "registered",
             Event::RegistrationFailed { .. } => "registration-failed",
             Event::Unregistered { .. } => "unregistered",
+            Event::Response { .. } => "response",
             Event::Stats { .. } => "stats",
             Event::AudioChecked { .. } => "audio-checked",
             Event::CommandError { .. } => "command-error",
@@ -605,6 +673,7 @@ impl Event {
             | Event::Rejected { call, .. }
             | Event::Failed { call, .. }
             | Event::Canceled { call, .. }
+            | Event::Redirected { call, .. }
             | Event::Incoming { call, .. }
             | Event::Media { call, .. }
             | Event::Terminated { call, .. }
@@ -619,10 +688,16 @@ impl Event {
             | Event::DtmfSent { call, .. }
             | Event::Stats { call, .. }
             | Event::AudioChecked { call, .. } => Some(*call),
+            Event::Response { call, .. } => *call,
             Event::Registered { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. }
             | Event::CommandError { .. } => None,
         }
     }
+}
+
+/// A call number for JSON, 0 for none.
+fn call_or_zero<S: serde::Serializer>(call: &Option<CallHandle>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u32(call.map_or(0, |c| c.0))
 }

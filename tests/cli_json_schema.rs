@@ -37,6 +37,8 @@ fn two_phones_print_only_documented_events() {
          wait incoming 3 20s\n\
          progress 3 183 Session Progress\n\
          wait canceled 3 20s\n\
+         wait incoming 4 20s\n\
+         redirect 4 sip:carol@127.0.0.1:9\n\
          quit\n",
     );
     callee.expect_listening();
@@ -48,6 +50,8 @@ fn two_phones_print_only_documented_events() {
          wait media 1 5s\n\
          dtmf 1 5 --mode info --gap 0\n\
          wait dtmf-sent 1 10s\n\
+         request 1 OPTIONS\n\
+         wait response 1 10s\n\
          # a second of bob's tone, then the counters
          sleep 1200ms\n\
          stats 1\n\
@@ -65,6 +69,8 @@ fn two_phones_print_only_documented_events() {
          wait progress 3 10s\n\
          cancel 3\n\
          wait canceled 3 10s\n\
+         invite {uri} --no-follow\n\
+         wait redirected 4 10s\n\
          quit\n"
     );
     let a = run_sipline("alice", alice, &script, dir.path(), secs(60));

@@ -344,7 +344,7 @@ fn prompt_completion_and_ctrl_d() {
     term.type_keys("reject ");
     term.wait_for("the usage hint", secs(5), |t| {
         let (_, text, col) = t.cursor_row();
-        text == "sipline> reject [N] [CODE [REASON…]]"
+        text == "sipline> reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]"
             && usize::from(col) == "sipline> reject ".len()
     });
     term.type_keys("\x1b[C");
@@ -356,7 +356,9 @@ fn prompt_completion_and_ctrl_d() {
     // A command's output shows, then a new prompt.
     term.type_keys("help accept\r");
     term.wait_for("help for accept", secs(5), |t| {
-        t.rows().iter().any(|r| r == "usage: accept [N]")
+        t.rows()
+            .iter()
+            .any(|r| r == "usage: accept [N] [-H 'Name: value']")
     });
     term.wait_prompt_line("", secs(5));
 

@@ -165,7 +165,13 @@ fn cancel_while_ringing_gives_487_and_canceled_on_both_sides() {
         },
     );
     net.wait_event(ALICE, "progress", S).unwrap();
-    net.command(ALICE, Command::Cancel { call: None });
+    net.command(
+        ALICE,
+        Command::Cancel {
+            call: None,
+            reason: None,
+        },
+    );
     let c = net
         .wait_event(ALICE, "canceled", S)
         .expect("alice canceled");
@@ -197,7 +203,13 @@ fn cancel_before_any_provisional_waits_for_one() {
     // so cancel right after invite must still end in 487.
     let mut net = Net::new(2, 5);
     invite(&mut net, ALICE, BOB);
-    net.command(ALICE, Command::Cancel { call: None });
+    net.command(
+        ALICE,
+        Command::Cancel {
+            call: None,
+            reason: None,
+        },
+    );
     assert!(net.wait_event(ALICE, "canceled", S * 2).is_some());
     assert!(!net.event_names(BOB).contains(&"accepted"));
 }
@@ -426,4 +438,98 @@ fn terminated_reports_the_talk_time() {
     for ms in [duration_ms, local] {
         assert!((90_000..91_500).contains(&ms), "talk time {ms} ms");
     }
+}
+/// The CANCEL requests `ua` sent, as text.
+fn cancels_sent(net: &Net, ua: usize) -> Vec<String> {
+    net.uas[ua]
+        .sent
+        .iter()
+        .map(|(_, _, b)| String::from_utf8_lossy(b).into_owned())
+        .filter(|t| t.starts_with("CANCEL "))
+        .collect()
+}
+
+#[test]
+fn cancel_with_a_reason_carries_a_reason_header() {
+    // RFC 3326: the Reason given to `cancel` is on the CANCEL, and the call still ends
+    // with 487 and `canceled` on both sides.
+    let mut net = Net::new(2, 41);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.wait_event(ALICE, "progress", S).unwrap();
+    let reason = "SIP;cause=200;text=\"Call completed elsewhere\"";
+    net.command(
+        ALICE,
+        Command::Cancel {
+            call: None,
+            reason: Some(reason.into()),
+        },
+    );
+    assert!(net.wait_event(ALICE, "canceled", S).is_some());
+    assert!(net.wait_event(BOB, "canceled", S).is_some());
+    let cancels = cancels_sent(&net, ALICE);
+    assert!(!cancels.is_empty());
+    for c in &cancels {
+        assert!(c.contains(&format!("\r\nReason: {reason}\r\n")), "{c}");
+    }
+}
+
+#[test]
+fn a_deferred_cancel_keeps_its_reason() {
+    // §9.1: before any provisional the CANCEL waits; when it goes, the Reason goes too.
+    let mut net = Net::new(2, 42);
+    net.hold(BOB, "SIP/2.0 100");
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        ALICE,
+        Command::Cancel {
+            call: None,
+            reason: Some("Q.850;cause=16".into()),
+        },
+    );
+    net.run_for(S);
+    assert!(
+        cancels_sent(&net, ALICE).is_empty(),
+        "no CANCEL before a provisional"
+    );
+    net.command(
+        BOB,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    assert!(net.wait_event(ALICE, "canceled", S * 2).is_some());
+    let cancels = cancels_sent(&net, ALICE);
+    assert!(!cancels.is_empty());
+    assert!(
+        cancels[0].contains("\r\nReason: Q.850;cause=16\r\n"),
+        "{}",
+        cancels[0]
+    );
+    // A plain cancel has no Reason.
+    let mut net = Net::new(2, 43);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).unwrap();
+    net.command(
+        ALICE,
+        Command::Cancel {
+            call: None,
+            reason: None,
+        },
+    );
+    net.wait_event(ALICE, "canceled", S).unwrap();
+    assert!(cancels_sent(&net, ALICE)
+        .iter()
+        .all(|c| !c.contains("Reason:")));
 }

@@ -34,7 +34,13 @@ fn cancel_crossing_a_200_ends_with_ack_then_bye() {
     let mut net = ringing_call(31);
     net.hold_if(BOB, "SIP/2.0 200", "CSeq: 1 INVITE");
     net.command(BOB, Command::Accept { call: None });
-    net.command(ALICE, Command::Cancel { call: None });
+    net.command(
+        ALICE,
+        Command::Cancel {
+            call: None,
+            reason: None,
+        },
+    );
     net.run_for(S);
     net.release();
     net.run_for(S * 40);

@@ -92,3 +92,85 @@ fn a_redirect_loop_ends_as_rejected() {
         "the original and one retry at the listed contact"
     );
 }
+
+/// The redirected event alice got, if any: (code, contacts).
+fn redirected(net: &Net) -> Option<(u16, Vec<String>)> {
+    net.uas[0].events.iter().find_map(|(_, e)| match e {
+        Event::Redirected { code, contacts, .. } => Some((*code, contacts.clone())),
+        _ => None,
+    })
+}
+
+fn invites_sent(net: &Net) -> usize {
+    net.uas[0]
+        .sent
+        .iter()
+        .filter(|(_, _, b)| b.starts_with(b"INVITE "))
+        .count()
+}
+
+#[test]
+fn invite_no_follow_reports_the_contacts_instead() {
+    let mut net = Net::new(2, 83);
+    net.serve(
+        REDIRECTOR.parse().unwrap(),
+        redirector("<sip:nobody@127.0.0.1:5999>;q=0.2, <sip:bob@127.0.0.1:5062>;q=0.9, <tel:+123>"),
+    );
+    net.command(
+        0,
+        Command::InviteWith {
+            target: format!("sip:bob@{REDIRECTOR}"),
+            options: sipline::api::InviteOptions {
+                no_follow: true,
+                ..Default::default()
+            },
+        },
+    );
+    net.run_for(Duration::from_secs(2));
+    assert_eq!(
+        redirected(&net),
+        Some((
+            302,
+            vec![
+                "sip:bob@127.0.0.1:5062".to_string(),
+                "sip:nobody@127.0.0.1:5999".to_string()
+            ]
+        ))
+    );
+    assert_eq!(invites_sent(&net), 1, "not followed");
+    assert!(net.uas[1].events.is_empty(), "bob is not called");
+    assert!(!net.event_names(0).contains(&"rejected"));
+    // The 302 was ACKed (§17.1.1.3).
+    assert!(net.sent_lines(0).contains(&"ACK".to_string()));
+}
+
+#[test]
+fn an_account_with_follow_redirects_false_does_not_follow() {
+    let mut net = Net::with_accounts(2, 84, |i| {
+        if i != 0 {
+            return Vec::new();
+        }
+        let mut a = sipline::sip::account::AccountConfig::new(
+            "alice",
+            sipline::sip::msg::Uri::parse("sip:alice@127.0.0.1:5061").unwrap(),
+        );
+        a.follow_redirects = false;
+        vec![a]
+    });
+    net.serve(
+        REDIRECTOR.parse().unwrap(),
+        redirector("<sip:bob@127.0.0.1:5062>"),
+    );
+    net.command(
+        0,
+        Command::Invite {
+            target: format!("sip:bob@{REDIRECTOR}"),
+        },
+    );
+    net.run_for(Duration::from_secs(2));
+    assert_eq!(
+        redirected(&net),
+        Some((302, vec!["sip:bob@127.0.0.1:5062".to_string()]))
+    );
+    assert_eq!(invites_sent(&net), 1);
+}

@@ -110,10 +110,12 @@ impl CallTable {
             Event::Rejected { call, .. }
             | Event::Failed { call, .. }
             | Event::Canceled { call, .. }
+            | Event::Redirected { call, .. }
             | Event::Terminated { call, .. } => {
                 self.calls.remove(call);
             }
-            Event::Referred { .. }
+            Event::Response { .. }
+            | Event::Referred { .. }
             | Event::ReferInviteSent { .. }
             | Event::ReferProgress { .. }
             | Event::ReferAccepted { .. }

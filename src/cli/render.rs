@@ -105,6 +105,27 @@ pub fn human(event: &Event) -> String {
         Event::ReferFailed { call, code, reason } => {
             format!("[{call}] transfer failed: {code} {reason}")
         }
+        Event::Response {
+            call,
+            method,
+            code,
+            reason,
+        } => {
+            let status = if *code == 0 {
+                format!("no response ({reason})")
+            } else {
+                format!("{code} {reason}").trim_end().to_string()
+            };
+            match call {
+                Some(call) => format!("[{call}] {method} answered: {status}"),
+                None => format!("{method} answered: {status}"),
+            }
+        }
+        Event::Redirected {
+            call,
+            code,
+            contacts,
+        } => format!("[{call}] redirected {code}: {}", contacts.join(", ")),
         Event::Held { call, by } => format!("[{call}] held by {}", party(*by)),
         Event::Resumed { call, by } => format!("[{call}] resumed by {}", party(*by)),
         Event::Dtmf {
@@ -192,6 +213,9 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::ReferInviteSent { .. } | Event::ReferProgress { .. } => "36",
         Event::ReferAccepted { .. } => "32",
         Event::ReferFailed { .. } => "31",
+        Event::Redirected { .. } => "31",
+        Event::Response { code, .. } if (200..300).contains(code) => "32",
+        Event::Response { .. } => "31",
         Event::Held { .. } | Event::Resumed { .. } => "33",
         Event::Dtmf { .. } | Event::DtmfSent { .. } => "36",
         Event::Registered { .. } => "32",
@@ -250,6 +274,20 @@ pub fn brief(event: &Event) -> String {
             format!("{name} {call} {code} {reason}")
         }
         Event::ReferAccepted { call } => format!("{name} {call}"),
+        Event::Redirected {
+            call,
+            code,
+            contacts,
+        } => format!("{name} {call} {code} {}", contacts.join(" ")),
+        Event::Response {
+            call,
+            method,
+            code,
+            reason,
+        } => format!(
+            "{name} {} {method} {code} {reason}",
+            call.map_or(0, |c| c.0)
+        ),
         Event::Held { call, by } | Event::Resumed { call, by } => {
             format!("{name} {call} {}", party(*by))
         }
@@ -449,7 +487,35 @@ mod tests {
             Event::CommandError {
                 message: "no call 7".into(),
             },
+            Event::Response {
+                call: None,
+                method: "OPTIONS".into(),
+                code: 200,
+                reason: "OK".into(),
+            },
+            Event::Redirected {
+                call: c,
+                code: 302,
+                contacts: vec![
+                    "sip:bob@127.0.0.1:5062".into(),
+                    "sip:bob@127.0.0.1:5063".into(),
+                ],
+            },
         ]
+    }
+
+    #[test]
+    fn responses_name_their_call_or_none() {
+        let in_call = Event::Response {
+            call: Some(CallHandle(2)),
+            method: "INFO".into(),
+            code: 0,
+            reason: "timeout".into(),
+        };
+        assert_eq!(human(&in_call), "[2] INFO answered: no response (timeout)");
+        assert_eq!(brief(&in_call), "response 2 INFO 0 timeout");
+        let line = json(&in_call, 1.0);
+        assert!(line.contains("\"call\":2,"), "{line}");
     }
 
     #[test]
@@ -482,6 +548,8 @@ mod tests {
                 "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
                 "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS, media stopped after 400 of 1000 ms)",
                 "error: no call 7",
+                "OPTIONS answered: 200 OK",
+                "[1] redirected 302: sip:bob@127.0.0.1:5062, sip:bob@127.0.0.1:5063",
             ]
         );
         let empty_reason = Event::Progress {
@@ -546,6 +614,11 @@ mod tests {
         assert_eq!(lines[21], "stats 1 250 249 1 0 2 -23");
         assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9 1000 400");
         assert_eq!(lines[23], "command-error no call 7");
+        assert_eq!(lines[24], "response 0 OPTIONS 200 OK");
+        assert_eq!(
+            lines[25],
+            "redirected 1 302 sip:bob@127.0.0.1:5062 sip:bob@127.0.0.1:5063"
+        );
     }
 
     #[test]
@@ -575,6 +648,8 @@ mod tests {
             json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
             json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9, "window_ms": 1000, "heard_ms": 400}),
             json!({"event": "command-error", "message": "no call 7"}),
+            json!({"event": "response", "call": 0, "method": "OPTIONS", "code": 200, "reason": "OK"}),
+            json!({"event": "redirected", "call": 1, "code": 302, "contacts": ["sip:bob@127.0.0.1:5062", "sip:bob@127.0.0.1:5063"]}),
         ];
         assert_eq!(all_events().len(), want.len(), "one JSON line per event");
         for (event, want) in all_events().iter().zip(want) {

@@ -585,6 +585,7 @@ mod tests {
                     "registrations",
                     "reject",
                     "reply",
+                    "request",
                     "resume"
                 ]
                 .map(String::from)
@@ -745,11 +746,13 @@ mod tests {
     #[test]
     fn usage_hints() {
         let h = |line: &str| usage_hint(line, line.len());
-        assert_eq!(h("reject ").as_deref(), Some("[N] [CODE [REASON…]]"));
-        assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
+        let reject =
+            "[N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]";
+        assert_eq!(h("reject ").as_deref(), Some(reject));
+        assert_eq!(h("rej ").as_deref(), Some(reject));
         assert_eq!(
             h("invite ").as_deref(),
-            Some("<URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
+            Some("<URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']...")
         );
         assert_eq!(h("accept").as_deref(), None, "not before the space");
         assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");

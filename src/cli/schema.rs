@@ -4,7 +4,7 @@
 //! The page has one `### \`NAME\`` heading per event (and `### every event` for the fields
 //! every line carries), each followed by a table whose rows are
 //! `| \`field\` | TYPE | meaning |`. TYPE is `integer` (optionally `integer LO-HI`),
-//! `number`, `string`, `address` (`IP:PORT`) or ``one of `a`, `b` ``. [`Schema::check`]
+//! `number`, `string`, `address` (`IP:PORT`), `list of strings` or ``one of `a`, `b` ``. [`Schema::check`]
 //! takes one parsed JSON line and says whether it has exactly the documented fields with
 //! the documented types.
 
@@ -32,6 +32,8 @@ pub enum FieldType {
     Address,
     /// One of these strings.
     OneOf(Vec<String>),
+    /// A JSON array of strings.
+    Strings,
 }
 
 impl fmt::Display for FieldType {
@@ -44,6 +46,7 @@ impl fmt::Display for FieldType {
             FieldType::String => f.write_str("string"),
             FieldType::Address => f.write_str("address"),
             FieldType::OneOf(values) => write!(f, "one of {}", values.join(", ")),
+            FieldType::Strings => f.write_str("list of strings"),
         }
     }
 }
@@ -68,6 +71,7 @@ impl FieldType {
             "boolean" => return Ok(FieldType::Boolean),
             "string" => return Ok(FieldType::String),
             "address" => return Ok(FieldType::Address),
+            "list of strings" => return Ok(FieldType::Strings),
             _ => {}
         }
         if let Some(range) = text.strip_prefix("integer ") {
@@ -99,6 +103,9 @@ impl FieldType {
             FieldType::OneOf(values) => value
                 .as_str()
                 .is_some_and(|s| values.iter().any(|v| v == s)),
+            FieldType::Strings => value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string)),
         };
         (!ok).then(|| format!("{value} is not {self}"))
     }
@@ -311,6 +318,17 @@ mod tests {
                 code: 486,
                 reason: "Busy Here".into(),
             },
+            Event::Redirected {
+                call: c,
+                code: 302,
+                contacts: vec!["sip:bob@127.0.0.1:5062".into()],
+            },
+            Event::Response {
+                call: Some(c),
+                method: "INFO".into(),
+                code: 200,
+                reason: "OK".into(),
+            },
             Event::Held {
                 call: c,
                 by: Party::Local,
@@ -381,6 +399,8 @@ mod tests {
                 | Event::ReferProgress { .. }
                 | Event::ReferAccepted { .. }
                 | Event::ReferFailed { .. }
+                | Event::Response { .. }
+                | Event::Redirected { .. }
                 | Event::Held { .. }
                 | Event::Resumed { .. }
                 | Event::Dtmf { .. }
@@ -401,7 +421,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 24, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 26, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

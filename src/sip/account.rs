@@ -33,6 +33,22 @@ impl fmt::Display for Secret {
     }
 }
 
+/// What happens to an incoming call to an account (`answer_mode` in the config file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AnswerMode {
+    /// The user answers (`accept`, `reject`, …).
+    #[default]
+    Manual,
+    /// Accepted (200 with our SDP) as soon as it is announced.
+    Auto,
+    /// Refused at once with [`AUTO_REJECT_CODE`].
+    Reject,
+}
+
+/// The status `answer_mode = "reject"` answers with: 486 Busy Here, as baresip rejects an
+/// incoming call (a proxy may then forward on busy; 603 would forbid other devices).
+pub const AUTO_REJECT_CODE: u16 = 486;
+
 /// One account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountConfig {
@@ -71,6 +87,10 @@ pub struct AccountConfig {
     pub dtmf_duration_ms: Option<u32>,
     /// Pause after each tone, in ms (else 500).
     pub dtmf_gap_ms: Option<u32>,
+    /// What happens to incoming calls to this account.
+    pub answer_mode: AnswerMode,
+    /// Follow a 3xx to its Contacts (else the call ends with a `redirected` event).
+    pub follow_redirects: bool,
 }
 
 impl AccountConfig {
@@ -93,6 +113,8 @@ impl AccountConfig {
             dtmf_mode: None,
             dtmf_duration_ms: None,
             dtmf_gap_ms: None,
+            answer_mode: AnswerMode::Manual,
+            follow_redirects: true,
         }
     }
 

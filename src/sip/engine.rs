@@ -148,6 +148,11 @@ pub struct Engine {
     pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
     /// BYEs in flight for ended calls, kept to answer a 401/407 (§22.2).
     pub(crate) byes: HashMap<TxnKey, crate::sip::ua::SentBye>,
+    /// The extras of the response command being carried out (`Command::RespondWith`),
+    /// taken by the first response it builds.
+    pub(crate) response_options: Option<crate::api::ResponseOptions>,
+    /// Our `request` transactions (in or out of a dialog) → what to report.
+    pub(crate) requests: HashMap<TxnKey, super::ua::OwnRequest>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -177,6 +182,8 @@ impl Engine {
             now,
             calls: BTreeMap::new(),
             owners: HashMap::new(),
+            response_options: None,
+            requests: HashMap::new(),
             next_call: 1,
             out: VecDeque::new(),
             shutdown_deadline: None,
@@ -370,11 +377,19 @@ impl Engine {
     /// larger than 1300 bytes goes over TCP instead (§18.1.1).
     pub(crate) fn send_request(
         &mut self,
-        mut req: Request,
-        mut dest: Target,
+        req: Request,
+        dest: Target,
         call: CallHandle,
         purpose: TxnPurpose,
     ) -> TxnKey {
+        let key = self.send_unowned_request(req, dest);
+        self.owners.insert(key.clone(), (call, purpose));
+        key
+    }
+
+    /// Start a client transaction for `req` (UDP above 1300 bytes goes over TCP, §18.1.1);
+    /// who owns it is the caller's business.
+    pub(crate) fn send_unowned_request(&mut self, mut req: Request, mut dest: Target) -> TxnKey {
         if dest.proto == Protocol::Udp && req.to_bytes().len() > transport::UDP_SIZE_LIMIT {
             if let Ok(mut via) = req.top_via() {
                 via.transport = Protocol::Tcp.via_token().to_string();
@@ -382,9 +397,7 @@ impl Engine {
                 dest.proto = Protocol::Tcp;
             }
         }
-        let key = self.txns.send_request(self.now, req, dest);
-        self.owners.insert(key.clone(), (call, purpose));
-        key
+        self.txns.send_request(self.now, req, dest)
     }
 
     /// Answer a server transaction.
@@ -443,6 +456,7 @@ impl Engine {
         self.owners.retain(|k, _| txns.contains(k));
         self.reg_owners.retain(|k, _| txns.contains(k));
         self.byes.retain(|k, _| txns.contains(k));
+        self.requests.retain(|k, _| txns.contains(k));
         if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
             // Grace period over: forget whatever is left.
             let left: Vec<CallHandle> = self.calls.keys().copied().collect();
@@ -455,7 +469,9 @@ impl Engine {
 
     fn on_txn_failures(&mut self) {
         while let Some((key, failure)) = self.txns.poll_timed_out() {
-            if let Some((call, purpose)) = self.owners.remove(&key) {
+            if let Some(own) = self.requests.remove(&key) {
+                self.on_request_failure(own, failure);
+            } else if let Some((call, purpose)) = self.owners.remove(&key) {
                 self.on_txn_timeout(call, purpose, failure);
             } else if let Some(i) = self.reg_owners.remove(&key) {
                 self.on_register_txn_failure(i, key, failure);
@@ -463,7 +479,7 @@ impl Engine {
         }
     }
 
-    fn on_command(&mut self, cmd: Command) {
+    pub(crate) fn on_command(&mut self, cmd: Command) {
         if self.shutdown_deadline.is_some() && !matches!(cmd, Command::Shutdown) {
             self.command_error("shutting down: no new commands are taken".into());
             return;
@@ -481,8 +497,18 @@ impl Engine {
             Command::Accept { call } => self.cmd_accept(call),
             Command::PreAccept { call } => self.cmd_preaccept(call),
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
-            Command::Cancel { call } => self.cmd_cancel(call),
+            Command::RespondWith { command, options } => {
+                self.cmd_respond_with(*command, options);
+            }
+            Command::Request {
+                call,
+                target,
+                method,
+                options,
+            } => self.cmd_request(call, target, &method, options),
+            Command::Cancel { call, reason } => self.cmd_cancel(call, reason),
             Command::Hangup { call } => self.cmd_hangup(call),
+            Command::Bye { call } => self.cmd_bye(call),
             Command::SendDtmf {
                 call,
                 digits,
@@ -705,6 +731,10 @@ impl Engine {
                 // their call to be re-ACKed or, from another fork, ACKed and ended.
                 if let Some(&i) = self.reg_owners.get(&key) {
                     self.on_register_response(i, key, resp);
+                    return;
+                }
+                if self.requests.contains_key(&key) {
+                    self.on_request_response(key, resp);
                     return;
                 }
                 match self.owners.get(&key).copied() {

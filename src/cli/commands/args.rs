@@ -5,7 +5,7 @@ use crate::api::CallHandle;
 
 /// The words of one line, with access to the raw rest of the line (for reasons and echo).
 pub struct Args<'a> {
-    line: &'a str,
+    pub(super) line: &'a str,
     pub(super) pos: usize,
     pub(super) usage: &'static str,
 }
@@ -81,6 +81,28 @@ impl<'a> Args<'a> {
         self.finish()?;
         Ok(call)
     }
+}
+
+/// The value of `-H`/`--header`: `Name: value`, shared by every command that takes it.
+pub(super) fn parse_header(args: &mut Args<'_>) -> Result<(String, String), String> {
+    let Some(value) = args.next_value() else {
+        return Err("-H needs a header, e.g. -H 'X-Case: 7'".into());
+    };
+    let Some((name, v)) = value.split_once(':') else {
+        return Err(format!(
+            "-H '{value}' is not a header (expected -H 'Name: value')"
+        ));
+    };
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(format!("-H '{value}': '{name}' is not a header name"));
+    }
+    if name.eq_ignore_ascii_case("Content-Length") || name.eq_ignore_ascii_case("l") {
+        return Err(format!(
+            "-H '{value}': Content-Length is computed; it cannot be given"
+        ));
+    }
+    Ok((name.to_string(), v.trim().to_string()))
 }
 
 pub(super) fn is_number(word: &str) -> bool {

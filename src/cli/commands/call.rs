@@ -1,10 +1,10 @@
 //! Call control commands: invite, accept, cancel, hangup, the responses (reply, reject,
 //! progress, redirect), refer, hold, dtmf and stats.
 
-use crate::api::{CallHandle, Command, DtmfMode, InviteOptions, TestLine};
+use crate::api::{CallHandle, Command, DtmfMode, InviteOptions, ResponseOptions, TestLine};
 use crate::cli::duration::parse_duration;
 
-use super::args::{is_number, parse_call, parse_dtmf, Args};
+use super::args::{is_number, parse_call, parse_dtmf, parse_header, Args};
 use super::Action;
 
 pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
@@ -20,6 +20,10 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
                 args.next();
                 options.anonymous = true;
             }
+            "--no-follow" => {
+                args.next();
+                options.no_follow = true;
+            }
             "--account" => {
                 args.next();
                 let Some(name) = args.next() else {
@@ -29,21 +33,7 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
             }
             "-H" | "--header" => {
                 args.next();
-                let Some(value) = args.next_value() else {
-                    return Err("-H needs a header, e.g. -H 'X-Case: 7'".into());
-                };
-                let Some((name, v)) = value.split_once(':') else {
-                    return Err(format!(
-                        "-H '{value}' is not a header (expected -H 'Name: value')"
-                    ));
-                };
-                let name = name.trim();
-                if name.is_empty() || name.contains(char::is_whitespace) {
-                    return Err(format!("-H '{value}': '{name}' is not a header name"));
-                }
-                options
-                    .headers
-                    .push((name.to_string(), v.trim().to_string()));
+                options.headers.push(parse_header(args)?);
             }
             w if w.starts_with('-') => {
                 return Err(format!("unknown option '{w}' (expected {})", args.usage));
@@ -103,9 +93,134 @@ fn uri_scheme(text: &str) -> Option<&str> {
     (scheme_like && (is_sip || !port_follows)).then_some(head)
 }
 
+/// Take a response command's options (`-H 'Name: value'`, `--body TEXT`,
+/// `--content-type TYPE`, anywhere on the line) out of its words; the other words, as a
+/// line for the command's own parser, and the options.
+fn split_response_options(args: &mut Args<'_>) -> Result<(String, ResponseOptions), String> {
+    // The other words keep their spacing (a reason phrase is sent as typed).
+    let mut rest = String::new();
+    let mut kept_from = args.pos;
+    let mut options = ResponseOptions::default();
+    loop {
+        let before = args.pos;
+        let Some(word) = args.next() else {
+            break;
+        };
+        if matches!(word, "-H" | "--header" | "--body" | "--content-type") {
+            rest.push_str(&args.line[kept_from..before]);
+        }
+        match word {
+            "-H" | "--header" => options.headers.push(parse_header(args)?),
+            "--body" => {
+                let Some(v) = args.next_value() else {
+                    return Err("--body needs a text, e.g. --body 'hello'".into());
+                };
+                options.body = Some(v.to_string());
+            }
+            "--content-type" => {
+                let Some(v) = args.next_value().filter(|v| v.contains('/')) else {
+                    return Err(
+                        "--content-type needs a type/subtype, e.g. --content-type text/plain"
+                            .into(),
+                    );
+                };
+                options.content_type = Some(v.to_string());
+            }
+            _ => continue,
+        }
+        kept_from = args.pos;
+    }
+    rest.push_str(&args.line[kept_from..]);
+    if options.content_type.is_some() && options.body.is_none() {
+        return Err("--content-type needs a --body".into());
+    }
+    Ok((rest, options))
+}
+
+/// A response command with its options: `parse` reads the other words.
+fn with_response_options(
+    args: &mut Args<'_>,
+    parse: fn(&mut Args<'_>) -> Result<Command, String>,
+) -> Result<Action, String> {
+    let (line, options) = split_response_options(args)?;
+    let mut inner = Args::new(&line);
+    inner.usage = args.usage;
+    let command = parse(&mut inner)?;
+    if options == ResponseOptions::default() {
+        return Ok(Action::Send(command));
+    }
+    if options.body.is_some() {
+        let code = match &command {
+            Command::Accept { .. } => Some(200),
+            Command::Reply { code, .. } => Some(*code),
+            _ => None,
+        };
+        if let Some(code) = code.filter(|c| (200..300).contains(c)) {
+            return Err(format!(
+                "a {code} carries our SDP answer; --body cannot go with it"
+            ));
+        }
+    }
+    Ok(Action::Send(Command::RespondWith {
+        command: Box::new(command),
+        options,
+    }))
+}
+
+/// `request [N] <METHOD> [options]` in a call, or `request <METHOD> <URI> [options]`.
+pub(super) fn parse_request(args: &mut Args<'_>) -> Result<Action, String> {
+    let usage = args.usage;
+    let (line, options) = split_response_options(args)?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let method_of = |w: &str| {
+        if w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+        {
+            Ok(w.to_ascii_uppercase())
+        } else {
+            Err(format!("'{w}' is not a method name (expected {usage})"))
+        }
+    };
+    let (call, method, target) = match words.as_slice() {
+        [] => {
+            return Err(format!(
+                "missing method (expected {usage}, e.g. request INFO)"
+            ))
+        }
+        [n, m] if is_number(n) => (
+            Some(
+                parse_call(n)
+                    .ok_or_else(|| format!("'{n}' is not a call number (expected {usage})"))?,
+            ),
+            method_of(m)?,
+            None,
+        ),
+        [m] => (None, method_of(m)?, None),
+        [m, uri] => (None, method_of(m)?, Some(uri.to_string())),
+        [_, _, extra, ..] => return Err(format!("unexpected '{extra}' (expected {usage})")),
+    };
+    if let Some(t) = &target {
+        if let Some(scheme) = uri_scheme(t)
+            .filter(|s| !s.eq_ignore_ascii_case("sip") && !s.eq_ignore_ascii_case("sips"))
+        {
+            return Err(format!(
+                "'{t}' is a {scheme}: URI; only sip: and sips: can be sent to"
+            ));
+        }
+    }
+    Ok(Action::Send(Command::Request {
+        call,
+        target,
+        method,
+        options,
+    }))
+}
+
 pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
-    let call = args.opt_call_only()?;
-    Ok(Action::Send(Command::Accept { call }))
+    with_response_options(args, |args| {
+        let call = args.opt_call_only()?;
+        Ok(Command::Accept { call })
+    })
 }
 
 pub(super) fn parse_preaccept(args: &mut Args<'_>) -> Result<Action, String> {
@@ -114,8 +229,96 @@ pub(super) fn parse_preaccept(args: &mut Args<'_>) -> Result<Action, String> {
 }
 
 pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {
+    let mut call = None;
+    let mut reason = None;
+    while let Some(word) = args.next() {
+        if word == "--reason" || word.starts_with("--reason=") {
+            let value = match word.strip_prefix("--reason=") {
+                Some(v) => Some(v),
+                None => args.next_value(),
+            };
+            let Some(value) = value else {
+                return Err(format!("--reason needs a value ({REASON_FORM})"));
+            };
+            check_reason(value)?;
+            reason = Some(value.to_string());
+        } else if word.starts_with('-') {
+            return Err(format!("unknown option '{word}' (expected {})", args.usage));
+        } else if call.is_none() {
+            call = Some(parse_call(word).ok_or_else(|| {
+                format!("'{word}' is not a call number (expected {})", args.usage)
+            })?);
+        } else {
+            return Err(format!("unexpected '{word}' (expected {})", args.usage));
+        }
+    }
+    Ok(Action::Send(Command::Cancel { call, reason }))
+}
+
+/// The form of a Reason header value, for error lines.
+const REASON_FORM: &str = "expected --reason 'SIP;cause=NUMBER[;text=\"…\"]'";
+
+/// RFC 3326 §2: `protocol *(;param)`, the protocol a token (`SIP`, `Q.850`), with a
+/// numeric `cause` and a quoted `text`.
+fn check_reason(value: &str) -> Result<(), String> {
+    let fail = |why: String| Err(format!("--reason '{value}': {why} ({REASON_FORM})"));
+    let is_token = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
+    };
+    let mut params = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                params.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return fail("a quote is not closed".into());
+    }
+    params.push(&value[start..]);
+    let protocol = params[0].trim();
+    if !is_token(protocol) {
+        return fail(format!(
+            "'{protocol}' is not a protocol name such as SIP or Q.850"
+        ));
+    }
+    let mut cause = false;
+    for param in &params[1..] {
+        let (name, v) = match param.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(v.trim())),
+            None => (param.trim(), None),
+        };
+        if !is_token(name) {
+            return fail(format!("'{param}' is not a parameter"));
+        }
+        match (name.to_ascii_lowercase().as_str(), v) {
+            ("cause", Some(v)) if is_number(v) && v.len() <= 5 => cause = true,
+            ("cause", _) => return fail("cause must be a number".into()),
+            ("text", Some(v)) if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') => {}
+            ("text", _) => return fail("text must be in double quotes".into()),
+            (_, Some(v)) if !(is_token(v) || v.starts_with('"') && v.ends_with('"')) => {
+                return fail(format!("'{param}' is not a parameter"));
+            }
+            _ => {}
+        }
+    }
+    if !cause {
+        return fail("the cause is missing".into());
+    }
+    Ok(())
+}
+
+pub(super) fn parse_bye(args: &mut Args<'_>) -> Result<Action, String> {
     let call = args.opt_call_only()?;
-    Ok(Action::Send(Command::Cancel { call }))
+    Ok(Action::Send(Command::Bye { call }))
 }
 
 pub(super) fn parse_hangup(args: &mut Args<'_>) -> Result<Action, String> {
@@ -181,17 +384,23 @@ fn parse_response(
 }
 
 pub(super) fn parse_reply(args: &mut Args<'_>) -> Result<Action, String> {
-    let (call, code, reason) = parse_response(args, (100, 699), 0)?;
-    if code == 0 {
-        return Err(format!(
-            "a status code is required (expected {})",
-            args.usage
-        ));
-    }
-    Ok(Action::Send(Command::Reply { call, code, reason }))
+    with_response_options(args, |args| {
+        let (call, code, reason) = parse_response(args, (100, 699), 0)?;
+        if code == 0 {
+            return Err(format!(
+                "a status code is required (expected {})",
+                args.usage
+            ));
+        }
+        Ok(Command::Reply { call, code, reason })
+    })
 }
 
 pub(super) fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
+    with_response_options(args, parse_redirect_words)
+}
+
+fn parse_redirect_words(args: &mut Args<'_>) -> Result<Command, String> {
     let mut call = None;
     let mut targets = Vec::new();
     let mut code = 302;
@@ -218,11 +427,11 @@ pub(super) fn parse_redirect(args: &mut Args<'_>) -> Result<Action, String> {
     if targets.is_empty() {
         return Err(format!("missing target (expected {})", args.usage));
     }
-    Ok(Action::Send(Command::Redirect {
+    Ok(Command::Redirect {
         call,
         targets,
         code,
-    }))
+    })
 }
 
 pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
@@ -282,13 +491,17 @@ pub(super) fn parse_unhold(args: &mut Args<'_>) -> Result<Action, String> {
 }
 
 pub(super) fn parse_reject(args: &mut Args<'_>) -> Result<Action, String> {
-    let (call, code, reason) = parse_response(args, (300, 699), 480)?;
-    Ok(Action::Send(Command::Reject { call, code, reason }))
+    with_response_options(args, |args| {
+        let (call, code, reason) = parse_response(args, (300, 699), 480)?;
+        Ok(Command::Reject { call, code, reason })
+    })
 }
 
 pub(super) fn parse_progress(args: &mut Args<'_>) -> Result<Action, String> {
-    let (call, code, reason) = parse_response(args, (101, 199), 180)?;
-    Ok(Action::Send(Command::Progress { call, code, reason }))
+    with_response_options(args, |args| {
+        let (call, code, reason) = parse_response(args, (101, 199), 180)?;
+        Ok(Command::Progress { call, code, reason })
+    })
 }
 
 /// `--duration`/`--gap` of `dtmf`: milliseconds (`150`) or a duration (`150ms`, `1s`),

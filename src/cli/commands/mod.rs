@@ -8,7 +8,7 @@
 //! `#` is a comment; blank lines are ignored; command names are case-insensitive):
 //!
 //! ```text
-//! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']…
+//! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']…
 //!                                   aliases: call, dial    (no scheme → sip: is added)
 //! invite echo | invite tone         the built-in test line (typed target, not a user)
 //! accept [N]                        alias: answer
@@ -17,11 +17,16 @@
 //! preaccept [N]                     reliable 183 with SDP (RFC 3262 100rel), early media
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
+//!     each of these five also takes [-H 'Name: value']… [--body TEXT [--content-type TYPE]]
+//!     (no --body on a 2xx: it carries our SDP)
 //! refer [N] <URI> | refer [N] --replace M    aliases: xfer, transfer
 //! refer-accept [N] | refer-reject [N] [CODE]
 //! hold [N] | unhold [N]             alias of unhold: resume
-//! cancel [N]
-//! hangup [N]                        alias: bye
+//! cancel [N] [--reason 'SIP;cause=NUM;text="…"']
+//! hangup [N]                        CANCEL, reject or BYE, whatever fits the state
+//! bye [N]                           BYE; only on a confirmed call
+//! request [N] <METHOD> [-H 'Name: value']… [--body TEXT [--content-type TYPE]]
+//! request <METHOD> <URI> […]       out of dialog, e.g. request OPTIONS sip:pbx
 //! dtmf [N] DIGITS [--mode auto|rfc4733|info] [--duration MS] [--gap MS]
 //! register [ACCOUNT]                (default: the first account)
 //! unregister [ACCOUNT]
@@ -69,9 +74,9 @@ pub use call::{DTMF_DURATION_MS, DTMF_GAP_MS};
 pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 
 use call::{
-    parse_accept, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold, parse_invite,
-    parse_preaccept, parse_progress, parse_redirect, parse_refer, parse_refer_accept,
-    parse_refer_reject, parse_reject, parse_reply, parse_stats, parse_unhold,
+    parse_accept, parse_bye, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold,
+    parse_invite, parse_preaccept, parse_progress, parse_redirect, parse_refer, parse_refer_accept,
+    parse_refer_reject, parse_reject, parse_reply, parse_request, parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -114,6 +119,8 @@ pub const WAIT_EVENTS: &[&str] = &[
     "refer-progress",
     "refer-accepted",
     "refer-failed",
+    "response",
+    "redirected",
 ];
 
 /// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
@@ -237,9 +244,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
+        usage: "invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']...",
         summary: "place a call, e.g. invite sip:100@127.0.0.1:5070, or invite echo to try it",
-        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. The bare words echo and tone call the built-in test line, a SIP phone inside sipline on 127.0.0.1 that answers at once: echo sends back what it hears 160 ms later, tone sends a 1000 Hz tone, and both send back the DTMF digits they hear (so 'dtmf 123' comes back as dtmf events). To reach a user named echo at a PBX, write it in full (echo@pbx.example or sip:echo@pbx.example). --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
+        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. The bare words echo and tone call the built-in test line, a SIP phone inside sipline on 127.0.0.1 that answers at once: echo sends back what it hears 160 ms later, tone sends a 1000 Hz tone, and both send back the DTMF digits they hear (so 'dtmf 123' comes back as dtmf events). To reach a user named echo at a PBX, write it in full (echo@pbx.example or sip:echo@pbx.example). --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); --no-follow ends the call at a 3xx with a `redirected` event listing its Contacts instead of calling them; -H adds a header (repeatable).",
         script_only: false,
         completes: Completes::TestLine,
         parse: parse_invite,
@@ -247,9 +254,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "accept",
         aliases: &["answer"],
-        usage: "accept [N]",
+        usage: "accept [N] [-H 'Name: value']",
         summary: "answer incoming call N (200 OK)",
-        details: "Without N, the one incoming call that is waiting.",
+        details: "Without N, the one incoming call that is waiting. -H adds a header to the 200 (repeatable); it carries our SDP, so --body is refused.",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_accept,
@@ -257,9 +264,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "reject",
         aliases: &[],
-        usage: "reject [N] [CODE [REASON…]]",
+        usage: "reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "refuse incoming call N (default 480)",
-        details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code.",
+        details: "CODE is 300-699. A lone number below 100 is a call number, 100 or more a code. -H adds a header (repeatable); --body adds a body (Content-Type text/plain unless --content-type).",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_reject,
@@ -267,9 +274,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "progress",
         aliases: &[],
-        usage: "progress [N] [CODE [REASON…]]",
+        usage: "progress [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "send a provisional response to incoming call N (default 180)",
-        details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code.",
+        details: "CODE is 101-199. A lone number below 100 is a call number, 100 or more a code. -H adds a header (repeatable); --body adds a body (Content-Type text/plain unless --content-type).",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
@@ -287,9 +294,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "reply",
         aliases: &[],
-        usage: "reply [N] <CODE> [REASON...]",
+        usage: "reply [N] <CODE> [REASON...] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "answer incoming call N with any status 100-699",
-        details: "1xx is progress, 2xx accepts (with our SDP), 3xx-6xx rejects. The code is required.",
+        details: "1xx is progress, 2xx accepts (with our SDP), 3xx-6xx rejects. The code is required. -H adds a header (repeatable); --body adds a body (Content-Type text/plain unless --content-type), except on a 2xx.",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_reply,
@@ -297,9 +304,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "redirect",
         aliases: &[],
-        usage: "redirect [N] <URI>... [--code 300-399]",
+        usage: "redirect [N] <URI>... [--code 300-399] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "send incoming call N elsewhere (302 with the URIs as Contacts)",
-        details: "The caller tries the URIs itself (RFC 3261 §13.3.1.2). Default code 302.",
+        details: "The caller tries the URIs itself (RFC 3261 §13.3.1.2). Default code 302. -H adds a header (repeatable); --body adds a body.",
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_redirect,
@@ -357,22 +364,42 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "cancel",
         aliases: &[],
-        usage: "cancel [N]",
+        usage: "cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"']",
         summary: "cancel outgoing call N before it is answered",
-        details: "Without N, the one outgoing call still ringing.",
+        details: "Without N, the one outgoing call still ringing. --reason puts a Reason header (RFC 3326) on the CANCEL, e.g. --reason 'SIP;cause=200;text=\"Call completed elsewhere\"'; the protocol and a numeric cause are required.",
         script_only: false,
         completes: Completes::Call(CallFilter::Ringing),
         parse: parse_cancel,
     },
     Spec {
         name: "hangup",
-        aliases: &["bye"],
+        aliases: &[],
         usage: "hangup [N]",
         summary: "end call N whatever its state (BYE, CANCEL or reject)",
         details: "Without N, the one call there is.",
         script_only: false,
         completes: Completes::Call(CallFilter::Any),
         parse: parse_hangup,
+    },
+    Spec {
+        name: "request",
+        aliases: &[],
+        usage: "request [N] <METHOD> | request <METHOD> <URI> [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
+        summary: "send a request (INFO, MESSAGE, OPTIONS, …) in call N, or out of dialog to URI",
+        details: "SIP.js sendRequest. With N (or the one call that is up) the request goes in the call's dialog; with a URI instead, outside any dialog, from the first account. The final response is printed as a `response` event (code 0 when none came); a 401/407 is answered with the account's credentials. INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, REGISTER and REFER have their own commands and are refused. --body is sent as text/plain unless --content-type.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_request,
+    },
+    Spec {
+        name: "bye",
+        aliases: &[],
+        usage: "bye [N]",
+        summary: "end confirmed call N with BYE",
+        details: "Refuses a call that is not confirmed (ringing, or answered and waiting for the ACK): cancel, reject or hangup those. Without N, the one confirmed call.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_bye,
     },
     Spec {
         name: "dtmf",

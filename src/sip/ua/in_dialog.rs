@@ -285,6 +285,16 @@ impl Engine {
         }
     }
 
+    /// `bye [N]` (SIP.js `bye`): only a confirmed call — §15: the callee sends no BYE
+    /// before the ACK of its 2xx, and an unanswered call is canceled or rejected instead.
+    pub(crate) fn cmd_bye(&mut self, call: Option<CallHandle>) {
+        let confirmed = |c: &super::Call| c.state == CallState::Confirmed;
+        let Some(h) = self.resolve_call("bye", call, confirmed, "confirmed call") else {
+            return;
+        };
+        self.send_bye(h, "bye");
+    }
+
     /// `hangup [N]` (SIP.js `terminate`).
     pub(crate) fn cmd_hangup(&mut self, call: Option<CallHandle>) {
         let Some(h) = self.resolve_call("hangup", call, |_| true, "call to hang up") else {

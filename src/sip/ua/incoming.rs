@@ -123,6 +123,7 @@ impl Engine {
             self.accept_incoming(h, 200, None);
             self.end_call(old, "replaced");
         }
+        self.apply_answer_mode(h);
     }
 
     /// A response in the INVITE server transaction, with our To-tag and Contact (§12.1.1).
@@ -165,6 +166,9 @@ impl Engine {
             resp.headers.push("Allow", ALLOW);
         }
         resp.headers.push("User-Agent", USER_AGENT);
+        if let Some(extras) = self.response_options.take() {
+            super::respond_with::apply(&mut resp, extras);
+        }
         Some((key, resp))
     }
 
@@ -280,7 +284,7 @@ impl Engine {
     }
 
     /// Answer with a 2xx carrying our SDP (the answer, or an offer for a late-offer INVITE).
-    pub(super) fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+    pub(crate) fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
         if self.defer_accept_for_prack(h, code, reason) {
             return;
         }

@@ -9,18 +9,23 @@
 //! `Early`, `Confirmed`, `Terminated`) and it holds SDP only as opaque bodies plus the
 //! offer/answer results from `media::sdp` (ARCHITECTURE.md rule 8).
 
+mod answer_mode;
 mod dtmf;
 mod hold;
 mod in_dialog;
 mod incoming;
 mod outgoing;
 mod prack;
+mod redirected;
 mod refer;
 mod registration;
+mod request;
+mod respond_with;
 mod session_timer;
 
 pub(crate) use in_dialog::SentBye;
 pub(crate) use registration::AccountState;
+pub(crate) use request::OwnRequest;
 
 use std::time::{Duration, Instant};
 
@@ -124,6 +129,8 @@ pub struct Call {
     pub(crate) media_params: Option<MediaParams>,
     /// Outgoing: the user asked to cancel before any provisional response (§9.1).
     pub(crate) cancel_pending: bool,
+    /// Outgoing: the Reason header (RFC 3326) for our CANCEL, kept while it waits.
+    pub(crate) cancel_reason: Option<String>,
     /// Outgoing: a CANCEL was sent.
     pub(crate) canceled: bool,
     /// Outgoing: the ACK for the 2xx, resent on 2xx retransmissions (§13.2.2.4).
@@ -186,6 +193,7 @@ impl Call {
             offer_in_2xx: false,
             media_params: None,
             cancel_pending: false,
+            cancel_reason: None,
             canceled: false,
             ack: None,
             retransmit: None,

@@ -8,7 +8,7 @@ use crate::media::sdp::{self, LocalMedia};
 use crate::media::{MediaCtl, MediaDirection, MediaParams};
 use crate::sip::dialog::{Dialog, DialogId};
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, Scheme, SipMessage, Uri};
+use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, SipMessage, Uri};
 use crate::sip::transport::{self, Target};
 use crate::sip::txn::TxnKey;
 
@@ -254,6 +254,7 @@ impl Engine {
             200..=299 => self.on_invite_2xx(h, resp),
             401 | 407 if self.retry_invite_with_credentials(h, &resp) => {}
             422 if self.retry_invite_with_min_se(h, &resp) => {}
+            300..=399 if !self.follows_redirects(h) => self.report_redirect(h, &resp),
             300..=399 if self.follow_redirect(h, &resp) => {}
             _ if self.try_next_redirect_target(h) => {}
             _ => {
@@ -463,8 +464,8 @@ impl Engine {
         (ack.to_bytes(), dest)
     }
 
-    /// `cancel [N]`.
-    pub(crate) fn cmd_cancel(&mut self, call: Option<crate::api::CallHandle>) {
+    /// `cancel [N] [--reason R]`; the reason goes on the CANCEL, even a deferred one.
+    pub(crate) fn cmd_cancel(&mut self, call: Option<CallHandle>, reason: Option<String>) {
         let Some(h) = self.resolve_call(
             "cancel",
             call,
@@ -479,6 +480,11 @@ impl Engine {
         ) else {
             return;
         };
+        if let Some(c) = self.calls.get_mut(&h) {
+            if !c.canceled && !c.cancel_pending {
+                c.cancel_reason = reason;
+            }
+        }
         if self
             .calls
             .get(&h)
@@ -507,6 +513,7 @@ impl Engine {
             return;
         }
         call.canceled = true;
+        let reason = call.cancel_reason.clone();
         let Some(cinv) = self.txns.client_invite(&key) else {
             return;
         };
@@ -528,6 +535,10 @@ impl Engine {
         headers.push("CSeq", format!("{seq} CANCEL"));
         for r in invite.headers.get_all("Route") {
             headers.push("Route", r);
+        }
+        if let Some(reason) = reason {
+            // RFC 3326 §2: why the request was canceled.
+            headers.push("Reason", reason);
         }
         headers.push("User-Agent", USER_AGENT);
         cancel.headers = headers;
@@ -618,29 +629,11 @@ impl Engine {
     /// listed order among equals), skipping URIs already tried, and call the first. False
     /// when none is usable (the 3xx then ends the call as `rejected`).
     fn follow_redirect(&mut self, h: CallHandle, resp: &Response) -> bool {
-        let Ok(contacts) = resp.contacts() else {
-            return false;
-        };
-        let mut targets: Vec<(u32, usize, Uri)> = contacts
-            .into_iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c.uri.scheme, Scheme::Sip | Scheme::Sips))
-            .map(|(i, c)| {
-                let q = c
-                    .params
-                    .iter()
-                    .find(|p| p.name.eq_ignore_ascii_case("q"))
-                    .and_then(|p| p.value.as_deref())
-                    .and_then(|v| v.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                ((q.clamp(0.0, 1.0) * 1000.0) as u32, i, c.uri)
-            })
-            .collect();
-        targets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let targets = super::redirected::contacts_by_q(resp);
         let Some(call) = self.calls.get_mut(&h) else {
             return false;
         };
-        for (_, _, uri) in targets {
+        for uri in targets {
             if !call.redirect_tried.contains(&uri) && call.redirect_queue.len() < MAX_REDIRECTS {
                 call.redirect_queue.push_back(uri);
             }

@@ -83,6 +83,17 @@ fn invite_and_aliases() {
                 headers: vec![("X-Case".into(), "7".into())],
                 account: None,
                 without_account: false,
+                no_follow: false,
+            },
+        }
+    );
+    assert_eq!(
+        send("invite sip:a@127.0.0.1 --no-follow"),
+        Command::InviteWith {
+            target: "sip:a@127.0.0.1".into(),
+            options: InviteOptions {
+                no_follow: true,
+                ..InviteOptions::default()
             },
         }
     );
@@ -159,11 +170,11 @@ fn invite_and_aliases() {
     );
     assert_eq!(
         err("invite"),
-        "invite: missing target (expected invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070 or invite echo)"
+        "invite: missing target (expected invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070 or invite echo)"
     );
     assert_eq!(
         err("call sip:a@b extra"),
-        "invite: unexpected 'extra' after the target (expected invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
+        "invite: unexpected 'extra' after the target (expected invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [--no-follow] [-H 'Name: value']...)"
     );
 }
 
@@ -179,34 +190,48 @@ fn accept_cancel_hangup() {
         err("preaccept x"),
         "preaccept: 'x' is not a call number (expected preaccept [N])"
     );
-    assert_eq!(send("cancel"), Command::Cancel { call: None });
-    assert_eq!(send("cancel 1"), Command::Cancel { call: C1 });
+    assert_eq!(
+        send("cancel"),
+        Command::Cancel {
+            call: None,
+            reason: None
+        }
+    );
+    assert_eq!(
+        send("cancel 1"),
+        Command::Cancel {
+            call: C1,
+            reason: None
+        }
+    );
     assert_eq!(send("hangup"), Command::Hangup { call: None });
     assert_eq!(send("hangup 2"), Command::Hangup { call: C2 });
-    assert_eq!(send("bye 2"), Command::Hangup { call: C2 });
+    assert_eq!(send("bye 2"), Command::Bye { call: C2 });
+    assert_eq!(send("bye"), Command::Bye { call: None });
     assert_eq!(send("accept 02"), Command::Accept { call: C2 });
     assert_eq!(
         err("accept x"),
-        "accept: 'x' is not a call number (expected accept [N])"
+        "accept: 'x' is not a call number (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("accept 0"),
-        "accept: '0' is not a call number (expected accept [N])"
+        "accept: '0' is not a call number (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("accept -1"),
-        "accept: '-1' is not a call number (expected accept [N])"
+        "accept: '-1' is not a call number (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("accept 1 2"),
-        "accept: unexpected '2' (expected accept [N])"
+        "accept: unexpected '2' (expected accept [N] [-H 'Name: value'])"
     );
     assert_eq!(
         err("cancel one"),
-        "cancel: 'one' is not a call number (expected cancel [N])"
+        "cancel: 'one' is not a call number (expected cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"'])"
     );
+    assert_eq!(err("bye 1 now"), "bye: unexpected 'now' (expected bye [N])");
     assert_eq!(
-        err("bye 1 now"),
+        err("hangup 1 now"),
         "hangup: unexpected 'now' (expected hangup [N])"
     );
     assert_eq!(
@@ -261,11 +286,11 @@ fn reject_forms() {
     );
     assert_eq!(
         err("reject busy"),
-        "reject: 'busy' is not a call number or status code (expected reject [N] [CODE [REASON…]])"
+        "reject: 'busy' is not a call number or status code (expected reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]])"
     );
     assert_eq!(
         err("reject 0 486"),
-        "reject: '0' is not a call number (expected reject [N] [CODE [REASON…]])"
+        "reject: '0' is not a call number (expected reject [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]])"
     );
 }
 
@@ -297,7 +322,7 @@ fn progress_forms() {
     );
     assert_eq!(
         err("progress now"),
-        "progress: 'now' is not a call number or status code (expected progress [N] [CODE [REASON…]])"
+        "progress: 'now' is not a call number or status code (expected progress [N] [CODE [REASON…]] [-H 'Name: value']... [--body TEXT [--content-type TYPE]])"
     );
 }
 
@@ -405,5 +430,214 @@ fn dtmf_digits_are_checked_one_by_one() {
     assert_eq!(
         parse_dtmf(""),
         Err("missing DTMF digits (expected 0-9 * # A-D ,)".into())
+    );
+}
+
+#[test]
+fn cancel_with_a_reason() {
+    let want = |call, r: &str| Command::Cancel {
+        call,
+        reason: Some(r.to_string()),
+    };
+    assert_eq!(
+        send("cancel --reason 'SIP;cause=200;text=\"Call completed elsewhere\"'"),
+        want(None, "SIP;cause=200;text=\"Call completed elsewhere\"")
+    );
+    assert_eq!(
+        send("cancel 1 --reason Q.850;cause=16"),
+        want(C1, "Q.850;cause=16")
+    );
+    assert_eq!(
+        send("cancel --reason=SIP;cause=480 2"),
+        want(C2, "SIP;cause=480")
+    );
+    // A ';' inside the quoted text is not a parameter separator.
+    assert_eq!(
+        send("cancel --reason 'SIP;text=\"a;b\";cause=487'"),
+        want(None, "SIP;text=\"a;b\";cause=487")
+    );
+    let form = "(expected --reason 'SIP;cause=NUMBER[;text=\"…\"]')";
+    for (line, why) in [
+        ("cancel --reason", "--reason needs a value".to_string()),
+        (
+            "cancel --reason SIP",
+            "--reason 'SIP': the cause is missing".into(),
+        ),
+        (
+            "cancel --reason SIP;cause=abc",
+            "--reason 'SIP;cause=abc': cause must be a number".into(),
+        ),
+        (
+            "cancel --reason 'SIP;cause=1;text=plain'",
+            "--reason 'SIP;cause=1;text=plain': text must be in double quotes".into(),
+        ),
+        (
+            "cancel --reason ';cause=1'",
+            "--reason ';cause=1': '' is not a protocol name such as SIP or Q.850".into(),
+        ),
+        (
+            "cancel --reason 'SIP;cause=1;text=\"open'",
+            "--reason 'SIP;cause=1;text=\"open': a quote is not closed".into(),
+        ),
+    ] {
+        assert_eq!(err(line), format!("cancel: {why} {form}"), "{line:?}");
+    }
+    assert_eq!(
+        err("cancel --why"),
+        "cancel: unknown option '--why' (expected cancel [N] [--reason 'SIP;cause=NUM;text=\"...\"'])"
+    );
+}
+
+#[test]
+fn response_commands_take_headers_and_a_body() {
+    use crate::api::ResponseOptions;
+    let with = |command, options| Command::RespondWith {
+        command: Box::new(command),
+        options,
+    };
+    let header = |n: &str, v: &str| ResponseOptions {
+        headers: vec![(n.into(), v.into())],
+        ..ResponseOptions::default()
+    };
+    assert_eq!(
+        send("accept 2 -H 'X-Case: 7'"),
+        with(Command::Accept { call: C2 }, header("X-Case", "7"))
+    );
+    assert_eq!(
+        send("reject -H 'Retry-After: 30' 486 Busy Here --body 'come back' --content-type text/x-note"),
+        with(
+            Command::Reject {
+                call: None,
+                code: 486,
+                reason: Some("Busy Here".into())
+            },
+            ResponseOptions {
+                headers: vec![("Retry-After".into(), "30".into())],
+                body: Some("come back".into()),
+                content_type: Some("text/x-note".into()),
+            }
+        )
+    );
+    assert_eq!(
+        send("progress 183 --body hi"),
+        with(
+            Command::Progress {
+                call: None,
+                code: 183,
+                reason: None
+            },
+            ResponseOptions {
+                body: Some("hi".into()),
+                ..ResponseOptions::default()
+            }
+        )
+    );
+    assert_eq!(
+        send("reply 1 404 -H 'X-A: 1' -H 'X-B: 2'"),
+        with(
+            Command::Reply {
+                call: C1,
+                code: 404,
+                reason: None
+            },
+            ResponseOptions {
+                headers: vec![("X-A".into(), "1".into()), ("X-B".into(), "2".into())],
+                ..ResponseOptions::default()
+            }
+        )
+    );
+    assert_eq!(
+        send("redirect sip:a@127.0.0.1 -H 'X-Why: moved' --code 301"),
+        with(
+            Command::Redirect {
+                call: None,
+                targets: vec!["sip:a@127.0.0.1".into()],
+                code: 301
+            },
+            header("X-Why", "moved")
+        )
+    );
+    // Without options, the plain command.
+    assert_eq!(send("accept"), Command::Accept { call: None });
+    assert_eq!(
+        err("accept --body x"),
+        "accept: a 200 carries our SDP answer; --body cannot go with it"
+    );
+    assert_eq!(
+        err("reply 202 --body x"),
+        "reply: a 202 carries our SDP answer; --body cannot go with it"
+    );
+    assert_eq!(
+        err("reject --content-type text/plain"),
+        "reject: --content-type needs a --body"
+    );
+    assert_eq!(
+        err("reject --content-type plain --body x"),
+        "reject: --content-type needs a type/subtype, e.g. --content-type text/plain"
+    );
+    assert_eq!(
+        err("progress --body"),
+        "progress: --body needs a text, e.g. --body 'hello'"
+    );
+    // The one -H parser: the same errors as invite's.
+    assert_eq!(
+        err("reject -H nocolon"),
+        "reject: -H 'nocolon' is not a header (expected -H 'Name: value')"
+    );
+    assert_eq!(
+        err("accept -H 'Content-Length: 9'"),
+        "accept: -H 'Content-Length: 9': Content-Length is computed; it cannot be given"
+    );
+    assert_eq!(
+        err("invite 100 -H 'Content-Length: 9'"),
+        "invite: -H 'Content-Length: 9': Content-Length is computed; it cannot be given"
+    );
+}
+
+#[test]
+fn request_forms() {
+    use crate::api::ResponseOptions;
+    let req = |call, target: Option<&str>, method: &str, options| Command::Request {
+        call,
+        target: target.map(str::to_string),
+        method: method.into(),
+        options,
+    };
+    let none = ResponseOptions::default;
+    assert_eq!(send("request INFO"), req(None, None, "INFO", none()));
+    assert_eq!(send("request 2 info"), req(C2, None, "INFO", none()));
+    assert_eq!(
+        send("request OPTIONS sip:pbx@127.0.0.1"),
+        req(None, Some("sip:pbx@127.0.0.1"), "OPTIONS", none())
+    );
+    assert_eq!(
+        send("request 1 MESSAGE --body 'hi there' -H 'X-A: 1' --content-type text/x-chat"),
+        req(
+            C1,
+            None,
+            "MESSAGE",
+            ResponseOptions {
+                headers: vec![("X-A".into(), "1".into())],
+                body: Some("hi there".into()),
+                content_type: Some("text/x-chat".into()),
+            }
+        )
+    );
+    let usage = "request [N] <METHOD> | request <METHOD> <URI> [-H 'Name: value']... [--body TEXT [--content-type TYPE]]";
+    assert_eq!(
+        err("request"),
+        format!("request: missing method (expected {usage}, e.g. request INFO)")
+    );
+    assert_eq!(
+        err("request 1 INFO sip:x"),
+        format!("request: unexpected 'sip:x' (expected {usage})")
+    );
+    assert_eq!(
+        err("request IN(FO"),
+        format!("request: 'IN(FO' is not a method name (expected {usage})")
+    );
+    assert_eq!(
+        err("request OPTIONS tel:+1234"),
+        "request: 'tel:+1234' is a tel: URI; only sip: and sips: can be sent to"
     );
 }

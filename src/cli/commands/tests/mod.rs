@@ -89,7 +89,7 @@ fn register_unregister() {
     );
     assert_eq!(
         err("re"),
-        "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, resume, register (type more of it)"
+        "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, resume, request, register (type more of it)"
     );
     assert_eq!(
         parse_line("register alice", Mode::Repl),
@@ -124,7 +124,13 @@ fn unambiguous_prefixes() {
     assert_eq!(send("acc"), Command::Accept { call: None });
     assert_eq!(send("ans 2"), Command::Accept { call: C2 });
     assert_eq!(send("ha 1"), Command::Hangup { call: C1 });
-    assert_eq!(send("can"), Command::Cancel { call: None });
+    assert_eq!(
+        send("can"),
+        Command::Cancel {
+            call: None,
+            reason: None
+        }
+    );
     assert_eq!(send("REJ 486"), send("reject 486"));
     assert_eq!(send("di sip:a@b"), send("invite sip:a@b"));
     assert_eq!(ok("sess"), Action::Sessions);
