@@ -807,3 +807,83 @@ fn reinvite_challenged_with_407_is_sent_again_once_with_credentials() {
     });
     assert!(refused, "the user hears the resume was refused");
 }
+
+/// A proxy challenges alice's DTMF INFO with 407 (§22.3): she sends the same digit again
+/// once, as a new request with Proxy-Authorization, and bob receives it; the next digit
+/// goes with the cached credentials at the first try.
+#[test]
+fn info_challenged_with_407_is_sent_again_with_credentials() {
+    let mut net = Net::with_accounts(2, 55, |i| {
+        if i == 0 {
+            let mut a = account("secret", 3600);
+            a.register = false;
+            vec![a]
+        } else {
+            Vec::new()
+        }
+    });
+    let (alice, bob) = (0, 1);
+    let target = net.uri(bob);
+    net.command(alice, Command::Invite { target });
+    net.wait_event(bob, "incoming", S * 2).expect("incoming");
+    net.command(bob, Command::Accept { call: None });
+    net.wait_event(alice, "accepted", S * 2).expect("accepted");
+    net.run_for(S);
+
+    let infos = |net: &Net| -> Vec<Request> {
+        net.uas[alice]
+            .sent
+            .iter()
+            .filter_map(|(_, _, b)| match Message::parse(b) {
+                Ok(Message::Request(r)) if r.method.as_str() == "INFO" => Some(r),
+                _ => None,
+            })
+            .collect()
+    };
+    let bob_addr = net.uas[bob].addr;
+    net.hold(alice, "INFO");
+    net.command(
+        alice,
+        Command::SendDtmf {
+            call: None,
+            digits: "5".into(),
+            mode: sipline::api::DtmfMode::Info,
+            duration_ms: None,
+            gap_ms: None,
+        },
+    );
+    net.run_for(S / 10);
+    assert_eq!(net.discard_held(), 1, "alice's INFO");
+    net.release();
+    let first = infos(&net).pop().expect("an INFO");
+    assert!(first.headers.get("Proxy-Authorization").is_none());
+    let mut challenge = first.make_response(407, None);
+    challenge.headers.push(
+        "Proxy-Authenticate",
+        format!("Digest realm=\"{REALM}\", nonce=\"info-nonce\", algorithm=MD5, qop=\"auth\""),
+    );
+    net.inject(alice, bob_addr, &challenge.to_bytes());
+    let got = net
+        .wait_event(bob, "dtmf", S * 2)
+        .expect("bob gets the digit");
+    assert!(
+        matches!(got, Event::Dtmf { ref digit, .. } if digit == "5"),
+        "{got:?}"
+    );
+    assert!(net.wait_event(alice, "dtmf-sent", S * 2).is_some());
+    let sent = infos(&net);
+    assert_eq!(sent.len(), 2, "the INFO and its retry");
+    assert_eq!(sent[1].cseq().unwrap().seq, first.cseq().unwrap().seq + 1);
+    let creds = digest_params(
+        sent[1]
+            .headers
+            .get("Proxy-Authorization")
+            .expect("credentials"),
+    );
+    assert_eq!(param(&creds, "nonce"), "info-nonce");
+    assert_eq!(param(&creds, "nc"), "00000001");
+    assert!(!net.uas[alice]
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::CommandError { .. })));
+}

@@ -9,6 +9,7 @@ use super::{CallState, TxnPurpose};
 use crate::api::{CallHandle, DtmfMode, Event};
 use crate::media::dtmf::DtmfSender;
 use crate::media::MediaCtl;
+use crate::sip::auth::AuthDecision;
 use crate::sip::engine::{Engine, USER_AGENT};
 use crate::sip::msg::{Header, Method, Request, Response, SipMessage};
 use crate::sip::txn::TxnKey;
@@ -28,6 +29,10 @@ pub(crate) struct InfoQueue {
     gap: Duration,
     /// An INFO is out, waiting for its final response.
     in_flight: Option<char>,
+    /// That INFO as sent, to answer a 401/407 challenge to it (§22.2).
+    sent: Option<Request>,
+    /// The INFO in flight already answers a challenge: another one fails the digit.
+    challenged: bool,
     /// Nothing may be sent before this moment (gap after a digit, or a `,` pause).
     pub(crate) not_before: Option<Instant>,
 }
@@ -173,7 +178,46 @@ impl Engine {
         if let Some(i) = account {
             self.authorize_for(i, &mut info);
         }
+        if let Some(q) = self.calls.get_mut(&h).and_then(|c| c.info_dtmf.as_mut()) {
+            q.sent = Some(info.clone());
+        }
         self.send_request(info, dest, h, TxnPurpose::Info);
+    }
+
+    /// A 401/407 to our INFO (a proxy may challenge requests inside a dialog, §22.3): put
+    /// the digit back first in line and send it again at once with the account's
+    /// credentials (§22.2: a new request, new CSeq). False when it cannot be answered.
+    fn retry_info_with_credentials(&mut self, h: CallHandle, digit: char, resp: &Response) -> bool {
+        let Some(c) = self.calls.get_mut(&h) else {
+            return false;
+        };
+        let account = c.account;
+        let Some(q) = c.info_dtmf.as_mut() else {
+            return false;
+        };
+        let sent = q.sent.take();
+        if std::mem::take(&mut q.challenged) {
+            return false;
+        }
+        let (Some(i), Some(sent)) = (account, sent) else {
+            return false;
+        };
+        let Some(a) = self.accounts.get_mut(i) else {
+            return false;
+        };
+        if !matches!(
+            a.auth.handle_challenge(&sent, resp),
+            Ok(AuthDecision::Retry | AuthDecision::RetryStale)
+        ) {
+            return false;
+        }
+        if let Some(q) = self.calls.get_mut(&h).and_then(|c| c.info_dtmf.as_mut()) {
+            q.digits.push_front(digit);
+            q.not_before = None;
+            q.challenged = true;
+        }
+        self.pump_info_dtmf(h);
+        true
     }
 
     /// The final response (or failure) of one of our INFO digits.
@@ -186,6 +230,14 @@ impl Engine {
             return;
         };
         q.not_before = Some(now + q.gap);
+        if let Some(r) = resp.filter(|r| matches!(r.code, 401 | 407)) {
+            if self.retry_info_with_credentials(h, digit, r) {
+                return;
+            }
+        } else if let Some(q) = self.calls.get_mut(&h).and_then(|c| c.info_dtmf.as_mut()) {
+            q.challenged = false;
+            q.sent = None;
+        }
         match resp {
             Some(r) if (200..300).contains(&r.code) => {
                 self.emit(Event::DtmfSent {
