@@ -409,13 +409,25 @@ pub enum Event {
         /// The call we transferred.
         call: CallHandle,
     },
-    /// Our transfer failed: the REFER was refused or the target did not answer.
+    /// Our transfer failed at the transferee: the REFER was refused (a non-2xx final
+    /// response, SIP.js `referRequestRejected`) or not answered at all.
     ReferFailed {
         /// The call we transferred.
         call: CallHandle,
-        /// Final status (of the REFER or, by NOTIFY, of the transferee's call); 0 if none.
+        /// The REFER's final status; 0 if none came.
         code: u16,
         /// Reason phrase, or `timeout`.
+        reason: String,
+    },
+    /// Our transfer failed at the target: the transferee's call to it ended with a
+    /// non-2xx final status, reported by NOTIFY (message/sipfrag, RFC 3515 §2.4.5; SIP.js
+    /// `referRejected`).
+    ReferRejected {
+        /// The call we transferred.
+        call: CallHandle,
+        /// The final status of the transferee's call (300-699).
+        code: u16,
+        /// Its reason phrase.
         reason: String,
     },
     // ===== DTMF =====
@@ -520,6 +532,7 @@ impl Event {
             Event::ReferProgress { .. } => "refer-progress",
             Event::ReferAccepted { .. } => "refer-accepted",
             Event::ReferFailed { .. } => "refer-failed",
+            Event::ReferRejected { .. } => "refer-rejected",
             Event::Held { .. } => "held",
             Event::Resumed { .. } => "resumed",
             Event::Dtmf { .. } => "dtmf",
@@ -550,6 +563,7 @@ impl Event {
             | Event::ReferProgress { call, .. }
             | Event::ReferAccepted { call, .. }
             | Event::ReferFailed { call, .. }
+            | Event::ReferRejected { call, .. }
             | Event::Held { call, .. }
             | Event::Resumed { call, .. }
             | Event::Dtmf { call, .. }

@@ -138,8 +138,10 @@ fn a_rejected_refer_is_reported_and_the_call_stays() {
             code: 603,
         },
     );
+    // SIP.js `referRequestRejected`: the REFER got a non-2xx, no NOTIFY follows.
     let f = net.wait_event(A, "refer-failed", S).unwrap();
     assert!(matches!(f, Event::ReferFailed { code: 603, .. }), "{f:?}");
+    assert!(!names(&net, A).contains(&"refer-rejected"));
     assert_eq!(net.uas[A].engine.call_count(), 1);
     assert!(
         texts(&net, B, "NOTIFY ").is_empty(),
@@ -170,8 +172,10 @@ fn a_busy_target_is_reported_back_by_notify() {
             reason: None,
         },
     );
-    let f = net.wait_event(A, "refer-failed", S * 2).unwrap();
-    assert!(matches!(f, Event::ReferFailed { code: 486, .. }), "{f:?}");
+    // SIP.js `referRejected`: the target refused; the REFER itself was accepted.
+    let f = net.wait_event(A, "refer-rejected", S * 2).unwrap();
+    assert!(matches!(f, Event::ReferRejected { code: 486, .. }), "{f:?}");
+    assert!(!names(&net, A).contains(&"refer-failed"));
     // The original call goes on.
     assert_eq!(net.uas[A].engine.call_count(), 1);
     assert_eq!(net.uas[B].engine.call_count(), 1);

@@ -427,7 +427,7 @@ fn baresip_transfers_sipline_to_sipline() {
 }
 
 /// A transfer that fails at the target: carol refuses baresip's INVITE with 486. baresip
-/// must report that in a sipfrag NOTIFY, alice prints `refer-failed` with that code, and
+/// must report that in a sipfrag NOTIFY, alice prints `refer-rejected` with that code, and
 /// her call to baresip goes on until she hangs up.
 #[test]
 fn sipline_transfer_refused_by_target_keeps_call() {
@@ -453,7 +453,7 @@ fn sipline_transfer_refused_by_target_keeps_call() {
          wait media 1 5s\n\
          sleep 300ms\n\
          refer 1 {}\n\
-         wait refer-failed 1 15s\n\
+         wait refer-rejected 1 15s\n\
          sleep 1s\n\
          hangup 1\n\
          wait terminated 1 10s\n\
@@ -493,10 +493,14 @@ fn sipline_transfer_refused_by_target_keeps_call() {
             && header(last, "Subscription-State").is_some_and(|v| v.starts_with("terminated")),
         "baresip's last NOTIFY should carry `SIP/2.0 486` and end the subscription\n{story}"
     );
-    let failed = a.first("refer-failed");
-    assert_eq!(failed["code"], 486, "{story}");
-    assert_eq!(failed["reason"], "Busy Here", "{story}");
+    let rejected = a.first("refer-rejected");
+    assert_eq!(rejected["code"], 486, "{story}");
+    assert_eq!(rejected["reason"], "Busy Here", "{story}");
     assert!(a.named("refer-accepted").is_empty(), "{story}");
+    assert!(
+        a.named("refer-failed").is_empty(),
+        "the REFER itself was accepted\n{story}"
+    );
     // The call to baresip went on: alice ended it herself, and baresip saw her BYE.
     let terminated = a.first("terminated");
     assert_eq!(terminated["cause"], "hangup", "{story}");

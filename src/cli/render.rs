@@ -87,6 +87,9 @@ pub fn human(event: &Event) -> String {
         Event::ReferFailed { call, code, reason } => {
             format!("[{call}] transfer failed: {code} {reason}")
         }
+        Event::ReferRejected { call, code, reason } => {
+            format!("[{call}] transfer rejected by the target: {code} {reason}")
+        }
         Event::Held { call, by } => format!("[{call}] held by {}", party(*by)),
         Event::Resumed { call, by } => format!("[{call}] resumed by {}", party(*by)),
         Event::Dtmf {
@@ -164,7 +167,7 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::Referred { .. } => "1;33",
         Event::ReferInviteSent { .. } | Event::ReferProgress { .. } => "36",
         Event::ReferAccepted { .. } => "32",
-        Event::ReferFailed { .. } => "31",
+        Event::ReferFailed { .. } | Event::ReferRejected { .. } => "31",
         Event::Held { .. } | Event::Resumed { .. } => "33",
         Event::Dtmf { .. } | Event::DtmfSent { .. } => "36",
         Event::Registered { .. } => "32",
@@ -211,7 +214,9 @@ pub fn brief(event: &Event) -> String {
         Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
         Event::Referred { call, refer_to, .. } => format!("{name} {call} {refer_to}"),
         Event::ReferInviteSent { call, new_call } => format!("{name} {call} {new_call}"),
-        Event::ReferProgress { call, code, reason } | Event::ReferFailed { call, code, reason } => {
+        Event::ReferProgress { call, code, reason }
+        | Event::ReferFailed { call, code, reason }
+        | Event::ReferRejected { call, code, reason } => {
             format!("{name} {call} {code} {reason}")
         }
         Event::ReferAccepted { call } => format!("{name} {call}"),
@@ -384,6 +389,11 @@ mod tests {
             Event::ReferAccepted { call: c },
             Event::ReferFailed {
                 call: c,
+                code: 603,
+                reason: "Decline".into(),
+            },
+            Event::ReferRejected {
+                call: c,
                 code: 486,
                 reason: "Busy Here".into(),
             },
@@ -435,7 +445,8 @@ mod tests {
                 "[1] transfer: calling as call 2",
                 "[1] transfer progress 180 Ringing",
                 "[1] transfer accepted",
-                "[1] transfer failed: 486 Busy Here",
+                "[1] transfer failed: 603 Decline",
+                "[1] transfer rejected by the target: 486 Busy Here",
                 "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
                 "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS)",
                 "error: no call 7",
@@ -488,10 +499,11 @@ mod tests {
         assert_eq!(lines[17], "refer-invite-sent 1 2");
         assert_eq!(lines[18], "refer-progress 1 180 Ringing");
         assert_eq!(lines[19], "refer-accepted 1");
-        assert_eq!(lines[20], "refer-failed 1 486 Busy Here");
-        assert_eq!(lines[21], "stats 1 250 249 1 0 2 -23");
-        assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9");
-        assert_eq!(lines[23], "command-error no call 7");
+        assert_eq!(lines[20], "refer-failed 1 603 Decline");
+        assert_eq!(lines[21], "refer-rejected 1 486 Busy Here");
+        assert_eq!(lines[22], "stats 1 250 249 1 0 2 -23");
+        assert_eq!(lines[23], "audio-checked 1 tone:440 false 3 -9");
+        assert_eq!(lines[24], "command-error no call 7");
     }
 
     #[test]
@@ -517,7 +529,8 @@ mod tests {
             json!({"event": "refer-invite-sent", "call": 1, "new_call": 2}),
             json!({"event": "refer-progress", "call": 1, "code": 180, "reason": "Ringing"}),
             json!({"event": "refer-accepted", "call": 1}),
-            json!({"event": "refer-failed", "call": 1, "code": 486, "reason": "Busy Here"}),
+            json!({"event": "refer-failed", "call": 1, "code": 603, "reason": "Decline"}),
+            json!({"event": "refer-rejected", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
             json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9}),
             json!({"event": "command-error", "message": "no call 7"}),

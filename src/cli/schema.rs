@@ -306,6 +306,11 @@ mod tests {
             Event::ReferAccepted { call: c },
             Event::ReferFailed {
                 call: c,
+                code: 603,
+                reason: "Decline".into(),
+            },
+            Event::ReferRejected {
+                call: c,
                 code: 486,
                 reason: "Busy Here".into(),
             },
@@ -377,6 +382,7 @@ mod tests {
                 | Event::ReferProgress { .. }
                 | Event::ReferAccepted { .. }
                 | Event::ReferFailed { .. }
+                | Event::ReferRejected { .. }
                 | Event::Held { .. }
                 | Event::Resumed { .. }
                 | Event::Dtmf { .. }
@@ -397,7 +403,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 24, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 25, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

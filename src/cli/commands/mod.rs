@@ -112,6 +112,7 @@ pub const WAIT_EVENTS: &[&str] = &[
     "refer-progress",
     "refer-accepted",
     "refer-failed",
+    "refer-rejected",
 ];
 
 /// The events of an account (`wait EVENT [ACCOUNT] [TIMEOUT]`).
@@ -295,7 +296,7 @@ pub static COMMANDS: &[Spec] = &[
         aliases: &["xfer", "transfer"],
         usage: "refer [N] <URI> | refer [N] --replace M",
         summary: "transfer call N: blind to URI, or attended to the peer of call M",
-        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call) or refer-failed. --replace M hands over to our call M's peer (RFC 3891 Replaces).",
+        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call), refer-failed (the peer refused the REFER) or refer-rejected (the target refused the peer's call). --replace M hands over to our call M's peer (RFC 3891 Replaces).",
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_refer,
@@ -462,7 +463,9 @@ pub static COMMANDS: &[Spec] = &[
         summary: "scripts: wait for an event (default timeout 30s)",
         details: "EVENT is one of calling, progress, accepted, rejected, failed, canceled, \
                   incoming, media, terminated, dtmf, dtmf-sent, registered, \
-                  registration-failed, unregistered. Takes the oldest event not yet waited \
+                  registration-failed, unregistered, held, resumed, referred, \
+                  refer-invite-sent, refer-progress, refer-accepted, refer-failed, \
+                  refer-rejected. Takes the oldest event not yet waited \
                   for that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m. \
                   Registration events take an ACCOUNT instead of N: wait registered \
                   [ACCOUNT] [TIMEOUT]. wait dtmf [N] [DIGITS] [TIMEOUT] waits until the \

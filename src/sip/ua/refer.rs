@@ -251,7 +251,8 @@ impl Engine {
                     self.send_bye(h, "transferred");
                 }
             }
-            _ => self.emit(Event::ReferFailed {
+            // RFC 3515 §2.4.5: the transferee's call to the target did not succeed.
+            _ => self.emit(Event::ReferRejected {
                 call: h,
                 code,
                 reason,
