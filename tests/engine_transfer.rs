@@ -261,3 +261,102 @@ fn replaces_that_matches_nothing_gets_481() {
         .any(|(_, _, _, b)| b.starts_with(b"SIP/2.0 481")));
     assert_eq!(net.uas[0].engine.call_count(), 0);
 }
+
+/// The value of header `name` in a message's text.
+fn header<'a>(msg: &'a str, name: &str) -> &'a str {
+    msg.lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        })
+        .map(|(_, v)| v.trim())
+        .unwrap_or_else(|| panic!("no {name} in {msg}"))
+}
+
+/// `;tag=` of a From/To value.
+fn tag(value: &str) -> &str {
+    value
+        .split(";tag=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no tag in {value}"))
+}
+
+/// An INVITE from 127.0.0.1:6000 to alice (UA 0) whose Replaces is `replaces`.
+fn invite_replacing(branch: &str, replaces: &str) -> String {
+    format!(
+        "INVITE sip:alice@127.0.0.1:5061 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:6000;branch=z9hG4bK{branch}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:x@127.0.0.1:6000>;tag=r{branch}\r\n\
+         To: <sip:alice@127.0.0.1:5061>\r\n\
+         Call-ID: replacing-{branch}\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:x@127.0.0.1:6000>\r\n\
+         Replaces: {replaces}\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// The status codes alice sent to 127.0.0.1:6000 for the INVITE with `branch`.
+fn answers_to(net: &Net, branch: &str) -> Vec<u16> {
+    net.stray
+        .iter()
+        .map(|(_, _, _, b)| String::from_utf8_lossy(b).to_string())
+        .filter(|t| t.contains(&format!("branch=z9hG4bK{branch}")))
+        .filter_map(|t| t.get(8..11).and_then(|c| c.parse().ok()))
+        .collect()
+}
+
+#[test]
+fn replaces_naming_an_early_call_we_did_not_place_gets_481_and_leaves_it() {
+    // RFC 3891 §3: an early dialog not initiated by this UA → 481, the dialog unchanged;
+    // `early-only` naming a confirmed dialog → 486.
+    let mut net = Net::new(2, 127);
+    let alice = net.uri(A);
+    net.command(B, Command::Invite { target: alice });
+    net.wait_event(A, "incoming", S).unwrap();
+    net.command(
+        A,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.wait_event(B, "progress", S).unwrap();
+    let invite = texts(&net, B, "INVITE ")[0].clone();
+    let ringing = texts(&net, A, "SIP/2.0 180")[0].clone();
+    let early = format!(
+        "{};to-tag={};from-tag={}",
+        header(&invite, "Call-ID"),
+        tag(header(&ringing, "To")),
+        tag(header(&invite, "From"))
+    );
+    net.inject(
+        A,
+        "127.0.0.1:6000".parse().unwrap(),
+        invite_replacing("early", &early).as_bytes(),
+    );
+    net.run_for(S);
+    let codes = answers_to(&net, "early");
+    assert!(codes.contains(&481), "{codes:?}");
+    assert!(!codes.iter().any(|c| (200..300).contains(c)), "{codes:?}");
+    // bob's call rings on, untouched, and can still be answered.
+    assert_eq!(net.uas[A].engine.call_count(), 1);
+    assert!(!names(&net, B).contains(&"canceled"));
+    net.command(A, Command::Accept { call: None });
+    net.wait_event(B, "accepted", S).unwrap();
+    net.run_for(S);
+
+    // Now confirmed: `early-only` refuses with 486; the call stays.
+    net.inject(
+        A,
+        "127.0.0.1:6000".parse().unwrap(),
+        invite_replacing("eonly", &format!("{early};early-only")).as_bytes(),
+    );
+    net.run_for(S);
+    let codes = answers_to(&net, "eonly");
+    assert!(codes.contains(&486), "{codes:?}");
+    assert_eq!(net.uas[A].engine.call_count(), 1);
+    assert!(!names(&net, B).contains(&"terminated"));
+}

@@ -65,24 +65,41 @@ fn unescape(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `callid;to-tag=X;from-tag=Y` (RFC 3891 §6.1) → the dialog it names, seen from the
-/// receiver: local tag = to-tag, remote tag = from-tag.
-fn parse_replaces(value: &str) -> Option<DialogId> {
+/// A Replaces header field value (RFC 3891 §6.1): the dialog it names and its flag.
+#[derive(Debug, PartialEq, Eq)]
+struct Replaces {
+    /// The dialog seen from the receiver: local tag = to-tag, remote tag = from-tag.
+    dialog: DialogId,
+    /// `early-only`: replace the dialog only while it is early (§3: 486 otherwise).
+    early_only: bool,
+}
+
+/// `callid;to-tag=X;from-tag=Y[;early-only]` (RFC 3891 §6.1); other parameters ignored.
+fn parse_replaces(value: &str) -> Option<Replaces> {
     let mut parts = value.split(';');
     let call_id = parts.next()?.trim().to_string();
-    let (mut to_tag, mut from_tag) = (None, None);
+    let (mut to_tag, mut from_tag, mut early_only) = (None, None, false);
     for p in parts {
-        let (k, v) = p.split_once('=')?;
+        let Some((k, v)) = p.split_once('=') else {
+            early_only |= p.trim().eq_ignore_ascii_case("early-only");
+            continue;
+        };
         match k.trim().to_ascii_lowercase().as_str() {
             "to-tag" => to_tag = Some(v.trim().to_string()),
             "from-tag" => from_tag = Some(v.trim().to_string()),
             _ => {}
         }
     }
-    Some(DialogId {
-        call_id,
-        local_tag: to_tag?,
-        remote_tag: from_tag?,
+    if call_id.is_empty() {
+        return None;
+    }
+    Some(Replaces {
+        dialog: DialogId {
+            call_id,
+            local_tag: to_tag?,
+            remote_tag: from_tag?,
+        },
+        early_only,
     })
 }
 
@@ -445,22 +462,27 @@ impl Engine {
     // ===== transfer target =====
 
     /// RFC 3891 §3: an INVITE with Replaces. `Ok(Some(old))` when it replaces our call
-    /// `old`; `Ok(None)` without Replaces; `Err(code)` to refuse it (481 nothing matches,
-    /// 486 an early dialog we did not place).
+    /// `old` (confirmed, or early and placed by us); `Ok(None)` without Replaces;
+    /// `Err(code)` to refuse it: 481 when it matches nothing or an early dialog we did not
+    /// place (that call is left as it is), 486 when `early-only` names a confirmed call.
     pub(crate) fn replaced_call(&self, req: &Request) -> Result<Option<CallHandle>, u16> {
         let Some(value) = req.headers.get("Replaces") else {
             return Ok(None);
         };
-        let Some(id) = parse_replaces(value) else {
+        let Some(rep) = parse_replaces(value) else {
             return Err(400);
         };
-        let Some(h) = self.call_by_dialog(&id) else {
+        let Some(h) = self.call_by_dialog(&rep.dialog) else {
             return Err(481);
         };
-        match self.calls.get(&h) {
-            Some(c) if c.state == CallState::Confirmed => Ok(Some(h)),
-            Some(c) if c.direction == crate::api::Direction::Outgoing => Ok(Some(h)),
-            _ => Err(486),
+        let Some(c) = self.calls.get(&h) else {
+            return Err(481);
+        };
+        match (c.state, c.direction) {
+            (CallState::Confirmed | CallState::Accepted, _) if rep.early_only => Err(486),
+            (CallState::Confirmed | CallState::Accepted, _) => Ok(Some(h)),
+            (_, crate::api::Direction::Outgoing) => Ok(Some(h)),
+            (_, crate::api::Direction::Incoming) => Err(481),
         }
     }
 }
@@ -475,10 +497,20 @@ mod tests {
         let escaped = escape_uri_header(v);
         assert_eq!(escaped, "abc%40host%3Bto-tag%3Dt1%3Bfrom-tag%3Df1");
         assert_eq!(unescape(&escaped), v);
-        let id = parse_replaces(v).unwrap();
-        assert_eq!(id.call_id, "abc@host");
-        assert_eq!(id.local_tag, "t1");
-        assert_eq!(id.remote_tag, "f1");
+        let rep = parse_replaces(v).unwrap();
+        assert_eq!(rep.dialog.call_id, "abc@host");
+        assert_eq!(rep.dialog.local_tag, "t1");
+        assert_eq!(rep.dialog.remote_tag, "f1");
+        assert!(!rep.early_only);
         assert!(parse_replaces("abc;to-tag=1").is_none());
+        assert!(parse_replaces(";to-tag=1;from-tag=2").is_none());
+    }
+
+    #[test]
+    fn the_early_only_flag_is_read_not_refused() {
+        let rep = parse_replaces("abc@host; to-tag=t1 ;EARLY-ONLY;from-tag=f1;x=y").unwrap();
+        assert!(rep.early_only);
+        assert_eq!(rep.dialog.local_tag, "t1");
+        assert_eq!(rep.dialog.remote_tag, "f1");
     }
 }
