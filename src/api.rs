@@ -130,6 +130,14 @@ pub struct InviteOptions {
     pub account: Option<String>,
 }
 
+/// Options of a REFER beyond its target (`refer … --no-sub`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ReferOptions {
+    /// RFC 4488: ask for no implicit subscription (`Refer-Sub: false`), so no NOTIFYs
+    /// report the transferee's call; a 2xx that agrees ends our part at once.
+    pub no_sub: bool,
+}
+
 /// A user request. The only way a front-end changes the engine.
 ///
 /// `call: None` means "the one call this command fits"; the engine answers with
@@ -233,6 +241,8 @@ pub enum Command {
         target: String,
         /// Attended transfer: our other call, to the transfer target.
         replace: Option<CallHandle>,
+        /// What else to do.
+        options: ReferOptions,
     },
     /// Accept the peer's REFER (SIP.js ReferServerContext `accept`): 202, then call the
     /// Refer-To target and report its progress in NOTIFYs.

@@ -6,7 +6,7 @@ mod sim;
 use std::time::Duration;
 
 use sim::Net;
-use sipline::api::{CallHandle, Command, Event, Party};
+use sipline::api::{CallHandle, Command, Event, Party, ReferOptions};
 
 const A: usize = 0;
 const B: usize = 1;
@@ -48,6 +48,7 @@ fn blind_transfer_connects_bob_to_carol_and_alice_leaves() {
             call: None,
             target: carol.clone(),
             replace: None,
+            options: ReferOptions::default(),
         },
     );
     let r = net.wait_event(B, "referred", S).expect("bob is asked");
@@ -128,6 +129,7 @@ fn a_rejected_refer_is_reported_and_the_call_stays() {
             call: None,
             target: carol,
             replace: None,
+            options: ReferOptions::default(),
         },
     );
     net.wait_event(B, "referred", S).unwrap();
@@ -159,6 +161,7 @@ fn a_busy_target_is_reported_back_by_notify() {
             call: None,
             target: carol,
             replace: None,
+            options: ReferOptions::default(),
         },
     );
     net.wait_event(B, "referred", S).unwrap();
@@ -196,6 +199,7 @@ fn attended_transfer_replaces_carols_call_with_alice() {
             call: Some(CallHandle(1)),
             target: String::new(),
             replace: Some(CallHandle(2)),
+            options: ReferOptions::default(),
         },
     );
     let r = net.wait_event(B, "referred", S).unwrap();
@@ -231,6 +235,7 @@ fn an_unanswered_refer_is_rejected_not_followed() {
             call: None,
             target: carol,
             replace: None,
+            options: ReferOptions::default(),
         },
     );
     net.wait_event(B, "referred", S).unwrap();
@@ -359,4 +364,90 @@ fn replaces_naming_an_early_call_we_did_not_place_gets_481_and_leaves_it() {
     assert!(codes.contains(&486), "{codes:?}");
     assert_eq!(net.uas[A].engine.call_count(), 1);
     assert!(!names(&net, B).contains(&"terminated"));
+}
+
+#[test]
+fn refer_sub_false_means_no_notifys_and_alice_leaves_on_the_202() {
+    // RFC 4488: alice asks for no subscription; bob honours it in his 202 and sends no
+    // NOTIFY; alice takes the 2xx as the end of her part and leaves.
+    let mut net = alice_bob(128);
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+            options: ReferOptions { no_sub: true },
+        },
+    );
+    net.wait_event(B, "referred", S).unwrap();
+    let refer = &texts(&net, A, "REFER ")[0];
+    assert!(refer.contains("Refer-Sub: false\r\n"), "{refer}");
+    assert!(refer.contains("Supported: norefersub\r\n"), "{refer}");
+    net.command(B, Command::ReferAccept { call: None });
+    let accepted = texts(&net, B, "SIP/2.0 202")[0].clone();
+    assert!(accepted.contains("Refer-Sub: false\r\n"), "{accepted}");
+    net.wait_event(A, "refer-accepted", S)
+        .expect("the 202 is enough");
+    net.wait_event(C, "incoming", S).expect("carol is called");
+    net.command(
+        C,
+        Command::Progress {
+            call: None,
+            code: 180,
+            reason: None,
+        },
+    );
+    net.command(C, Command::Accept { call: None });
+    net.run_for(S * 2);
+    assert!(texts(&net, B, "NOTIFY ").is_empty(), "no NOTIFY at all");
+    let progress: Vec<u16> = net.uas[A]
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::ReferProgress { code, .. } => Some(*code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress, vec![202]);
+    assert!(net.uas[A]
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Terminated { by: Party::Local, cause, .. } if cause == "transferred")));
+    assert_eq!(net.uas[A].engine.call_count(), 0);
+    assert_eq!(
+        net.uas[B].engine.call_count(),
+        1,
+        "bob keeps only the call to carol"
+    );
+    assert_eq!(net.uas[C].engine.call_count(), 1);
+}
+
+#[test]
+fn without_refer_sub_in_the_2xx_alice_waits_for_the_notifys() {
+    // RFC 4488 §4: a 2xx without `Refer-Sub: false` means the subscription exists: the
+    // 202 alone is not success, only the NOTIFY with the target's 200 is.
+    let mut net = alice_bob(129);
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+            options: ReferOptions { no_sub: false },
+        },
+    );
+    net.wait_event(B, "referred", S).unwrap();
+    net.command(B, Command::ReferAccept { call: None });
+    net.wait_event(C, "incoming", S).unwrap();
+    net.run_for(S);
+    assert!(
+        !names(&net, A).contains(&"refer-accepted"),
+        "only a NOTIFY 200 says so"
+    );
+    assert!(!texts(&net, B, "SIP/2.0 202")[0].contains("Refer-Sub"));
+    net.command(C, Command::Accept { call: None });
+    assert!(net.wait_event(A, "refer-accepted", S * 2).is_some());
 }

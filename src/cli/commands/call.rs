@@ -1,6 +1,7 @@
 //! Call control commands: invite, accept, cancel, hangup, the responses (reply, reject,
 //! progress, redirect), refer, hold, dtmf and stats.
 
+use crate::api::ReferOptions;
 use crate::api::{CallHandle, Command, DtmfMode, InviteOptions};
 use crate::cli::duration::parse_duration;
 
@@ -219,8 +220,11 @@ pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
     let mut call = None;
     let mut target = None;
     let mut replace = None;
+    let mut options = ReferOptions::default();
     while let Some(word) = args.next() {
-        if word == "--replace" {
+        if word == "--no-sub" {
+            options.no_sub = true;
+        } else if word == "--replace" {
             let Some(m) = args.next().and_then(parse_call) else {
                 return Err(format!(
                     "--replace needs a call number (expected {})",
@@ -243,6 +247,7 @@ pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
         call,
         target: target.unwrap_or_default(),
         replace,
+        options,
     }))
 }
 

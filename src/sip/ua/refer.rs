@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use super::{CallState, TxnPurpose};
-use crate::api::{CallHandle, Event, InviteOptions};
+use crate::api::{CallHandle, Event, InviteOptions, ReferOptions};
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, USER_AGENT};
 use crate::sip::msg::{Header, Method, NameAddr, Request, Response, Uri};
@@ -24,7 +24,20 @@ pub(crate) struct IncomingRefer {
     target: Uri,
     replaces: Option<String>,
     referred_by: Option<String>,
+    /// RFC 4488: the REFER asked for no implicit subscription (`Refer-Sub: false`).
+    no_sub: bool,
     pub(crate) deadline: Instant,
+}
+
+/// RFC 4488 §4: a `Refer-Sub: false` header field (parameters after `;` ignored).
+fn refer_sub_false(headers: &crate::sip::msg::Headers) -> bool {
+    headers.get("Refer-Sub").is_some_and(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("false")
+    })
 }
 
 /// %-escape the characters of a Replaces value that cannot stand in a URI header.
@@ -112,6 +125,7 @@ impl Engine {
         call: Option<CallHandle>,
         target: &str,
         replace: Option<CallHandle>,
+        options: ReferOptions,
     ) {
         let up = |c: &super::Call| c.state == CallState::Confirmed;
         let Some(h) = self.resolve_call("refer", call, up, "call that is up") else {
@@ -189,6 +203,11 @@ impl Engine {
         req.headers.push("Contact", self.contact_for(&dest));
         req.headers.push("Refer-To", refer_to);
         req.headers.push("Referred-By", me);
+        if options.no_sub {
+            // RFC 4488 §4: no implicit subscription, and we know the extension.
+            req.headers.push("Refer-Sub", "false");
+            req.headers.push("Supported", "norefersub");
+        }
         req.headers.push("User-Agent", USER_AGENT);
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
@@ -200,11 +219,18 @@ impl Engine {
     pub(crate) fn on_refer_response(&mut self, h: CallHandle, resp: &Response) {
         match resp.code {
             100..=199 => {}
-            200..=299 => self.emit(Event::ReferProgress {
-                call: h,
-                code: resp.code,
-                reason: resp.reason.clone(),
-            }),
+            200..=299 => {
+                self.emit(Event::ReferProgress {
+                    call: h,
+                    code: resp.code,
+                    reason: resp.reason.clone(),
+                });
+                // RFC 4488 §4: the transferee agreed to send no NOTIFYs; accepting the
+                // REFER is all we will hear, so our part is done.
+                if refer_sub_false(&resp.headers) {
+                    self.transfer_done(h);
+                }
+            }
             code => self.emit(Event::ReferFailed {
                 call: h,
                 code,
@@ -257,23 +283,25 @@ impl Engine {
                 code,
                 reason,
             }),
-            200..=299 => {
-                self.emit(Event::ReferAccepted { call: h });
-                // RFC 5589 §6: the transfer is done; we leave the call.
-                if self
-                    .calls
-                    .get(&h)
-                    .is_some_and(|c| c.state == CallState::Confirmed)
-                {
-                    self.send_bye(h, "transferred");
-                }
-            }
+            200..=299 => self.transfer_done(h),
             // RFC 3515 §2.4.5: the transferee's call to the target did not succeed.
             _ => self.emit(Event::ReferRejected {
                 call: h,
                 code,
                 reason,
             }),
+        }
+    }
+
+    /// Our transfer succeeded: report it and leave the call (RFC 5589 §6).
+    fn transfer_done(&mut self, h: CallHandle) {
+        self.emit(Event::ReferAccepted { call: h });
+        if self
+            .calls
+            .get(&h)
+            .is_some_and(|c| c.state == CallState::Confirmed)
+        {
+            self.send_bye(h, "transferred");
         }
     }
 
@@ -307,6 +335,7 @@ impl Engine {
             .map(|(_, v)| unescape(v));
         target.headers.clear();
         let referred_by = req.headers.get("Referred-By").map(str::to_string);
+        let no_sub = refer_sub_false(&req.headers);
         let deadline = self.now + REFER_ANSWER_TIMEOUT;
         if let Some(c) = self.calls.get_mut(&h) {
             c.incoming_refer = Some(IncomingRefer {
@@ -315,6 +344,7 @@ impl Engine {
                 target: target.clone(),
                 replaces: replaces.clone(),
                 referred_by: referred_by.clone(),
+                no_sub,
                 deadline,
             });
         }
@@ -343,9 +373,15 @@ impl Engine {
         let Some(r) = self.calls.get_mut(&h).and_then(|c| c.incoming_refer.take()) else {
             return;
         };
-        let resp = r.req.make_response(202, None);
+        let mut resp = r.req.make_response(202, None);
+        if r.no_sub {
+            // RFC 4488 §4: we honour the request; no subscription, no NOTIFYs.
+            resp.headers.push("Refer-Sub", "false");
+        }
         self.respond_with_tag(&r.key, resp);
-        self.send_notify(h, 100, "Trying", false);
+        if !r.no_sub {
+            self.send_notify(h, 100, "Trying", false);
+        }
         let mut options = InviteOptions::default();
         if let Some(by) = &r.referred_by {
             // RFC 3892: tell the target who asked for the call.
@@ -356,9 +392,12 @@ impl Engine {
         }
         match self.invite_for_refer(&r.target.to_string(), options) {
             Some(new_call) => {
-                self.refer_links.insert(new_call, h);
+                if !r.no_sub {
+                    self.refer_links.insert(new_call, h);
+                }
                 self.emit(Event::ReferInviteSent { call: h, new_call });
             }
+            None if r.no_sub => {}
             None => self.send_notify(h, 503, "Service Unavailable", true),
         }
     }

@@ -27,6 +27,7 @@ const C1: Option<CallHandle> = Some(CallHandle(1));
 const C2: Option<CallHandle> = Some(CallHandle(2));
 
 mod call;
+mod refer;
 mod script_only;
 
 #[test]
