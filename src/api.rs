@@ -250,6 +250,12 @@ pub enum Command {
         /// The call the REFER came on, or None for the only one that fits.
         call: Option<CallHandle>,
     },
+    /// Tell the peer its REFER is being considered (SIP.js ReferServerContext `progress`):
+    /// a `100 Trying` response; `refer-accept` or `refer-reject` still decides.
+    ReferProgress {
+        /// The call the REFER came on, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
     /// Refuse the peer's REFER (SIP.js `reject`, default 480).
     ReferReject {
         /// The call the REFER came on, or None for the only one that fits.

@@ -451,3 +451,49 @@ fn without_refer_sub_in_the_2xx_alice_waits_for_the_notifys() {
     net.command(C, Command::Accept { call: None });
     assert!(net.wait_event(A, "refer-accepted", S * 2).is_some());
 }
+
+#[test]
+fn refer_progress_answers_100_and_the_refer_still_waits_for_the_user() {
+    let mut net = alice_bob(130);
+    net.command(B, Command::ReferProgress { call: None });
+    let e = net
+        .wait_event(B, "command-error", S)
+        .expect("no REFER waits yet");
+    assert!(
+        matches!(&e, Event::CommandError { message } if message.contains("refer-progress: there is no call with a REFER waiting")),
+        "{e:?}"
+    );
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+            options: ReferOptions::default(),
+        },
+    );
+    net.wait_event(B, "referred", S).unwrap();
+    net.command(
+        B,
+        Command::ReferProgress {
+            call: Some(CallHandle(1)),
+        },
+    );
+    net.run_for(S);
+    let trying = texts(&net, B, "SIP/2.0 100 ");
+    assert!(
+        trying.iter().any(|t| t.contains(" REFER\r\n")),
+        "{trying:?}"
+    );
+    // Nothing was decided: alice has no final answer and carol no call.
+    assert!(!names(&net, A)
+        .iter()
+        .any(|n| matches!(*n, "refer-failed" | "refer-accepted" | "refer-progress")));
+    assert!(!names(&net, C).contains(&"incoming"));
+    net.command(B, Command::ReferAccept { call: None });
+    net.wait_event(C, "incoming", S)
+        .expect("accepted after progress");
+    let e = net.wait_event(A, "refer-progress", S).unwrap();
+    assert!(matches!(e, Event::ReferProgress { code: 202, .. }), "{e:?}");
+}

@@ -557,6 +557,7 @@ mod tests {
                     "redirect",
                     "refer",
                     "refer-accept",
+                    "refer-progress",
                     "refer-reject",
                     "register",
                     "registrations",

@@ -492,6 +492,7 @@ impl Engine {
                 options,
             } => self.cmd_refer(call, &target, replace, options),
             Command::ReferAccept { call } => self.cmd_refer_accept(call),
+            Command::ReferProgress { call } => self.cmd_refer_progress(call),
             Command::ReferReject { call, code } => self.cmd_refer_reject(call, code),
             Command::Hold { call } => self.cmd_hold(call, true),
             Command::Unhold { call } => self.cmd_hold(call, false),

@@ -256,6 +256,11 @@ pub(super) fn parse_refer_accept(args: &mut Args<'_>) -> Result<Action, String> 
     Ok(Action::Send(Command::ReferAccept { call }))
 }
 
+pub(super) fn parse_refer_progress(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::ReferProgress { call }))
+}
+
 pub(super) fn parse_refer_reject(args: &mut Args<'_>) -> Result<Action, String> {
     let (call, code, _) = parse_response(args, (300, 699), 480)?;
     Ok(Action::Send(Command::ReferReject { call, code }))

@@ -16,7 +16,7 @@
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
 //! refer [N] <URI> | refer [N] --replace M [--no-sub]    aliases: xfer, transfer
-//! refer-accept [N] | refer-reject [N] [CODE]
+//! refer-accept [N] | refer-reject [N] [CODE] | refer-progress [N]
 //! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N]
 //! hangup [N]                        alias: bye
@@ -68,8 +68,8 @@ pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 
 use call::{
     parse_accept, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold, parse_invite,
-    parse_progress, parse_redirect, parse_refer, parse_refer_accept, parse_refer_reject,
-    parse_reject, parse_reply, parse_stats, parse_unhold,
+    parse_progress, parse_redirect, parse_refer, parse_refer_accept, parse_refer_progress,
+    parse_refer_reject, parse_reject, parse_reply, parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -320,6 +320,17 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_refer_reject,
+    },
+    Spec {
+        name: "refer-progress",
+        aliases: &[],
+        usage: "refer-progress [N]",
+        summary: "tell the peer its REFER on call N is being considered (100 Trying)",
+        details: "SIP.js ReferServerContext.progress: answers the REFER with 100 Trying; \
+                  refer-accept or refer-reject still decides, within the same 20 s.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_refer_progress,
     },
     Spec {
         name: "hold",

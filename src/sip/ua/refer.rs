@@ -402,6 +402,29 @@ impl Engine {
         }
     }
 
+    /// `refer-progress [N]` (SIP.js ReferServerContext `progress`): 100 Trying to the
+    /// waiting REFER (RFC 3261 §17.2.2). The REFER still waits for the user, within the
+    /// same timeout.
+    pub(crate) fn cmd_refer_progress(&mut self, call: Option<CallHandle>) {
+        let Some(h) = self.resolve_call(
+            "refer-progress",
+            call,
+            Self::fits_referred,
+            "call with a REFER waiting",
+        ) else {
+            return;
+        };
+        let Some((key, resp)) = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.incoming_refer.as_ref())
+            .map(|r| (r.key.clone(), r.req.make_response(100, None)))
+        else {
+            return;
+        };
+        self.respond(&key, &resp);
+    }
+
     /// `refer-reject [N] [code]`.
     pub(crate) fn cmd_refer_reject(&mut self, call: Option<CallHandle>, code: u16) {
         if !(300..=699).contains(&code) {

@@ -90,7 +90,7 @@ fn register_unregister() {
     );
     assert_eq!(
         err("re"),
-        "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, resume, register (type more of it)"
+        "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, refer-progress, resume, register (type more of it)"
     );
     assert_eq!(
         parse_line("register alice", Mode::Repl),

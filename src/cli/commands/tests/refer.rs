@@ -39,3 +39,32 @@ fn refer_blind_attended_and_no_sub() {
         "refer: unexpected 'b' (expected refer [N] <URI> | refer [N] --replace M [--no-sub])"
     );
 }
+
+#[test]
+fn refer_accept_reject_and_progress() {
+    assert_eq!(send("refer-accept"), Command::ReferAccept { call: None });
+    assert_eq!(send("refer-accept 2"), Command::ReferAccept { call: C2 });
+    assert_eq!(
+        send("refer-reject 1 603"),
+        Command::ReferReject {
+            call: C1,
+            code: 603
+        }
+    );
+    assert_eq!(
+        send("refer-reject"),
+        Command::ReferReject {
+            call: None,
+            code: 480
+        }
+    );
+    assert_eq!(
+        send("refer-progress"),
+        Command::ReferProgress { call: None }
+    );
+    assert_eq!(send("refer-p 1"), Command::ReferProgress { call: C1 });
+    assert_eq!(
+        err("refer-progress x"),
+        "refer-progress: 'x' is not a call number (expected refer-progress [N])"
+    );
+}
