@@ -136,6 +136,9 @@ pub struct ReferOptions {
     /// RFC 4488: ask for no implicit subscription (`Refer-Sub: false`), so no NOTIFYs
     /// report the transferee's call; a 2xx that agrees ends our part at once.
     pub no_sub: bool,
+    /// Put the call on hold first and send the REFER only once the hold's re-INVITE got
+    /// its 2xx (at once when the call is already on hold).
+    pub hold: bool,
 }
 
 /// A user request. The only way a front-end changes the engine.

@@ -378,7 +378,10 @@ fn refer_sub_false_means_no_notifys_and_alice_leaves_on_the_202() {
             call: None,
             target: carol,
             replace: None,
-            options: ReferOptions { no_sub: true },
+            options: ReferOptions {
+                no_sub: true,
+                ..Default::default()
+            },
         },
     );
     net.wait_event(B, "referred", S).unwrap();
@@ -436,7 +439,7 @@ fn without_refer_sub_in_the_2xx_alice_waits_for_the_notifys() {
             call: None,
             target: carol,
             replace: None,
-            options: ReferOptions { no_sub: false },
+            options: ReferOptions::default(),
         },
     );
     net.wait_event(B, "referred", S).unwrap();
@@ -496,4 +499,85 @@ fn refer_progress_answers_100_and_the_refer_still_waits_for_the_user() {
         .expect("accepted after progress");
     let e = net.wait_event(A, "refer-progress", S).unwrap();
     assert!(matches!(e, Event::ReferProgress { code: 202, .. }), "{e:?}");
+}
+
+/// The position of the first message UA `ua` sent that starts with `start`.
+fn sent_index(net: &Net, ua: usize, start: &str) -> Option<usize> {
+    net.uas[ua]
+        .sent
+        .iter()
+        .position(|(_, _, b)| b.starts_with(start.as_bytes()))
+}
+
+#[test]
+fn refer_with_hold_waits_for_the_holds_200_before_sending_the_refer() {
+    let mut net = alice_bob(131);
+    let carol = net.uri(C);
+    // bob's 200 to the hold re-INVITE is held back on the wire.
+    net.hold_if(B, "SIP/2.0 200", "CSeq: 2 INVITE");
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+            options: ReferOptions {
+                hold: true,
+                ..Default::default()
+            },
+        },
+    );
+    net.run_for(S);
+    let reinvite = texts(&net, A, "INVITE ");
+    // The call's INVITE, then the hold re-INVITE (retransmitted while its 200 is held).
+    assert!(reinvite.len() >= 2, "{reinvite:?}");
+    assert!(reinvite[1].contains("a=sendonly"), "{}", reinvite[1]);
+    assert!(
+        texts(&net, A, "REFER ").is_empty(),
+        "no REFER before the 200"
+    );
+    assert!(!names(&net, B).contains(&"referred"));
+
+    net.release();
+    let r = net
+        .wait_event(B, "referred", S)
+        .expect("REFER after the hold");
+    assert!(matches!(r, Event::Referred { .. }), "{r:?}");
+    let held = names(&net, A).iter().position(|n| *n == "held");
+    assert!(held.is_some(), "{:?}", names(&net, A));
+    // The REFER went after the ACK of the hold's 200, with a higher CSeq.
+    let ack = sent_index(&net, A, "ACK ").unwrap();
+    let refer = sent_index(&net, A, "REFER ").unwrap();
+    assert!(ack < refer, "ACK at {ack}, REFER at {refer}");
+    assert!(texts(&net, A, "REFER ")[0].contains("CSeq: 3 REFER\r\n"));
+    net.command(B, Command::ReferAccept { call: None });
+    net.wait_event(C, "incoming", S).unwrap();
+    net.command(C, Command::Accept { call: None });
+    assert!(net.wait_event(A, "refer-accepted", S * 2).is_some());
+}
+
+#[test]
+fn refer_with_hold_on_a_held_call_sends_the_refer_at_once() {
+    let mut net = alice_bob(132);
+    net.command(A, Command::Hold { call: None });
+    net.wait_event(A, "held", S).unwrap();
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+            options: ReferOptions {
+                hold: true,
+                ..Default::default()
+            },
+        },
+    );
+    assert_eq!(texts(&net, A, "REFER ").len(), 1, "sent in the same step");
+    assert_eq!(
+        texts(&net, A, "INVITE ").len(),
+        2,
+        "no second hold re-INVITE"
+    );
 }

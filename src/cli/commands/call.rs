@@ -224,6 +224,8 @@ pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
     while let Some(word) = args.next() {
         if word == "--no-sub" {
             options.no_sub = true;
+        } else if word == "--hold" {
+            options.hold = true;
         } else if word == "--replace" {
             let Some(m) = args.next().and_then(parse_call) else {
                 return Err(format!(

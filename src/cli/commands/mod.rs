@@ -15,7 +15,7 @@
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
-//! refer [N] <URI> | refer [N] --replace M [--no-sub]    aliases: xfer, transfer
+//! refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold]    aliases: xfer, transfer
 //! refer-accept [N] | refer-reject [N] [CODE] | refer-progress [N]
 //! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N]
@@ -294,9 +294,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "refer",
         aliases: &["xfer", "transfer"],
-        usage: "refer [N] <URI> | refer [N] --replace M [--no-sub]",
+        usage: "refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold]",
         summary: "transfer call N: blind to URI, or attended to the peer of call M",
-        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call), refer-failed (the peer refused the REFER) or refer-rejected (the target refused the peer's call). --replace M hands over to our call M's peer (RFC 3891 Replaces). --no-sub asks for no NOTIFYs (RFC 4488 Refer-Sub: false): when the peer agrees, its 2xx gives refer-accepted at once and we leave the call.",
+        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call), refer-failed (the peer refused the REFER) or refer-rejected (the target refused the peer's call). --replace M hands over to our call M's peer (RFC 3891 Replaces). --no-sub asks for no NOTIFYs (RFC 4488 Refer-Sub: false): when the peer agrees, its 2xx gives refer-accepted at once and we leave the call. --hold puts the call on hold first and sends the REFER once the hold is accepted.",
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_refer,

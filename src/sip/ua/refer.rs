@@ -176,6 +176,30 @@ impl Engine {
                 }
             }
         };
+        if options.hold {
+            let Some(c) = self.calls.get(&h) else {
+                return;
+            };
+            if !c.local_hold {
+                if c.local_media.is_none() || c.reinvite.is_some() {
+                    self.command_error(format!(
+                        "refer: call {h} cannot be put on hold now (it is changing its session); try again in a moment"
+                    ));
+                    return;
+                }
+                // The REFER waits for the hold's 2xx (see `on_reinvite_response`).
+                self.send_reinvite(h, true, false);
+                if let Some(r) = self.calls.get_mut(&h).and_then(|c| c.reinvite.as_mut()) {
+                    r.then_refer = Some((refer_to, options));
+                }
+                return;
+            }
+        }
+        self.send_refer(h, refer_to, options);
+    }
+
+    /// The REFER itself, in call `h`'s dialog, asking for `refer_to` (a name-addr).
+    pub(crate) fn send_refer(&mut self, h: CallHandle, refer_to: String, options: ReferOptions) {
         let Some(c) = self.calls.get_mut(&h) else {
             return;
         };

@@ -9,7 +9,10 @@ fn refer_blind_attended_and_no_sub() {
         call,
         target: "sip:carol@127.0.0.1:5063".into(),
         replace: None,
-        options: ReferOptions { no_sub },
+        options: ReferOptions {
+            no_sub,
+            ..Default::default()
+        },
     };
     assert_eq!(send("refer sip:carol@127.0.0.1:5063"), blind(None, false));
     assert_eq!(send("xfer 1 sip:carol@127.0.0.1:5063"), blind(C1, false));
@@ -27,16 +30,31 @@ fn refer_blind_attended_and_no_sub() {
             call: C1,
             target: String::new(),
             replace: C2,
-            options: ReferOptions { no_sub: true },
+            options: ReferOptions {
+                no_sub: true,
+                ..Default::default()
+            },
+        }
+    );
+    assert_eq!(
+        send("refer 2 --hold carol@127.0.0.1:5063 --no-sub"),
+        Command::Refer {
+            call: C2,
+            target: "carol@127.0.0.1:5063".into(),
+            replace: None,
+            options: ReferOptions {
+                no_sub: true,
+                hold: true,
+            },
         }
     );
     assert_eq!(
         err("refer 1 --no-sub"),
-        "refer: missing target (expected refer [N] <URI> | refer [N] --replace M [--no-sub])"
+        "refer: missing target (expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold])"
     );
     assert_eq!(
         err("refer 1 a b"),
-        "refer: unexpected 'b' (expected refer [N] <URI> | refer [N] --replace M [--no-sub])"
+        "refer: unexpected 'b' (expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold])"
     );
 }
 
