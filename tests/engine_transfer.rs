@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use sim::Net;
 use sipline::api::{CallHandle, Command, Event, Party, ReferOptions};
+use sipline::sip::account::{AccountConfig, ReferPolicy};
+use sipline::sip::msg::Uri;
 
 const A: usize = 0;
 const B: usize = 1;
@@ -580,4 +582,73 @@ fn refer_with_hold_on_a_held_call_sends_the_refer_at_once() {
         2,
         "no second hold re-INVITE"
     );
+}
+
+/// alice calls bob, whose account has `refer = policy`; bob answers.
+fn alice_bob_with_policy(seed: u64, policy: ReferPolicy) -> Net {
+    let mut net = Net::with_accounts(3, seed, |i| {
+        if i != B {
+            return Vec::new();
+        }
+        let mut a = AccountConfig::new("bob", Uri::parse("sip:bob@127.0.0.1:5062").unwrap());
+        a.refer = policy;
+        vec![a]
+    });
+    let bob = net.uri(B);
+    net.command(A, Command::Invite { target: bob });
+    net.wait_event(B, "incoming", S).unwrap();
+    net.command(B, Command::Accept { call: None });
+    net.wait_event(A, "accepted", S).unwrap();
+    net.run_for(S);
+    net
+}
+
+fn refer_to_carol(net: &mut Net) {
+    let carol = net.uri(C);
+    net.command(
+        A,
+        Command::Refer {
+            call: None,
+            target: carol,
+            replace: None,
+            options: ReferOptions::default(),
+        },
+    );
+}
+
+#[test]
+fn account_refer_accept_follows_without_a_command() {
+    let mut net = alice_bob_with_policy(133, ReferPolicy::Accept);
+    refer_to_carol(&mut net);
+    net.wait_event(B, "referred", S).expect("still reported");
+    net.wait_event(B, "refer-invite-sent", S)
+        .expect("followed by the policy");
+    net.wait_event(C, "incoming", S).unwrap();
+    net.command(C, Command::Accept { call: None });
+    assert!(net.wait_event(A, "refer-accepted", S * 2).is_some());
+}
+
+#[test]
+fn account_refer_reject_declines_with_603() {
+    let mut net = alice_bob_with_policy(134, ReferPolicy::Reject);
+    refer_to_carol(&mut net);
+    let f = net.wait_event(A, "refer-failed", S).unwrap();
+    assert!(matches!(f, Event::ReferFailed { code: 603, .. }), "{f:?}");
+    net.run_for(S);
+    assert!(!names(&net, C).contains(&"incoming"));
+    assert_eq!(net.uas[A].engine.call_count(), 1, "the call goes on");
+}
+
+#[test]
+fn account_refer_ask_waits_for_the_user_then_rejects_after_20_s() {
+    let mut net = alice_bob_with_policy(135, ReferPolicy::Ask);
+    refer_to_carol(&mut net);
+    net.wait_event(B, "referred", S).unwrap();
+    net.run_for(S * 10);
+    assert!(!names(&net, A).contains(&"refer-failed"), "still waiting");
+    assert!(!names(&net, B).contains(&"refer-invite-sent"));
+    net.run_for(S * 15);
+    let f = net.wait_event(A, "refer-failed", S).unwrap();
+    assert!(matches!(f, Event::ReferFailed { code: 480, .. }), "{f:?}");
+    assert!(!names(&net, C).contains(&"incoming"));
 }

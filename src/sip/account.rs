@@ -33,6 +33,19 @@ impl fmt::Display for Secret {
     }
 }
 
+/// What to do with a REFER that comes on one of the account's calls (`refer = …`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReferPolicy {
+    /// Emit `referred` and wait for `refer-accept` / `refer-reject` (rejected with 480
+    /// when nobody decides within 20 s).
+    #[default]
+    Ask,
+    /// Follow it at once, as `refer-accept` would.
+    Accept,
+    /// Refuse it at once with 603 Decline.
+    Reject,
+}
+
 /// One account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountConfig {
@@ -71,6 +84,8 @@ pub struct AccountConfig {
     pub dtmf_duration_ms: Option<u32>,
     /// Pause after each tone, in ms (else 500).
     pub dtmf_gap_ms: Option<u32>,
+    /// What to do with a REFER on this account's calls (default: ask the user).
+    pub refer: ReferPolicy,
 }
 
 impl AccountConfig {
@@ -93,6 +108,7 @@ impl AccountConfig {
             dtmf_mode: None,
             dtmf_duration_ms: None,
             dtmf_gap_ms: None,
+            refer: ReferPolicy::Ask,
         }
     }
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{CallState, TxnPurpose};
 use crate::api::{CallHandle, Event, InviteOptions, ReferOptions};
+use crate::sip::account::ReferPolicy;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, USER_AGENT};
 use crate::sip::msg::{Header, Method, NameAddr, Request, Response, Uri};
@@ -378,6 +379,19 @@ impl Engine {
             referred_by: referred_by.unwrap_or_default(),
             replaces: replaces.is_some(),
         });
+        // The account's `refer` policy may decide instead of the user.
+        let policy = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.account)
+            .and_then(|i| self.accounts.get(i))
+            .map(|a| a.cfg.refer)
+            .unwrap_or_default();
+        match policy {
+            ReferPolicy::Ask => {}
+            ReferPolicy::Accept => self.cmd_refer_accept(Some(h)),
+            ReferPolicy::Reject => self.cmd_refer_reject(Some(h), 603),
+        }
     }
 
     fn fits_referred(c: &super::Call) -> bool {
