@@ -247,6 +247,17 @@ pub enum Command {
         /// What else to do.
         options: ReferOptions,
     },
+    /// Transfer outside any call (RFC 3515 out of dialog, SIP.js allows it): a REFER to
+    /// `recipient` asking it to call `target`. It gets a number of its own, shown in its
+    /// `refer-*` events.
+    ReferOutOfDialog {
+        /// Whom the REFER goes to (`--to`).
+        recipient: String,
+        /// Whom the recipient should call (Refer-To).
+        target: String,
+        /// What else to do (`hold` does not apply).
+        options: ReferOptions,
+    },
     /// Accept the peer's REFER (SIP.js ReferServerContext `accept`): 202, then call the
     /// Refer-To target and report its progress in NOTIFYs.
     ReferAccept {

@@ -146,6 +146,9 @@ pub struct Engine {
     pub(crate) reg_owners: HashMap<TxnKey, usize>,
     /// Calls placed for a REFER → the call the REFER came on (its NOTIFYs report them).
     pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
+    /// Our out-of-dialog REFERs whose subscription may still notify: number → (Call-ID,
+    /// our tag).
+    pub(crate) ood_refers: HashMap<CallHandle, (String, String)>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -169,6 +172,7 @@ impl Engine {
             accounts,
             reg_owners: HashMap::new(),
             refer_links: HashMap::new(),
+            ood_refers: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
             now,
@@ -491,6 +495,11 @@ impl Engine {
                 replace,
                 options,
             } => self.cmd_refer(call, &target, replace, options),
+            Command::ReferOutOfDialog {
+                recipient,
+                target,
+                options,
+            } => self.cmd_refer_out_of_dialog(&recipient, &target, options),
             Command::ReferAccept { call } => self.cmd_refer_accept(call),
             Command::ReferProgress { call } => self.cmd_refer_progress(call),
             Command::ReferReject { call, code } => self.cmd_refer_reject(call, code),

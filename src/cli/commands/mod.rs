@@ -16,6 +16,7 @@
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
 //! refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold]    aliases: xfer, transfer
+//! refer <URI> --to <RECIPIENT> [--no-sub]    (out of dialog)
 //! refer-accept [N] | refer-reject [N] [CODE] | refer-progress [N]
 //! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N]
@@ -294,9 +295,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "refer",
         aliases: &["xfer", "transfer"],
-        usage: "refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold]",
+        usage: "refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold] | refer <URI> --to <RECIPIENT>",
         summary: "transfer call N: blind to URI, or attended to the peer of call M",
-        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call), refer-failed (the peer refused the REFER) or refer-rejected (the target refused the peer's call). --replace M hands over to our call M's peer (RFC 3891 Replaces). --no-sub asks for no NOTIFYs (RFC 4488 Refer-Sub: false): when the peer agrees, its 2xx gives refer-accepted at once and we leave the call. --hold puts the call on hold first and sends the REFER once the hold is accepted.",
+        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call), refer-failed (the peer refused the REFER) or refer-rejected (the target refused the peer's call). --replace M hands over to our call M's peer (RFC 3891 Replaces). --no-sub asks for no NOTIFYs (RFC 4488 Refer-Sub: false): when the peer agrees, its 2xx gives refer-accepted at once and we leave the call. --hold puts the call on hold first and sends the REFER once the hold is accepted. --to RECIPIENT sends the REFER outside any call, asking RECIPIENT to call URI; it gets a number of its own, shown in its refer-* events.",
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_refer,

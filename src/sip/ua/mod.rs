@@ -14,6 +14,7 @@ mod in_dialog;
 mod incoming;
 mod outgoing;
 mod refer;
+mod refer_ood;
 mod registration;
 mod session_timer;
 

@@ -31,7 +31,7 @@ pub(crate) struct IncomingRefer {
 }
 
 /// RFC 4488 §4: a `Refer-Sub: false` header field (parameters after `;` ignored).
-fn refer_sub_false(headers: &crate::sip::msg::Headers) -> bool {
+pub(super) fn refer_sub_false(headers: &crate::sip::msg::Headers) -> bool {
     headers.get("Refer-Sub").is_some_and(|v| {
         v.split(';')
             .next()
@@ -242,6 +242,10 @@ impl Engine {
 
     /// The final response to our REFER (RFC 3515 §2.4.2: 202 Accepted).
     pub(crate) fn on_refer_response(&mut self, h: CallHandle, resp: &Response) {
+        if resp.code >= 300 || (resp.code >= 200 && refer_sub_false(&resp.headers)) {
+            // No subscription: an out-of-dialog REFER is over.
+            self.ood_refers.remove(&h);
+        }
         match resp.code {
             100..=199 => {}
             200..=299 => {
@@ -266,6 +270,7 @@ impl Engine {
 
     /// Our REFER's transaction ended without a final response.
     pub(crate) fn on_refer_timeout(&mut self, h: CallHandle) {
+        self.ood_refers.remove(&h);
         self.emit(Event::ReferFailed {
             call: h,
             code: 0,

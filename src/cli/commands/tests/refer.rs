@@ -50,11 +50,11 @@ fn refer_blind_attended_and_no_sub() {
     );
     assert_eq!(
         err("refer 1 --no-sub"),
-        "refer: missing target (expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold])"
+        "refer: missing target (expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold] | refer <URI> --to <RECIPIENT>)"
     );
     assert_eq!(
         err("refer 1 a b"),
-        "refer: unexpected 'b' (expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold])"
+        "refer: unexpected 'b' (expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold] | refer <URI> --to <RECIPIENT>)"
     );
 }
 
@@ -84,5 +84,47 @@ fn refer_accept_reject_and_progress() {
     assert_eq!(
         err("refer-progress x"),
         "refer-progress: 'x' is not a call number (expected refer-progress [N])"
+    );
+}
+
+#[test]
+fn refer_out_of_dialog() {
+    let ood = |target: &str, no_sub| Command::ReferOutOfDialog {
+        recipient: "sip:bob@127.0.0.1:5062".into(),
+        target: target.into(),
+        options: ReferOptions {
+            no_sub,
+            ..Default::default()
+        },
+    };
+    assert_eq!(
+        send("refer sip:carol@127.0.0.1:5063 --to sip:bob@127.0.0.1:5062"),
+        ood("sip:carol@127.0.0.1:5063", false)
+    );
+    assert_eq!(
+        send("refer --to sip:bob@127.0.0.1:5062 --no-sub carol@127.0.0.1:5063"),
+        ood("carol@127.0.0.1:5063", true)
+    );
+    // A lone number is the target (an extension), not a call.
+    assert_eq!(
+        send("refer 100 --to sip:bob@127.0.0.1:5062"),
+        ood("100", false)
+    );
+    let usage = "(expected refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold] | refer <URI> --to <RECIPIENT>)";
+    assert_eq!(
+        err("refer sip:carol@h --to"),
+        format!("refer: --to needs a URI {usage}")
+    );
+    assert_eq!(
+        err("refer 1 sip:carol@h --to sip:bob@h"),
+        format!("refer: --to sends the REFER outside any call; call 1 does not fit {usage}")
+    );
+    assert_eq!(
+        err("refer sip:carol@h --to sip:bob@h --hold"),
+        format!("refer: --to cannot go with --replace or --hold, which need a call {usage}")
+    );
+    assert_eq!(
+        err("refer --to sip:bob@h"),
+        format!("refer: missing target {usage}")
     );
 }
