@@ -116,6 +116,41 @@ impl fmt::Display for AudioCheck {
     }
 }
 
+/// A line of the built-in test service: `invite echo` and `invite tone` call a SIP UA that
+/// the driver runs in the same process on 127.0.0.1 and that answers at once. A typed
+/// target, so the engine never sees magic user names: the driver resolves it to the
+/// service's address (`driver::test_line`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestLine {
+    /// Sends back the audio it receives [`crate::media::audio::echo::ECHO_DELAY_MS`] later,
+    /// and every DTMF digit it hears, by the method it came.
+    Echo,
+    /// Sends a [`TEST_TONE_HZ`] tone (and echoes DTMF like `Echo`).
+    Tone,
+}
+
+/// Frequency of the `tone` test line's tone, in Hz: the usual test-tone frequency, and far
+/// from the 440 Hz many scripts send, so a check cannot mistake one for the other.
+pub const TEST_TONE_HZ: u32 = 1000;
+
+impl TestLine {
+    /// Its name, as typed (`echo`, `tone`) and used as the service's user part.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestLine::Echo => "echo",
+            TestLine::Tone => "tone",
+        }
+    }
+
+    /// The line a bare word names (`echo`, `tone`, any case); None for anything else.
+    pub fn from_word(word: &str) -> Option<TestLine> {
+        [TestLine::Echo, TestLine::Tone]
+            .into_iter()
+            .find(|l| word.eq_ignore_ascii_case(l.as_str()))
+    }
+}
+
 /// Options of an outgoing INVITE beyond its target.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct InviteOptions {
@@ -128,6 +163,9 @@ pub struct InviteOptions {
     pub headers: Vec<(String, String)>,
     /// The account to call from, by name (default: the first).
     pub account: Option<String>,
+    /// Call from no account even when there are some: From `sip:USER@our address`, sent
+    /// straight to the Request-URI's host (no outbound proxy). The built-in test line's calls.
+    pub without_account: bool,
 }
 
 /// Options of a REFER beyond its target (`refer … --no-sub`).
@@ -187,6 +225,13 @@ pub enum Command {
         code: u16,
         /// Reason phrase; the standard one when None.
         reason: Option<String>,
+    },
+    /// A reliable 183 Session Progress with our SDP (RFC 3262 `100rel`), so early media
+    /// flows before the answer; the caller acknowledges it with PRACK. Only for an INVITE
+    /// with `Supported` or `Require: 100rel`; otherwise a command error and nothing sent.
+    PreAccept {
+        /// The call, or None for the only one that fits.
+        call: Option<CallHandle>,
     },
     /// Answer an incoming INVITE (SIP.js `accept`, default 200).
     Accept {
@@ -303,6 +348,14 @@ pub enum Command {
         /// How long to listen, in ms.
         duration_ms: u32,
     },
+    /// Call a line of the built-in test service (`invite echo`, `invite tone`); the driver
+    /// starts the service on first use and sends the INVITE to it.
+    InviteTestLine {
+        /// Which line.
+        line: TestLine,
+        /// As for any INVITE.
+        options: InviteOptions,
+    },
     /// End every call and stop.
     Shutdown,
 }
@@ -330,6 +383,9 @@ pub enum Event {
         code: u16,
         /// Reason phrase.
         reason: String,
+        /// Sent reliably (RFC 3262 `100rel`: `Require: 100rel` and `RSeq`, acknowledged by
+        /// PRACK), as `preaccept` does.
+        reliable: bool,
     },
     /// The call was answered with a 2xx (sent or received).
     Accepted {
@@ -389,6 +445,8 @@ pub enum Event {
         by: Party,
         /// Short cause: `bye`, `timeout`, `transport`, `shutdown`.
         cause: String,
+        /// How long the call was answered (talk time), in ms.
+        duration_ms: u64,
     },
     /// The call was put on hold (by us, or the peer's re-INVITE stopped its audio to us).
     Held {
@@ -535,6 +593,11 @@ pub enum Event {
         percent: u32,
         /// Level of the whole window (RMS), dBFS; -120 for silence.
         level_dbfs: i32,
+        /// How long the check was to listen, in ms.
+        window_ms: u32,
+        /// How much audio was judged, in ms: the whole window, or less when the call's
+        /// media stopped first (then `passed` is false).
+        heard_ms: u32,
     },
     // ===== the front-end's own mistakes =====
     /// A command could not be carried out; nothing was sent. One line for the user.

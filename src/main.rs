@@ -72,7 +72,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return usage_error(&format!("cannot start the runtime: {e}")),
     };
-    let policy = Policy::new(cfg.auto_answer, cfg.duration);
+    let policy = Policy::new(cfg.auto_answer, cfg.duration).with_echo_dtmf(cfg.echo_dtmf);
     let accounts: Vec<String> = cfg.driver.accounts.iter().map(|a| a.name.clone()).collect();
     let target = cfg.target.clone();
     let format = if cfg.json {

@@ -396,3 +396,34 @@ fn responses_that_make_a_dialog_copy_the_record_route() {
         "{text}"
     );
 }
+
+/// `terminated` carries the talk time, from the answer to the end, on both sides (here
+/// 90 s of simulated time; the set-up before the answer does not count).
+#[test]
+fn terminated_reports_the_talk_time() {
+    let mut net = Net::new(2, 1);
+    invite(&mut net, ALICE, BOB);
+    net.wait_event(BOB, "incoming", S).expect("bob is called");
+    // Ringing for 20 s before the answer.
+    net.run_for(S * 20);
+    net.command(BOB, Command::Accept { call: None });
+    net.wait_event(ALICE, "accepted", S).expect("answered");
+    net.run_for(S * 90);
+    net.command(ALICE, Command::Hangup { call: None });
+    let remote = net.wait_event(BOB, "terminated", S).expect("bob sees BYE");
+    let local = net.uas[ALICE]
+        .events
+        .iter()
+        .rev()
+        .find_map(|(_, e)| match e {
+            Event::Terminated { duration_ms, .. } => Some(*duration_ms),
+            _ => None,
+        })
+        .expect("alice reports the end");
+    let Event::Terminated { duration_ms, .. } = remote else {
+        panic!("{remote:?}");
+    };
+    for ms in [duration_ms, local] {
+        assert!((90_000..91_500).contains(&ms), "talk time {ms} ms");
+    }
+}

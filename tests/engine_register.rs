@@ -591,3 +591,219 @@ fn without_outbound_nothing_of_rfc_5626_is_sent() {
         );
     }
 }
+
+/// A proxy may challenge requests inside a dialog (RFC 3261 §22.3): alice's BYE gets a
+/// 407 (injected in place of the callee's answer); she sends it again, with a higher CSeq,
+/// the same Route and Proxy-Authorization whose digest matches her password. A second 407
+/// for the retry (same nonce) ends it: no third BYE.
+#[test]
+fn bye_challenged_with_407_is_sent_again_once_with_credentials() {
+    let mut net = Net::with_accounts(2, 53, |i| {
+        if i == 0 {
+            let mut a = account("secret", 3600);
+            a.register = false;
+            vec![a]
+        } else {
+            Vec::new()
+        }
+    });
+    let (alice, bob) = (0, 1);
+    let target = net.uri(bob);
+    net.command(alice, Command::Invite { target });
+    net.wait_event(bob, "incoming", S * 2).expect("incoming");
+    net.command(bob, Command::Accept { call: None });
+    net.wait_event(alice, "accepted", S * 2).expect("accepted");
+    net.run_for(S);
+
+    let byes = |net: &Net| -> Vec<Request> {
+        net.uas[alice]
+            .sent
+            .iter()
+            .filter_map(|(_, _, b)| match Message::parse(b) {
+                Ok(Message::Request(r)) if r.method.as_str() == "BYE" => Some(r),
+                _ => None,
+            })
+            .collect()
+    };
+    let challenge = |bye: &Request, nonce: &str| -> Vec<u8> {
+        let mut r = bye.make_response(407, None);
+        r.headers.push(
+            "Proxy-Authenticate",
+            format!("Digest realm=\"{REALM}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\""),
+        );
+        r.to_bytes()
+    };
+    let bob_addr = net.uas[bob].addr;
+
+    net.hold(alice, "BYE");
+    net.command(alice, Command::Hangup { call: None });
+    net.run_for(S / 10);
+    assert_eq!(net.discard_held(), 1, "alice's BYE");
+    net.release();
+    let first = byes(&net).pop().expect("a BYE");
+    assert!(first.headers.get("Proxy-Authorization").is_none());
+    net.hold(alice, "BYE");
+    net.inject(alice, bob_addr, &challenge(&first, "bye-nonce"));
+    net.run_for(S / 10);
+    assert_eq!(net.discard_held(), 1, "the BYE again, with credentials");
+    let sent = byes(&net);
+    let retry = sent.last().expect("the retry");
+    assert_eq!(sent.len(), 2, "one retry");
+    assert_eq!(
+        retry.cseq().unwrap().seq,
+        first.cseq().unwrap().seq + 1,
+        "§22.2: the retry is a new request"
+    );
+    assert_eq!(retry.headers.get("Route"), first.headers.get("Route"));
+    let creds = digest_params(
+        retry
+            .headers
+            .get("Proxy-Authorization")
+            .expect("credentials"),
+    );
+    let expected = DigestInput {
+        algorithm: Algorithm::Md5,
+        username: "alice",
+        realm: REALM,
+        password: "secret",
+        nonce: "bye-nonce",
+        cnonce: param(&creds, "cnonce"),
+        nc: 1,
+        qop: Some(Qop::Auth),
+        method: "BYE",
+        uri: param(&creds, "uri"),
+        body: &[],
+    }
+    .response();
+    assert_eq!(param(&creds, "response"), expected);
+    assert_eq!(param(&creds, "nc"), "00000001");
+
+    // The proxy refuses that too (same nonce): no third BYE.
+    net.inject(alice, bob_addr, &challenge(retry, "bye-nonce"));
+    net.run_for(S * 40);
+    assert_eq!(byes(&net).len(), 2, "no loop");
+    assert!(matches!(
+        net.wait_event(alice, "terminated", S),
+        Some(Event::Terminated { .. })
+    ));
+}
+
+/// A proxy challenges alice's hold re-INVITE with 407 (§22.3): she sends it again once,
+/// as a new request (higher CSeq) with Proxy-Authorization for INVITE, and the hold
+/// completes when bob answers the retry. A second 407 to the retry is not retried.
+#[test]
+fn reinvite_challenged_with_407_is_sent_again_once_with_credentials() {
+    let mut net = Net::with_accounts(2, 54, |i| {
+        if i == 0 {
+            let mut a = account("secret", 3600);
+            a.register = false;
+            vec![a]
+        } else {
+            Vec::new()
+        }
+    });
+    let (alice, bob) = (0, 1);
+    let target = net.uri(bob);
+    net.command(alice, Command::Invite { target });
+    net.wait_event(bob, "incoming", S * 2).expect("incoming");
+    net.command(bob, Command::Accept { call: None });
+    net.wait_event(alice, "accepted", S * 2).expect("accepted");
+    net.run_for(S);
+
+    let invites = |net: &Net| -> Vec<Request> {
+        net.uas[alice]
+            .sent
+            .iter()
+            .filter_map(|(_, _, b)| match Message::parse(b) {
+                Ok(Message::Request(r)) if r.method.as_str() == "INVITE" => Some(r),
+                _ => None,
+            })
+            .collect()
+    };
+    let challenge = |req: &Request, nonce: &str| -> Vec<u8> {
+        let mut r = req.make_response(407, None);
+        r.headers.push(
+            "Proxy-Authenticate",
+            format!("Digest realm=\"{REALM}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\""),
+        );
+        r.to_bytes()
+    };
+    let bob_addr = net.uas[bob].addr;
+
+    // First round: the re-INVITE is challenged; the retry goes through to bob.
+    net.hold(alice, "INVITE");
+    net.command(alice, Command::Hold { call: None });
+    net.run_for(S / 10);
+    assert_eq!(net.discard_held(), 1, "alice's re-INVITE");
+    net.release();
+    let first = invites(&net).pop().expect("a re-INVITE");
+    assert!(first.headers.get("Proxy-Authorization").is_none());
+    net.inject(alice, bob_addr, &challenge(&first, "reinvite-nonce"));
+    net.run_for(S * 2);
+    let sent = invites(&net);
+    assert_eq!(sent.len(), 3, "the INVITE, the re-INVITE and its retry");
+    let retry = &sent[2];
+    assert_eq!(
+        retry.cseq().unwrap().seq,
+        first.cseq().unwrap().seq + 1,
+        "§22.2: the retry is a new request"
+    );
+    let creds = digest_params(
+        retry
+            .headers
+            .get("Proxy-Authorization")
+            .expect("credentials"),
+    );
+    assert_eq!(param(&creds, "nonce"), "reinvite-nonce");
+    let expected = DigestInput {
+        algorithm: Algorithm::Md5,
+        username: "alice",
+        realm: REALM,
+        password: "secret",
+        nonce: "reinvite-nonce",
+        cnonce: param(&creds, "cnonce"),
+        nc: 1,
+        qop: Some(Qop::Auth),
+        method: "INVITE",
+        uri: param(&creds, "uri"),
+        body: &[],
+    }
+    .response();
+    assert_eq!(param(&creds, "response"), expected);
+    assert!(
+        String::from_utf8_lossy(&retry.body).contains("a=sendonly"),
+        "the retry offers the hold again"
+    );
+    assert!(
+        matches!(
+            net.wait_event(alice, "held", S * 2),
+            Some(Event::Held { .. })
+        ),
+        "bob answered the retry"
+    );
+
+    // Second round: resume, challenged twice with the same nonce: one retry only, and
+    // the user hears that the peer refused.
+    net.hold(alice, "INVITE");
+    net.command(alice, Command::Unhold { call: None });
+    net.run_for(S / 10);
+    assert_eq!(net.discard_held(), 1, "the resume re-INVITE");
+    let resume = invites(&net).pop().expect("resume");
+    net.inject(alice, bob_addr, &challenge(&resume, "resume-nonce"));
+    net.run_for(S / 10);
+    assert_eq!(net.discard_held(), 1, "the resume again, with credentials");
+    let resume_retry = invites(&net).pop().expect("resume retry");
+    assert!(resume_retry.headers.get("Proxy-Authorization").is_some());
+    net.release();
+    net.inject(alice, bob_addr, &challenge(&resume_retry, "resume-nonce"));
+    net.run_for(S * 5);
+    assert_eq!(
+        invites(&net).len(),
+        5,
+        "no loop: INVITE, hold + retry, resume + retry"
+    );
+    let refused = net.uas[alice].events.iter().any(|(_, e)| {
+        matches!(e, Event::CommandError { message } if message.contains("unhold") && message.contains("407"))
+    });
+    assert!(refused, "the user hears the resume was refused");
+}

@@ -85,3 +85,51 @@ fn expect_audio_fails_the_script_on_the_wrong_tone() {
     assert_eq!(a.first("terminated")["cause"], "shutdown", "{}", a.report());
     assert_eq!(a.sent_messages("BYE ").len(), 1, "{}", a.report());
 }
+
+/// The peer hangs up 1 s into a 10 s window: the verdict comes at once (not after the
+/// window plus grace), fails the script and says the media stopped and after how long.
+#[test]
+fn expect_audio_fails_at_once_when_the_call_ends_mid_window() {
+    let dir = TempDir::new("expect-audio-cut");
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let alice = SiplineOpts::new("alice", pa.port()).audio_in("silence");
+    let bob = SiplineOpts::new("bob", pb.port()).audio_in("tone:1000");
+
+    let mut callee = Sipline::spawn("bob", bob.clone(), dir.path());
+    callee.send("wait incoming 20s\naccept\nwait media 5s\nsleep 1s\nhangup\nquit\n");
+    callee.expect_listening();
+    let script = format!(
+        "invite {}\n\
+         wait accepted 10s\n\
+         wait media 5s\n\
+         expect-audio 1 tone:1000 --for 10s\n\
+         quit\n",
+        bob.uri()
+    );
+    let a = run_sipline("alice", alice, &script, dir.path(), secs(45));
+    callee.finish(secs(15)).assert_success();
+    assert_eq!(a.code(), Some(1), "{}", a.report());
+    let checked = a.first("audio-checked");
+    assert_eq!(checked["passed"], false, "{}", a.report());
+    assert_eq!(checked["window_ms"], 10_000, "{}", a.report());
+    let heard = checked["heard_ms"].as_u64().unwrap_or(10_000);
+    assert!(
+        (200..9_000).contains(&heard),
+        "heard {heard} ms\n{}",
+        a.report()
+    );
+    // What was heard before the hangup was bob's tone.
+    let percent = checked["percent"].as_u64().unwrap_or(0);
+    assert!(percent >= 50, "{}", a.report());
+    assert_eq!(a.first("terminated")["by"], "remote", "{}", a.report());
+    let line = a
+        .stderr
+        .lines()
+        .find(|l| l.contains("script line 4: expect-audio"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("media stopped after") && line.contains("of the 10s window for tone:1000"),
+        "{}",
+        a.report()
+    );
+}

@@ -1,6 +1,7 @@
 //! Two sipline accounts registered at kamailio (Debian's stock config: an in-memory
 //! registrar and record-routing proxy, without auth — its digest auth needs a database
-//! server) call each other through it, with audio both ways (issue 4's proof).
+//! server) call each other through it, with audio both ways (issue 4's proof). The same
+//! with digest auth (our own kamailio config) is in `register_kamailio_auth.rs`.
 //!
 //! - alice starts with `--domain 127.0.0.1:KPORT --register --expires 300`, bob with
 //!   `--config FILE` (an `[[account]]` table: aor, register, expires = 120): each reports

@@ -7,9 +7,9 @@
 //!   exist, every `wait` bounded by an explicit timeout, `quit` at the end, the extensions
 //!   they call exist in `extensions.conf`, the runner's passwords are those of `pjsip.conf`;
 //! - each runnable scenario runs for real, unchanged, against local stand-ins on 127.0.0.1:
-//!   a fake registrar (REGISTER → 200) and a second sipline playing the extension (it sends
-//!   a tone for the echo test, answers DTMF with the same digits, rings, answers busy) or
-//!   the peer script itself (bob). The scenario's `# smoke: expect` and `# smoke: record`
+//!   a fake registrar (REGISTER → 200) and a second sipline playing the extension (it
+//!   echoes our own audio back for the echo test with `--audio-in echo`, answers DTMF with
+//!   the same digits, rings, answers busy) or the peer script itself (bob). The scenario's `# smoke: expect` and `# smoke: record`
 //!   checks are applied as `scripts/asterisk-smoke` would. A stand-in is not Asterisk: it
 //!   shows the scripts are valid and their waits fit a PBX that behaves as the dialplan
 //!   says, not that Asterisk does;
@@ -265,9 +265,10 @@ fn the_binary_accepts_every_smoke_script() {
 /// A second sipline playing extension `ext` of extensions.conf: (flags, script).
 fn standin_for(ext: &str) -> (Vec<&'static str>, &'static str) {
     match ext {
-        // Echo test: not an echo, but the same tone back (our own is 440 Hz).
+        // Echo test: a real echo (`--audio-in echo`, the built-in test line's delay line),
+        // so the 440 Hz the scenario records is its own tone coming back.
         "600" => (
-            vec!["--codecs", "opus,pcmu", "--audio-in", "tone:440"],
+            vec!["--codecs", "opus,pcmu", "--audio-in", "echo"],
             "wait incoming 20s\naccept\nwait terminated 30s\nquit\n",
         ),
         "601" => (

@@ -85,7 +85,9 @@ impl CallTable {
                     },
                 );
             }
-            Event::Progress { call, code, reason } => {
+            Event::Progress {
+                call, code, reason, ..
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.state = format!("progress {code} {reason}").trim_end().to_string();
                 }
@@ -184,6 +186,11 @@ impl CallTable {
         out
     }
 
+    /// Some call has media up (so `status` also asks for its `stats`).
+    pub fn has_media(&self) -> bool {
+        self.calls.values().any(|c| c.media.is_some())
+    }
+
     /// One line per call, or `no calls`.
     pub fn render(&self) -> String {
         if self.calls.is_empty() {
@@ -241,6 +248,7 @@ mod tests {
             call: one,
             code: 180,
             reason: "Ringing".into(),
+            reliable: false,
         });
         assert_eq!(
             t.render(),
@@ -268,6 +276,7 @@ mod tests {
             call: one,
             by: Party::Local,
             cause: "bye".into(),
+            duration_ms: 5_000,
         });
         assert_eq!(t.render(), "no calls");
         assert_eq!(t.candidates(CallFilter::Any), []);

@@ -131,7 +131,8 @@ pub fn verdict_timeout(duration_ms: u32) -> Duration {
 }
 
 /// What a failed verdict says, e.g. `call 1: tone:440 not heard: 0% of 20 ms blocks hold
-/// it (needs 70%), level -12 dBFS`; None when it passed or is not an `audio-checked` event.
+/// it (needs 70%), level -12 dBFS`, or `call 1: media stopped after 1.2s of the 3s
+/// window for tone:440 (…)`; None when it passed or is not an `audio-checked` event.
 pub fn failure(event: &Event) -> Option<String> {
     let Event::AudioChecked {
         call,
@@ -139,10 +140,21 @@ pub fn failure(event: &Event) -> Option<String> {
         passed: false,
         percent,
         level_dbfs,
+        window_ms,
+        heard_ms,
     } = event
     else {
         return None;
     };
+    if heard_ms < window_ms {
+        let ms = |v: u32| format_duration(Duration::from_millis(u64::from(v)));
+        return Some(format!(
+            "call {call}: media stopped after {} of the {} window for {check} \
+             ({percent}% of what was heard fit, level {level_dbfs} dBFS)",
+            ms(*heard_ms),
+            ms(*window_ms)
+        ));
+    }
     let what = if check.starts_with("tone:") {
         format!("{check} not heard: {percent}% of 20 ms blocks hold it (needs 70%)")
     } else if check == "silence" {
@@ -283,6 +295,8 @@ mod tests {
             passed,
             percent: 3,
             level_dbfs: -12,
+            window_ms: 2000,
+            heard_ms: 2000,
         };
         assert_eq!(failure(&ev("tone:440", true)), None);
         assert_eq!(
@@ -296,6 +310,20 @@ mod tests {
         assert_eq!(
             failure(&ev("speech", false)).unwrap(),
             "call 1: no speech: 3% of 20 ms blocks above -40 dBFS (needs 50%), level -12 dBFS"
+        );
+        let cut = Event::AudioChecked {
+            call: CallHandle(2),
+            check: "tone:1000".into(),
+            passed: false,
+            percent: 95,
+            level_dbfs: -9,
+            window_ms: 3000,
+            heard_ms: 1200,
+        };
+        assert_eq!(
+            failure(&cut).unwrap(),
+            "call 2: media stopped after 1.2s of the 3s window for tone:1000 (95% of what \
+             was heard fit, level -9 dBFS)"
         );
         assert_eq!(
             verdict_timeout(1000),

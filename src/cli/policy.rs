@@ -3,6 +3,8 @@
 //! * `--auto-answer[=DELAY]`: every incoming call is accepted DELAY after it arrives
 //!   (unless it was accepted, rejected or canceled meanwhile).
 //! * `--duration DUR`: every call is hung up DUR after it is answered.
+//! * `--echo-dtmf`: every DTMF digit a call receives is sent back on it at once, by the
+//!   method it came (what the built-in echo test line does).
 //!
 //! The policy only watches events and says which commands are due when; the REPL and the
 //! script runner send them like typed commands, so the engine sees nothing new.
@@ -11,13 +13,15 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::api::{CallHandle, Command, Event};
+use crate::api::{CallHandle, Command, DtmfMode, Event};
 use crate::cli::duration::format_duration;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Accept,
     Hangup,
+    /// Send this digit back, by this method.
+    Dtmf(char, DtmfMode),
 }
 
 /// What the flags asked for, and the commands it has scheduled.
@@ -25,6 +29,7 @@ enum Kind {
 pub struct Policy {
     auto_answer: Option<Duration>,
     duration: Option<Duration>,
+    echo_dtmf: bool,
     pending: Vec<(Instant, CallHandle, Kind)>,
 }
 
@@ -43,8 +48,15 @@ impl Policy {
         Policy {
             auto_answer,
             duration,
+            echo_dtmf: false,
             pending: Vec::new(),
         }
+    }
+
+    /// Also send every DTMF digit received back on its call (`--echo-dtmf`).
+    pub fn with_echo_dtmf(mut self, on: bool) -> Policy {
+        self.echo_dtmf = on;
+        self
     }
 
     /// `--duration`, if given.
@@ -64,6 +76,16 @@ impl Policy {
                 self.pending.retain(|p| p.1 != *call);
                 if let Some(d) = self.duration {
                     self.pending.push((now + d, *call, Kind::Hangup));
+                }
+            }
+            Event::Dtmf {
+                call,
+                digit,
+                method,
+                ..
+            } if self.echo_dtmf => {
+                if let Some(d) = digit.chars().next() {
+                    self.pending.push((now, *call, Kind::Dtmf(d, *method)));
                 }
             }
             Event::Rejected { call, .. }
@@ -103,6 +125,16 @@ impl Policy {
                         }
                     ),
                 },
+                Kind::Dtmf(digit, mode) => Due {
+                    command: Command::SendDtmf {
+                        call: Some(call),
+                        digits: digit.to_string(),
+                        mode,
+                        duration_ms: None,
+                        gap_ms: None,
+                    },
+                    note: format!("[{call}] sending back DTMF {digit}: --echo-dtmf"),
+                },
                 Kind::Hangup => Due {
                     command: Command::Hangup { call: Some(call) },
                     note: format!(
@@ -141,6 +173,39 @@ mod tests {
 
     fn cmds(due: Vec<Due>) -> Vec<Command> {
         due.into_iter().map(|d| d.command).collect()
+    }
+
+    #[test]
+    fn echo_dtmf_sends_each_digit_back_at_once_by_its_method() {
+        let t = Instant::now();
+        let dtmf = |call, digit: &str, method| Event::Dtmf {
+            call,
+            digit: digit.into(),
+            duration_ms: 100,
+            method,
+        };
+        let mut off = Policy::new(None, None);
+        off.observe(&dtmf(C1, "5", DtmfMode::Rfc4733), t);
+        assert_eq!(off.deadline(), None);
+        let mut p = Policy::new(None, None).with_echo_dtmf(true);
+        p.observe(&dtmf(C1, "5", DtmfMode::Rfc4733), t);
+        p.observe(&dtmf(C2, "#", DtmfMode::Info), t);
+        assert_eq!(p.deadline(), Some(t));
+        let send = |call, digit: &str, mode| Command::SendDtmf {
+            call: Some(call),
+            digits: digit.into(),
+            mode,
+            duration_ms: None,
+            gap_ms: None,
+        };
+        assert_eq!(
+            cmds(p.due(t)),
+            [
+                send(C1, "5", DtmfMode::Rfc4733),
+                send(C2, "#", DtmfMode::Info)
+            ]
+        );
+        assert_eq!(p.deadline(), None);
     }
 
     #[test]
@@ -237,6 +302,7 @@ mod tests {
                 call: C2,
                 by: Party::Remote,
                 cause: "bye".into(),
+                duration_ms: 5_000,
             },
             t,
         );

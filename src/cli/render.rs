@@ -45,9 +45,20 @@ fn party(p: Party) -> &'static str {
 pub fn human(event: &Event) -> String {
     match event {
         Event::Calling { call, to, .. } => format!("[{call}] calling {to}"),
-        Event::Progress { call, code, reason } => format!("[{call}] progress {code} {reason}")
-            .trim_end()
-            .to_string(),
+        Event::Progress {
+            call,
+            code,
+            reason,
+            reliable,
+        } => {
+            let line = format!("[{call}] progress {code} {reason}");
+            let line = line.trim_end();
+            if *reliable {
+                format!("{line} (reliable)")
+            } else {
+                line.to_string()
+            }
+        }
         Event::Accepted { call, code } => format!("[{call}] accepted {code}"),
         Event::Rejected { call, code, reason } => format!("[{call}] rejected {code} {reason}")
             .trim_end()
@@ -63,9 +74,16 @@ pub fn human(event: &Event) -> String {
             codec,
             remote,
         } => format!("[{call}] media {codec} ⇄ {remote}"),
-        Event::Terminated { call, by, cause } => {
-            format!("[{call}] terminated by {} ({cause})", party(*by))
-        }
+        Event::Terminated {
+            call,
+            by,
+            cause,
+            duration_ms,
+        } => format!(
+            "[{call}] terminated by {} ({cause}) after {}",
+            party(*by),
+            crate::cli::calls::clock(std::time::Duration::from_millis(*duration_ms))
+        ),
         Event::Referred {
             call,
             refer_to,
@@ -146,10 +164,19 @@ pub fn human(event: &Event) -> String {
             passed,
             percent,
             level_dbfs,
-        } => format!(
-            "[{call}] audio {check}: {} ({percent}% of blocks, level {level_dbfs} dBFS)",
-            if *passed { "ok" } else { "FAILED" }
-        ),
+            window_ms,
+            heard_ms,
+        } => {
+            let cut = if heard_ms < window_ms {
+                format!(", media stopped after {heard_ms} of {window_ms} ms")
+            } else {
+                String::new()
+            };
+            format!(
+                "[{call}] audio {check}: {} ({percent}% of blocks, level {level_dbfs} dBFS{cut})",
+                if *passed { "ok" } else { "FAILED" }
+            )
+        }
         Event::CommandError { message } => format!("error: {message}"),
     }
 }
@@ -199,7 +226,10 @@ pub fn brief(event: &Event) -> String {
     let name = event.name();
     let s = match event {
         Event::Calling { call, to, .. } => format!("{name} {call} {to}"),
-        Event::Progress { call, code, reason } | Event::Rejected { call, code, reason } => {
+        Event::Progress {
+            call, code, reason, ..
+        }
+        | Event::Rejected { call, code, reason } => {
             format!("{name} {call} {code} {reason}")
         }
         Event::Accepted { call, code } => format!("{name} {call} {code}"),
@@ -211,7 +241,12 @@ pub fn brief(event: &Event) -> String {
             codec,
             remote,
         } => format!("{name} {call} {codec} {remote}"),
-        Event::Terminated { call, by, cause } => format!("{name} {call} {} {cause}", party(*by)),
+        Event::Terminated {
+            call,
+            by,
+            cause,
+            duration_ms,
+        } => format!("{name} {call} {} {cause} {duration_ms}", party(*by)),
         Event::Referred { call, refer_to, .. } => format!("{name} {call} {refer_to}"),
         Event::ReferInviteSent { call, new_call } => format!("{name} {call} {new_call}"),
         Event::ReferProgress { call, code, reason }
@@ -258,7 +293,11 @@ pub fn brief(event: &Event) -> String {
             passed,
             percent,
             level_dbfs,
-        } => format!("{name} {call} {check} {passed} {percent} {level_dbfs}"),
+            window_ms,
+            heard_ms,
+        } => {
+            format!("{name} {call} {check} {passed} {percent} {level_dbfs} {window_ms} {heard_ms}")
+        }
         Event::CommandError { message } => format!("{name} {message}"),
     };
     s.trim_end().to_string()
@@ -309,6 +348,7 @@ mod tests {
                 call: c,
                 code: 180,
                 reason: "Ringing".into(),
+                reliable: false,
             },
             Event::Accepted { call: c, code: 200 },
             Event::Rejected {
@@ -338,6 +378,7 @@ mod tests {
                 call: c,
                 by: Party::Remote,
                 cause: "bye".into(),
+                duration_ms: 73_000,
             },
             Event::Dtmf {
                 call: c,
@@ -412,6 +453,8 @@ mod tests {
                 passed: false,
                 percent: 3,
                 level_dbfs: -9,
+                window_ms: 1000,
+                heard_ms: 400,
             },
             Event::CommandError {
                 message: "no call 7".into(),
@@ -433,7 +476,7 @@ mod tests {
                 "[1] canceled by local",
                 "[2] incoming call from \"Bob\" <sip:bob@example.com> — accept 2 / reject 2",
                 "[1] media PCMU/8000 ⇄ 127.0.0.1:40000",
-                "[1] terminated by remote (bye)",
+                "[1] terminated by remote (bye) after 1:13",
                 "[1] dtmf 5 (160 ms, rfc4733)",
                 "[1] dtmf sent # (info)",
                 "[alice] registered (expires in 600s)",
@@ -448,7 +491,7 @@ mod tests {
                 "[1] transfer failed: 603 Decline",
                 "[1] transfer rejected by the target: 486 Busy Here",
                 "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
-                "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS)",
+                "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS, media stopped after 400 of 1000 ms)",
                 "error: no call 7",
             ]
         );
@@ -456,8 +499,19 @@ mod tests {
             call: CallHandle(3),
             code: 183,
             reason: String::new(),
+            reliable: false,
         };
         assert_eq!(human(&empty_reason), "[3] progress 183");
+        let reliable = Event::Progress {
+            call: CallHandle(3),
+            code: 183,
+            reason: "Session Progress".into(),
+            reliable: true,
+        };
+        assert_eq!(
+            human(&reliable),
+            "[3] progress 183 Session Progress (reliable)"
+        );
     }
 
     #[test]
@@ -487,7 +541,7 @@ mod tests {
         let lines: Vec<String> = all_events().iter().map(brief).collect();
         assert_eq!(lines[1], "progress 1 180 Ringing");
         assert_eq!(lines[2], "accepted 1 200");
-        assert_eq!(lines[8], "terminated 1 remote bye");
+        assert_eq!(lines[8], "terminated 1 remote bye 73000");
         assert_eq!(lines[9], "dtmf 1 5 rfc4733");
         assert_eq!(lines[10], "dtmf-sent 1 #");
         assert_eq!(lines[11], "registered alice 600");
@@ -502,7 +556,7 @@ mod tests {
         assert_eq!(lines[20], "refer-failed 1 603 Decline");
         assert_eq!(lines[21], "refer-rejected 1 486 Busy Here");
         assert_eq!(lines[22], "stats 1 250 249 1 0 2 -23");
-        assert_eq!(lines[23], "audio-checked 1 tone:440 false 3 -9");
+        assert_eq!(lines[23], "audio-checked 1 tone:440 false 3 -9 1000 400");
         assert_eq!(lines[24], "command-error no call 7");
     }
 
@@ -510,14 +564,14 @@ mod tests {
     fn json_schema_is_stable() {
         let want = [
             json!({"event": "calling", "call": 1, "to": "sip:100@127.0.0.1:5070", "from": "<sip:sipline@127.0.0.1:5060>;tag=a"}),
-            json!({"event": "progress", "call": 1, "code": 180, "reason": "Ringing"}),
+            json!({"event": "progress", "call": 1, "code": 180, "reason": "Ringing", "reliable": false}),
             json!({"event": "accepted", "call": 1, "code": 200}),
             json!({"event": "rejected", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "failed", "call": 1, "cause": "timeout"}),
             json!({"event": "canceled", "call": 1, "by": "local"}),
             json!({"event": "incoming", "call": 2, "from": "\"Bob\" <sip:bob@example.com>;tag=x", "to": "<sip:sipline@127.0.0.1>"}),
             json!({"event": "media", "call": 1, "codec": "PCMU/8000", "remote": "127.0.0.1:40000"}),
-            json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye"}),
+            json!({"event": "terminated", "call": 1, "by": "remote", "cause": "bye", "duration_ms": 73000}),
             json!({"event": "dtmf", "call": 1, "digit": "5", "duration_ms": 160, "method": "rfc4733"}),
             json!({"event": "dtmf-sent", "call": 1, "digit": "#", "method": "info"}),
             json!({"event": "registered", "account": "alice", "expires": 600}),
@@ -532,7 +586,7 @@ mod tests {
             json!({"event": "refer-failed", "call": 1, "code": 603, "reason": "Decline"}),
             json!({"event": "refer-rejected", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
-            json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9}),
+            json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9, "window_ms": 1000, "heard_ms": 400}),
             json!({"event": "command-error", "message": "no call 7"}),
         ];
         assert_eq!(all_events().len(), want.len(), "one JSON line per event");

@@ -28,7 +28,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Editor, ExternalPrinter, Helper};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use crate::api::{Command, Event};
+use crate::api::{Command, Event, TestLine};
 use crate::cli::calls::CallTable;
 use crate::cli::commands::{self, help_text, parse_line, Action, Completes, Mode};
 use crate::cli::output::{color_wanted, Output};
@@ -110,6 +110,23 @@ fn complete_in(
                 replacement: a.account.clone(),
             })
             .collect(),
+        Completes::TestLine => [
+            (
+                TestLine::Echo,
+                "the built-in test line: sends back what it hears",
+            ),
+            (
+                TestLine::Tone,
+                "the built-in test line: plays a 1000 Hz tone",
+            ),
+        ]
+        .into_iter()
+        .filter(|(l, _)| l.as_str().starts_with(word))
+        .map(|(l, what)| Pair {
+            display: format!("{}  {what}", l.as_str()),
+            replacement: l.as_str().to_string(),
+        })
+        .collect(),
     };
     (start, found)
 }
@@ -326,6 +343,12 @@ fn handle_line(
             let calls = calls.lock().map(|t| t.clone()).unwrap_or_default();
             let accounts = accounts.lock().map(|r| r.clone()).unwrap_or_default();
             info(&registrations::status(&calls, &accounts, now));
+            // The live audio (level, jitter, loss) comes from the media: one `stats` line
+            // per call with media follows.
+            if calls.has_media() && commands.send(Command::Stats { call: None }).is_err() {
+                eprintln!("error: the engine has stopped");
+                return false;
+            }
             true
         }
         Ok(Some(Action::Registrations)) => {
@@ -585,6 +608,23 @@ mod tests {
     }
 
     #[test]
+    fn invite_completes_the_test_line() {
+        let none = CallTable::new();
+        assert_eq!(
+            replacements("invite e", &none),
+            (7, vec!["echo".to_string()])
+        );
+        assert_eq!(
+            replacements("call ", &none),
+            (5, vec!["echo".to_string(), "tone".to_string()])
+        );
+        assert_eq!(
+            replacements("invite sip:", &none),
+            (7, Vec::<String>::new())
+        );
+    }
+
+    #[test]
     fn completes_call_numbers_the_command_fits() {
         let mut calls = CallTable::new();
         calls.update(&Event::Calling {
@@ -710,7 +750,7 @@ mod tests {
         assert_eq!(h("rej ").as_deref(), Some("[N] [CODE [REASON…]]"));
         assert_eq!(
             h("invite ").as_deref(),
-            Some("<URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
+            Some("<URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...")
         );
         assert_eq!(h("accept").as_deref(), None, "not before the space");
         assert_eq!(h("accept 1").as_deref(), None, "not once typing arguments");

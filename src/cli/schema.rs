@@ -258,6 +258,7 @@ mod tests {
                 call: c,
                 code: 180,
                 reason: "Ringing".into(),
+                reliable: false,
             },
             Event::Accepted { call: c, code: 200 },
             Event::Rejected {
@@ -287,6 +288,7 @@ mod tests {
                 call: c,
                 by: Party::Local,
                 cause: "hangup".into(),
+                duration_ms: 5_000,
             },
             Event::Referred {
                 call: c,
@@ -361,6 +363,8 @@ mod tests {
                 passed: true,
                 percent: 98,
                 level_dbfs: -12,
+                window_ms: 2000,
+                heard_ms: 2000,
             },
             Event::CommandError {
                 message: "reject: 7 is not a call (calls: 1, 2)".into(),
@@ -462,6 +466,7 @@ mod tests {
                     call: CallHandle(2),
                     by,
                     cause: "bye".into(),
+                    duration_ms: 5_000,
                 },
             ] {
                 schema.check_line(&json(&e, 0.0)).unwrap();
@@ -482,7 +487,7 @@ mod tests {
                 .ends_with("undocumented field `x`")
         );
         assert!(
-            err(json!({"ts": 1.0, "event": "progress", "call": 1, "code": 200, "reason": ""}))
+            err(json!({"ts": 1.0, "event": "progress", "call": 1, "code": 200, "reason": "", "reliable": false}))
                 .ends_with("`code`: 200 is not integer 101-199")
         );
         assert!(

@@ -15,7 +15,10 @@ use crate::sip::account::Secret;
     after_help = "With a terminal on stdin and no --script/-e, sipline starts an interactive \
                   prompt (type help). Otherwise it runs a script: --script FILE, the -e \
                   commands, or lines piped on stdin. A TARGET is called first, in both \
-                  modes.\n\nExamples:\n  sipline --audio-in silence --audio-out null\n  \
+                  modes. `invite echo` (or TARGET echo) calls the built-in test line: it \
+                  answers at once and sends back what it hears; `invite tone` sends a 1000 Hz \
+                  tone.\n\nExamples:\n  sipline --audio-in silence --audio-out null\n  \
+                  sipline --audio-in tone:440 --audio-out null -e 'invite echo' -e 'wait media' -e 'expect-audio tone:440'\n  \
                   sipline --duration 10s --audio-in tone:440 sip:100@127.0.0.1:5070 </dev/null\n  \
                   sipline --auto-answer=1s --audio-in tone:440 --audio-out heard.wav -e 'wait terminated 60s'\n\n\
                   Exit status: 0 ok, 1 a wait, --timeout or command failed, 2 bad usage or \
@@ -24,7 +27,7 @@ use crate::sip::account::Secret;
 )]
 pub struct Cli {
     /// Call this URI at start (before the script's first line in script mode), e.g.
-    /// sip:100@127.0.0.1:5070.
+    /// sip:100@127.0.0.1:5070; `echo` or `tone` calls the built-in test line.
     #[arg(value_name = "TARGET")]
     pub target: Option<String>,
 
@@ -36,7 +39,8 @@ pub struct Cli {
     #[arg(long, value_name = "LIST", default_value = "opus,pcmu,pcma")]
     pub codecs: String,
 
-    /// Audio source: default (microphone), FILE.wav, tone:HZ or silence.
+    /// Audio source: default (microphone), FILE.wav, tone:HZ, silence, or echo (send back
+    /// what the call receives, 160 ms later).
     #[arg(long, value_name = "SRC", default_value = "default")]
     pub audio_in: String,
 
@@ -87,6 +91,11 @@ pub struct Cli {
         default_missing_value = "0s"
     )]
     pub auto_answer: Option<String>,
+
+    /// Send every DTMF digit a call receives back on that call, by the method it came
+    /// (with --audio-in echo and --auto-answer: an echo and DTMF test peer for other phones).
+    #[arg(long)]
+    pub echo_dtmf: bool,
 
     /// Read accounts from this TOML file (default: $XDG_CONFIG_HOME/sipline/config.toml
     /// when it exists; see README "Accounts and registration").

@@ -68,6 +68,8 @@ pub struct Config {
     pub duration: Option<Duration>,
     /// `--auto-answer` (0 when given without a delay).
     pub auto_answer: Option<Duration>,
+    /// `--echo-dtmf`.
+    pub echo_dtmf: bool,
 }
 
 /// A flag with a bad value, or a config file that cannot be used.
@@ -163,6 +165,7 @@ impl Config {
             target,
             duration,
             auto_answer,
+            echo_dtmf: cli.echo_dtmf,
         })
     }
 }

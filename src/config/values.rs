@@ -8,7 +8,8 @@ use crate::media::codec::CodecKind;
 
 use super::DEFAULT_SIP_PORT;
 
-/// TARGET is checked like the argument of `invite` (no scheme → sip:, only sip:/sips:).
+/// TARGET is checked like the argument of `invite` (no scheme → sip:, only sip:/sips:;
+/// `echo` and `tone` are the built-in test line).
 pub fn parse_target(text: &str) -> Result<Command, String> {
     if text.trim().is_empty() || text.split_whitespace().count() != 1 {
         return Err(format!(
@@ -16,7 +17,9 @@ pub fn parse_target(text: &str) -> Result<Command, String> {
         ));
     }
     match parse_line(&format!("invite {text}"), Mode::Script) {
-        Ok(Some(Action::Send(cmd @ Command::Invite { .. }))) => Ok(cmd),
+        Ok(Some(Action::Send(cmd @ (Command::Invite { .. } | Command::InviteTestLine { .. })))) => {
+            Ok(cmd)
+        }
         Ok(_) => unreachable!("invite parses to an invite"),
         Err(e) => Err(e.message),
     }

@@ -7,6 +7,7 @@
 
 pub mod media;
 pub mod streams;
+pub mod test_line;
 pub mod tls;
 
 use std::collections::VecDeque;
@@ -17,7 +18,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-use crate::api::{AudioCheck, CallHandle, Command, Event};
+use crate::api::{AudioCheck, CallHandle, Command, Event, InviteOptions, TestLine};
 use crate::media::analysis::Verdict;
 use crate::media::codec::CodecKind;
 use crate::media::MediaReport;
@@ -26,6 +27,7 @@ use crate::sip::transport::Protocol;
 use crate::sip::{Engine, EngineConfig, Input, Output, Receive};
 use media::{MediaConfig, MediaManager};
 use streams::{Listener, StreamEvent, Streams};
+use test_line::TestLines;
 use tls::{TlsConfig, TlsSetupError};
 
 /// Everything the driver needs.
@@ -169,6 +171,7 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let media = MediaManager::new(cfg.media.clone());
+    let test_lines = Some(TestLines::new(cfg.media.rtp_ports));
     let (stream_tx, stream_rx) = mpsc::unbounded_channel();
     let run = RunLoop {
         engine,
@@ -187,6 +190,7 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
         events: ev_tx,
         sip_trace: cfg.sip_trace,
         reports: VecDeque::new(),
+        test_lines,
     };
     let task = tokio::spawn(run.run());
     Ok(Driver {
@@ -199,13 +203,15 @@ pub async fn start(cfg: DriverConfig) -> Result<Driver, DriverError> {
 }
 
 /// The event answering `expect-audio`.
-fn audio_checked(call: CallHandle, check: AudioCheck, v: &Verdict) -> Event {
+fn audio_checked(call: CallHandle, check: AudioCheck, v: &Verdict, window_blocks: u32) -> Event {
     Event::AudioChecked {
         call,
         check: check.to_string(),
         passed: v.passed,
         percent: (v.fraction * 100.0 + 1e-9).floor().clamp(0.0, 100.0) as u32,
         level_dbfs: v.level_dbfs.round() as i32,
+        window_ms: window_blocks.saturating_mul(20),
+        heard_ms: v.blocks.saturating_mul(20),
     }
 }
 
@@ -261,6 +267,8 @@ struct RunLoop {
     sip_trace: bool,
     /// Media reports waiting to be fed to the engine, one mutation at a time.
     reports: VecDeque<MediaReport>,
+    /// The built-in test line (the phone's own loop only; a line has none).
+    test_lines: Option<TestLines>,
 }
 
 impl RunLoop {
@@ -289,6 +297,12 @@ impl RunLoop {
                         self.expect_audio(call, check, duration_ms);
                         continue;
                     }
+                    Some(Command::InviteTestLine { line, options }) => {
+                        match self.test_line_invite(line, options) {
+                            Some(invite) => Input::Command(invite),
+                            None => continue,
+                        }
+                    }
                     Some(c) => Input::Command(c),
                     None => {
                         // Every front-end handle is gone: hang up and stop.
@@ -312,8 +326,8 @@ impl RunLoop {
                     }
                 },
                 rep = self.media.next_report() => match rep {
-                    MediaReport::AudioChecked { call, check, verdict } => {
-                        let _ = self.events.send(audio_checked(call, check, &verdict));
+                    MediaReport::AudioChecked { call, check, verdict, window_blocks } => {
+                        let _ = self.events.send(audio_checked(call, check, &verdict, window_blocks));
                         continue;
                     }
                     rep => Input::Media(rep),
@@ -363,6 +377,35 @@ impl RunLoop {
         }
         self.drain().await;
         self.media.shutdown().await;
+        if let Some(lines) = self.test_lines.take() {
+            lines.stop().await;
+        }
+    }
+
+    /// Resolve [`Command::InviteTestLine`] to an INVITE to the line's address, starting the
+    /// line first when needed; None (and a command error) when it cannot start.
+    fn test_line_invite(&mut self, line: TestLine, options: InviteOptions) -> Option<Command> {
+        let uri = match &mut self.test_lines {
+            Some(lines) => lines.uri(line),
+            None => Err(std::io::Error::other("a test line cannot call test lines")),
+        };
+        match uri {
+            // The line is on this machine: never through an account's proxy.
+            Ok(target) => Some(Command::InviteWith {
+                target,
+                options: InviteOptions {
+                    account: None,
+                    without_account: true,
+                    ..options
+                },
+            }),
+            Err(e) => {
+                let _ = self.events.send(Event::CommandError {
+                    message: format!("invite: the {} test line cannot start: {e}", line.as_str()),
+                });
+                None
+            }
+        }
     }
 
     /// Answer [`Command::Stats`] from the media tasks' latest snapshots.

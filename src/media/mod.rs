@@ -135,5 +135,8 @@ pub enum MediaReport {
         check: crate::api::AudioCheck,
         /// What was measured.
         verdict: crate::media::analysis::Verdict,
+        /// The window asked for, in 20 ms blocks (more than `verdict.blocks` when the
+        /// media stopped first).
+        window_blocks: u32,
     },
 }

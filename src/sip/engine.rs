@@ -22,7 +22,7 @@ use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
 
 /// Methods we answer (sent in Allow, §20.5).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY, PRACK";
 
 /// Our User-Agent header value.
 pub const USER_AGENT: &str = concat!("sipline/", env!("CARGO_PKG_VERSION"));
@@ -146,6 +146,8 @@ pub struct Engine {
     pub(crate) reg_owners: HashMap<TxnKey, usize>,
     /// Calls placed for a REFER → the call the REFER came on (its NOTIFYs report them).
     pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
+    /// BYEs in flight for ended calls, kept to answer a 401/407 (§22.2).
+    pub(crate) byes: HashMap<TxnKey, crate::sip::ua::SentBye>,
     /// Our out-of-dialog REFERs whose subscription may still notify: number → (Call-ID,
     /// our tag).
     pub(crate) ood_refers: HashMap<CallHandle, (String, String)>,
@@ -172,6 +174,7 @@ impl Engine {
             accounts,
             reg_owners: HashMap::new(),
             refer_links: HashMap::new(),
+            byes: HashMap::new(),
             ood_refers: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
@@ -443,6 +446,7 @@ impl Engine {
         let txns = &self.txns;
         self.owners.retain(|k, _| txns.contains(k));
         self.reg_owners.retain(|k, _| txns.contains(k));
+        self.byes.retain(|k, _| txns.contains(k));
         if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
             // Grace period over: forget whatever is left.
             let left: Vec<CallHandle> = self.calls.keys().copied().collect();
@@ -479,6 +483,7 @@ impl Engine {
             } => self.cmd_redirect(call, &targets, code),
             Command::Progress { call, code, reason } => self.cmd_progress(call, code, reason),
             Command::Accept { call } => self.cmd_accept(call),
+            Command::PreAccept { call } => self.cmd_preaccept(call),
             Command::Reject { call, code, reason } => self.cmd_reject(call, code, reason),
             Command::Cancel { call } => self.cmd_cancel(call),
             Command::Hangup { call } => self.cmd_hangup(call),
@@ -511,6 +516,11 @@ impl Engine {
             // Media counters live in the driver, which answers this itself.
             // Answered by the driver, which runs the media.
             Command::Stats { .. } | Command::ExpectAudio { .. } => {}
+            // The driver resolves a test line to its address and sends `InviteWith`.
+            Command::InviteTestLine { line, .. } => self.command_error(format!(
+                "invite: the {} test line is run by the driver, not the engine",
+                line.as_str()
+            )),
         }
     }
 
@@ -633,12 +643,13 @@ impl Engine {
             return;
         }
         if req.method != Method::Cancel {
-            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported.
+            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported
+            // (we support 100rel, RFC 3262).
             let unsupported: Vec<&str> = req
                 .headers
                 .get_split("Require")
                 .into_iter()
-                .filter(|t| !t.is_empty())
+                .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("100rel"))
                 .collect();
             if !unsupported.is_empty() {
                 let mut resp = req.make_response(420, None);

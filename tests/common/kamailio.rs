@@ -1,6 +1,12 @@
-//! kamailio as an in-memory registrar and record-routing proxy on 127.0.0.1 (no auth):
-//! Debian's stock `/etc/kamailio/kamailio.cfg`, which imports a `kamailio-local.cfg` that
-//! pins it to one address and port.
+//! kamailio as an in-memory registrar and record-routing proxy on 127.0.0.1, in two
+//! configurations:
+//!
+//! - [`Kamailio::start`] / [`Kamailio::start_with_aliases`]: Debian's stock
+//!   `/etc/kamailio/kamailio.cfg`, without auth (its auth needs a database server), which
+//!   imports a `kamailio-local.cfg` that pins it to one address and port.
+//! - [`Kamailio::start_with_auth`]: our `assets/kamailio/registrar-auth.cfg`, with digest
+//!   auth and no database: 401 on REGISTER, 407 on initial requests (qop=auth), passwords
+//!   from an in-memory htable that a generated `kamailio-users.cfg` fills at start-up.
 
 use std::fs;
 use std::os::unix::process::CommandExt;
@@ -10,6 +16,31 @@ use std::time::{Duration, Instant};
 
 use super::*;
 
+/// Settings of the auth config ([`Kamailio::start_with_auth_options`]).
+#[derive(Clone, Debug)]
+pub struct AuthOptions {
+    /// The challenges' `algorithm`: `MD5` or `SHA-256` (kamailio's `auth` module).
+    pub algorithm: &'static str,
+    /// Seconds a nonce stays valid (`nonce_expire`; default 300).
+    pub nonce_expire: u32,
+    /// The shortest registration granted, in seconds (registrar `min_expires`; default 60).
+    pub min_expires: u32,
+    /// Also challenge in-dialog BYE, INFO and REFER with 407 (default: no, like the stock
+    /// config).
+    pub challenge_in_dialog: bool,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        AuthOptions {
+            algorithm: "MD5",
+            nonce_expire: 300,
+            min_expires: 60,
+            challenge_in_dialog: false,
+        }
+    }
+}
+
 /// A running kamailio; its worker processes share its process group and die with it.
 pub struct Kamailio {
     /// The main process.
@@ -17,6 +48,7 @@ pub struct Kamailio {
     /// SIP port (UDP and TCP).
     pub sip: Ports,
     home: PathBuf,
+    log: PathBuf,
     pgid: Option<i32>,
 }
 
@@ -35,6 +67,62 @@ impl Kamailio {
         fs::create_dir_all(&home).expect("create kamailio dir");
         fs::copy("/etc/kamailio/kamailio.cfg", home.join("kamailio.cfg"))
             .expect("copy /etc/kamailio/kamailio.cfg (Debian package kamailio)");
+        Kamailio::launch(dir, home, aliases)
+    }
+
+    /// Starts kamailio with `assets/kamailio/registrar-auth.cfg`: a registrar and
+    /// record-routing proxy that challenges REGISTER with 401 and other initial requests
+    /// with 407 (MD5, qop=auth, realm = the To/From domain, here `127.0.0.1`), knowing only
+    /// `users` (name, password). A wrong password is challenged again with a fresh nonce.
+    pub fn start_with_auth(dir: &Path, users: &[(&str, &str)]) -> Kamailio {
+        Kamailio::start_with_auth_options(dir, users, &AuthOptions::default())
+    }
+
+    /// Like [`Kamailio::start_with_auth`], with other [`AuthOptions`].
+    pub fn start_with_auth_options(
+        dir: &Path,
+        users: &[(&str, &str)],
+        options: &AuthOptions,
+    ) -> Kamailio {
+        let home = dir.join("kamailio");
+        fs::create_dir_all(&home).expect("create kamailio dir");
+        let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/kamailio/registrar-auth.cfg");
+        fs::copy(&cfg, home.join("kamailio.cfg"))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", cfg.display()));
+        let AuthOptions {
+            algorithm,
+            nonce_expire,
+            min_expires,
+            challenge_in_dialog,
+        } = options;
+        let mut users_cfg = format!(
+            "#!define AUTH_ALGORITHM \"{algorithm}\"\n\
+             #!define NONCE_EXPIRE {nonce_expire}\n\
+             #!define MIN_EXPIRES {min_expires}\n\
+             event_route[htable:mod-init] {{\n"
+        );
+        if *challenge_in_dialog {
+            users_cfg.insert_str(0, "#!define CHALLENGE_IN_DIALOG\n");
+        }
+        for (user, password) in users {
+            let plain = |s: &str| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            };
+            assert!(
+                plain(user) && plain(password),
+                "test users and passwords are plain words (they go into a kamailio string)"
+            );
+            users_cfg.push_str(&format!("\t$sht(passwd=>{user}) = \"{password}\";\n"));
+        }
+        users_cfg.push_str("}\n");
+        fs::write(home.join("kamailio-users.cfg"), users_cfg).expect("write kamailio-users.cfg");
+        Kamailio::launch(dir, home, &[])
+    }
+
+    /// Writes `kamailio-local.cfg` (a fresh port, `aliases`) next to `home/kamailio.cfg`
+    /// and runs kamailio in the foreground; returns once it has bound its UDP port.
+    fn launch(dir: &Path, home: PathBuf, aliases: &[&str]) -> Kamailio {
         let sip = reserve_port();
         let p = sip.port();
         let mut local_cfg = format!(
@@ -60,6 +148,7 @@ impl Kamailio {
             peer,
             sip,
             home,
+            log: dir.join("kamailio.err"),
             pgid,
         };
         if !wait_udp_bound(p, secs(10)) {
@@ -78,6 +167,28 @@ impl Kamailio {
     /// `sip:USER@127.0.0.1:PORT`: a user registered here, reached through the proxy.
     pub fn uri(&self, user: &str) -> String {
         format!("sip:{user}@127.0.0.1:{}", self.sip.port())
+    }
+
+    /// All of kamailio's log (stderr, `-E`) so far. With the auth config each request
+    /// logs a line `request METHOD R-URI (Call-ID …, CSeq N) from IP:PORT (auth user: …)`.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// How many distinct `method` requests kamailio has received (auth config only: its
+    /// `request METHOD ` log lines, a retransmission counted once).
+    pub fn requests_logged(&self, method: &str) -> usize {
+        let needle = format!("request {method} ");
+        let mut seen: Vec<&str> = Vec::new();
+        let log = self.log();
+        for line in log.lines() {
+            if let Some(at) = line.find(&needle) {
+                if !seen.contains(&&line[at..]) {
+                    seen.push(&line[at..]);
+                }
+            }
+        }
+        seen.len()
     }
 
     /// The location table (`kamcmd ul.dump`), for failure messages.

@@ -264,6 +264,23 @@ impl Sipline {
         }
     }
 
+    /// Waits until `n` events named `name` have come (those already seen count); false at
+    /// the deadline or when sipline's stdout closed first.
+    pub fn wait_events(&mut self, name: &str, n: usize, timeout: Duration) -> bool {
+        self.drain();
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.events.iter().filter(|v| v["event"] == name).count() >= n {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events_rx.recv_timeout(left) {
+                Ok(v) => self.events.push(v),
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Like [`Sipline::wait_event`], but panics with the whole story when it does not come.
     pub fn expect_event(&mut self, name: &str, timeout: Duration) -> Value {
         match self.wait_event(name, None, timeout) {

@@ -2,7 +2,7 @@
 //! progress, redirect), refer, hold, dtmf and stats.
 
 use crate::api::ReferOptions;
-use crate::api::{CallHandle, Command, DtmfMode, InviteOptions};
+use crate::api::{CallHandle, Command, DtmfMode, InviteOptions, TestLine};
 use crate::cli::duration::parse_duration;
 
 use super::args::{is_number, parse_call, parse_dtmf, Args};
@@ -62,10 +62,15 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, String> {
     }
     let Some(target) = target else {
         return Err(format!(
-            "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070)",
+            "missing target (expected {}, e.g. invite sip:100@127.0.0.1:5070 or invite echo)",
             args.usage
         ));
     };
+    // The bare words `echo` and `tone` are the built-in test line (any URI, even
+    // sip:echo@host, is dialled as written).
+    if let Some(line) = TestLine::from_word(target) {
+        return Ok(Action::Send(Command::InviteTestLine { line, options }));
+    }
     let target = match uri_scheme(target) {
         Some(scheme) if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") => {
             target.to_string()
@@ -102,6 +107,11 @@ fn uri_scheme(text: &str) -> Option<&str> {
 pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, String> {
     let call = args.opt_call_only()?;
     Ok(Action::Send(Command::Accept { call }))
+}
+
+pub(super) fn parse_preaccept(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::PreAccept { call }))
 }
 
 pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, String> {

@@ -10,9 +10,11 @@
 //! ```text
 //! invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']…
 //!                                   aliases: call, dial    (no scheme → sip: is added)
+//! invite echo | invite tone         the built-in test line (typed target, not a user)
 //! accept [N]                        alias: answer
 //! reject [N] [CODE [REASON…]]       CODE 300-699, default 480
 //! progress [N] [CODE [REASON…]]     CODE 101-199, default 180
+//! preaccept [N]                     reliable 183 with SDP (RFC 3262 100rel), early media
 //! reply [N] <CODE> [REASON…]        any final or provisional response
 //! redirect [N] <URI>… [--code 300-399]
 //! refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold]    aliases: xfer, transfer
@@ -69,8 +71,8 @@ pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 
 use call::{
     parse_accept, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold, parse_invite,
-    parse_progress, parse_redirect, parse_refer, parse_refer_accept, parse_refer_progress,
-    parse_refer_reject, parse_reject, parse_reply, parse_stats, parse_unhold,
+    parse_preaccept, parse_progress, parse_redirect, parse_refer, parse_refer_accept,
+    parse_refer_progress, parse_refer_reject, parse_reject, parse_reply, parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -160,6 +162,8 @@ pub enum Completes {
     WavFile,
     /// An account name (configured, or seen in a registration event).
     Account,
+    /// A line of the built-in test service (`echo`, `tone`).
+    TestLine,
 }
 
 /// One parsed line.
@@ -235,11 +239,11 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "invite",
         aliases: &["call", "dial"],
-        usage: "invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
-        summary: "place a call, e.g. invite sip:100@127.0.0.1:5070",
-        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
+        usage: "invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...",
+        summary: "place a call, e.g. invite sip:100@127.0.0.1:5070, or invite echo to try it",
+        details: "Sends an INVITE with an SDP offer. Without a scheme, sip: is added; a bare number or user is called at the account's domain. The bare words echo and tone call the built-in test line, a SIP phone inside sipline on 127.0.0.1 that answers at once: echo sends back what it hears 160 ms later, tone sends a 1000 Hz tone, and both send back the DTMF digits they hear (so 'dtmf 123' comes back as dtmf events). To reach a user named echo at a PBX, write it in full (echo@pbx.example or sip:echo@pbx.example). --no-sdp sends the offer in the 2xx and the answer in the ACK (late offer); --anonymous hides the caller (RFC 3323 From, Privacy: id); -H adds a header (repeatable).",
         script_only: false,
-        completes: Completes::Nothing,
+        completes: Completes::TestLine,
         parse: parse_invite,
     },
     Spec {
@@ -271,6 +275,16 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Unanswered),
         parse: parse_progress,
+    },
+    Spec {
+        name: "preaccept",
+        aliases: &[],
+        usage: "preaccept [N]",
+        summary: "send incoming call N a reliable 183 with our SDP (early media)",
+        details: "RFC 3262 100rel: the caller must PRACK the 183, which is retransmitted until it does (the call is rejected with 500 after 32 s without). Only when the caller's INVITE supports 100rel; otherwise an error and nothing is sent (use progress N 183 for an unreliable one). An accept before the PRACK waits for it.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Unanswered),
+        parse: parse_preaccept,
     },
     Spec {
         name: "reply",
@@ -423,7 +437,9 @@ pub static COMMANDS: &[Spec] = &[
         aliases: &[],
         usage: "status",
         summary: "show registrations and calls with their state and time",
-        details: "Talk time counts from the answer; unanswered calls show how long they have rung.",
+        details: "Talk time counts from the answer; unanswered calls show how long they have rung. \
+                  Calls with media are followed by a stats line each: packets, loss, jitter and \
+                  the live audio level.",
         script_only: false,
         completes: Completes::Nothing,
         parse: parse_status,

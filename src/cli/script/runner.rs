@@ -327,11 +327,17 @@ impl Runner<'_> {
             Action::Help(topic) => self.out.info(&help_text(*topic, Mode::Script)),
             Action::Echo(text) => self.out.info(text),
             Action::Sessions => self.out.info(&self.calls.render()),
-            Action::Status => self.out.info(&registrations::status(
-                &self.calls,
-                &self.registrations,
-                std::time::Instant::now(),
-            )),
+            Action::Status => {
+                self.out.info(&registrations::status(
+                    &self.calls,
+                    &self.registrations,
+                    std::time::Instant::now(),
+                ));
+                // Live audio (level, jitter, loss): one `stats` event per call with media.
+                if self.calls.has_media() {
+                    let _ = self.commands.send(Command::Stats { call: None });
+                }
+            }
             Action::Registrations => self
                 .out
                 .info(&self.registrations.status(std::time::Instant::now())),

@@ -159,7 +159,19 @@ fn target_duration_auto_answer() {
             target: "sip:100@127.0.0.1".into()
         })
     );
-    let c = config(&["--auto-answer=1500ms"]).unwrap();
+    let c = config(&["echo"]).unwrap();
+    assert_eq!(
+        c.target,
+        Some(Command::InviteTestLine {
+            line: crate::api::TestLine::Echo,
+            options: Default::default()
+        })
+    );
+    let c = config(&["--auto-answer=1500ms", "--audio-in", "echo"]).unwrap();
+    assert_eq!(
+        c.driver.media.audio_in,
+        crate::media::audio::AudioInSpec::Echo
+    );
     assert_eq!(c.auto_answer, Some(Duration::from_millis(1500)));
     assert_eq!(c.target, None);
     assert_eq!(

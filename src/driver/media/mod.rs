@@ -55,7 +55,7 @@ use task::{run_task, TaskCtl};
 
 /// A snapshot of one call's media counters, refreshed about once a second and when the
 /// task ends.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct CallStats {
     /// Where we send RTP now (after any symmetric-RTP latch); None before the task runs.
     pub remote: Option<SocketAddr>,
@@ -79,6 +79,26 @@ pub struct CallStats {
     pub jitter_ms: u32,
     /// Level of what we play, dBFS (smoothed over ~200 ms; -120 for silence).
     pub level_dbfs: i32,
+}
+
+impl Default for CallStats {
+    /// Nothing sent or heard yet: every counter 0 and the level that of silence (not
+    /// 0 dBFS, which would be full scale).
+    fn default() -> Self {
+        CallStats {
+            remote: None,
+            sent_packets: 0,
+            sent_octets: 0,
+            send_errors: 0,
+            rtp: RtpRecvStats::default(),
+            jitter: JitterStats::default(),
+            concealed_frames: 0,
+            silent_frames: 0,
+            dtmf_packets: 0,
+            jitter_ms: 0,
+            level_dbfs: crate::media::analysis::MIN_DBFS as i32,
+        }
+    }
 }
 
 /// Audio ends used for every call.
@@ -365,4 +385,15 @@ fn is_port_busy(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
     )
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    #[test]
+    fn stats_before_any_audio_read_as_silence() {
+        assert_eq!(CallStats::default().level_dbfs, -120);
+        assert_eq!(CallStats::default().sent_packets, 0);
+    }
 }

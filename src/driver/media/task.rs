@@ -3,7 +3,8 @@
 //! telephone-events in and out and symmetric RTP (RFC 4961). While an `expect-audio`
 //! window is open ([`TaskCtl::Analyze`]), every frame played (or silence written) is also
 //! judged by an [`AudioAnalyzer`] (plain counters, no allocation) and the verdict goes back
-//! as `MediaReport::AudioChecked` once the window has all its blocks.
+//! as `MediaReport::AudioChecked` once the window has all its blocks, or with what it
+//! has (and failed) when the media stops first.
 
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::time::{Duration, Instant};
@@ -183,13 +184,8 @@ pub(super) async fn run_task(
 
     let rate = params.codec.kind.pcm_rate();
     let (audio_in, audio_out) = (cfg.audio_in.clone(), cfg.audio_out.clone());
-    let ends = tokio::task::spawn_blocking(move || {
-        (
-            audio::open_source(&audio_in, rate),
-            audio::open_sink(&audio_out, rate),
-        )
-    })
-    .await;
+    let ends =
+        tokio::task::spawn_blocking(move || audio::open_ends(&audio_in, &audio_out, rate)).await;
     let (source, sink): (Box<dyn AudioSource>, Box<dyn AudioSink>) = match ends {
         Ok((src, snk)) => (
             src.unwrap_or_else(|e| {
@@ -250,6 +246,7 @@ pub(super) async fn run_task(
         }
     }
     media.log_stats();
+    media.cut_analysis();
     stats.send_replace(media.snapshot());
     let mut sink = media.sink;
     let finished = tokio::task::spawn_blocking(move || sink.finish()).await;
@@ -546,12 +543,29 @@ impl CallMedia {
         if a.blocks() < *want {
             return;
         }
-        let (check, verdict) = (a.check(), a.verdict());
+        let (check, verdict, window_blocks) = (a.check(), a.verdict(), *want);
         self.analysis = None;
         let _ = self.reports.send(MediaReport::AudioChecked {
             call: self.call,
             check,
             verdict,
+            window_blocks,
+        });
+    }
+
+    /// The media stops with an `expect-audio` window still open: report what it heard, as
+    /// failed, rather than leave the script waiting for a verdict that never comes.
+    fn cut_analysis(&mut self) {
+        let Some((a, want)) = self.analysis.take() else {
+            return;
+        };
+        let mut verdict = a.verdict();
+        verdict.passed = false;
+        let _ = self.reports.send(MediaReport::AudioChecked {
+            call: self.call,
+            check: a.check(),
+            verdict,
+            window_blocks: want,
         });
     }
 

@@ -1,6 +1,7 @@
 //! Audio ends: where the microphone samples come from and where the far end's audio goes.
 //!
-//! Sources: the system default input (cpal), a WAV file, a generated tone, silence.
+//! Sources: the system default input (cpal), a WAV file, a generated tone, silence, or the
+//! call's own received audio sent back after a delay ([`echo`]).
 //! Sinks: the system default output (cpal), a WAV file, or nothing (`null`).
 //! File, tone, silence and null ends are paced by the media task's own 20 ms clock; device
 //! ends exchange frames with cpal's real-time callback through lock-free SPSC rings (rtrb),
@@ -12,6 +13,7 @@
 //! otherwise the device's own rate, so the media task resamples when `rate()` differs.
 
 pub mod device;
+pub mod echo;
 mod quiet;
 pub mod tone;
 pub mod wav;
@@ -114,7 +116,43 @@ pub fn open_source(
         AudioInSpec::Silence => Box::new(tone::SilenceSource::new(preferred_rate)),
         AudioInSpec::Wav(path) => Box::new(wav::WavSource::open(path, preferred_rate)?),
         AudioInSpec::Device => Box::new(device::DeviceSource::open(preferred_rate)?),
+        // Alone, an echo source has nothing to send back: [`open_ends`] joins it to a sink.
+        AudioInSpec::Echo => Box::new(tone::SilenceSource::new(preferred_rate)),
     })
+}
+
+/// Open both ends of a call at `preferred_rate`. `--audio-in echo` joins the source to the
+/// sink through an [`echo`] delay line (the sink still passes what it hears to `output`);
+/// other sources are opened as by [`open_source`].
+#[allow(clippy::type_complexity)] // the two results, as open_source and open_sink give them
+pub fn open_ends(
+    input: &AudioInSpec,
+    output: &AudioOutSpec,
+    preferred_rate: u32,
+) -> (
+    Result<Box<dyn AudioSource>, AudioError>,
+    Result<Box<dyn AudioSink>, AudioError>,
+) {
+    if *input != AudioInSpec::Echo {
+        return (
+            open_source(input, preferred_rate),
+            open_sink(output, preferred_rate),
+        );
+    }
+    if let Err(e) = check_rate(preferred_rate) {
+        return (Err(AudioError::BadRate(preferred_rate)), Err(e));
+    }
+    let (src, sink) = echo::echo_pair(preferred_rate, echo::ECHO_DELAY_MS);
+    let sink: Box<dyn AudioSink> = match output {
+        AudioOutSpec::Null => Box::new(sink),
+        // The delay line runs at `preferred_rate`; an end that cannot (a device at its own
+        // rate) or cannot be opened is left out rather than losing the echo.
+        other => match open_sink(other, preferred_rate) {
+            Ok(inner) if inner.rate() == preferred_rate => Box::new(sink.with_inner(inner)),
+            Ok(_) | Err(_) => Box::new(sink),
+        },
+    };
+    (Ok(Box::new(src)), Ok(sink))
 }
 
 /// Open the sink `spec` names: null and WAV sinks at `preferred_rate` (WAV: mono 16-bit); a
@@ -138,7 +176,7 @@ pub fn check_ends(input: &AudioInSpec, output: &AudioOutSpec) -> Result<(), Audi
     let in_res = match input {
         AudioInSpec::Device => device::probe_input(),
         AudioInSpec::Wav(path) => wav::check_readable(path),
-        AudioInSpec::Tone(_) | AudioInSpec::Silence => Ok(()),
+        AudioInSpec::Tone(_) | AudioInSpec::Silence | AudioInSpec::Echo => Ok(()),
     };
     let out_res = match output {
         AudioOutSpec::Device => device::probe_output(),
@@ -181,6 +219,8 @@ pub enum AudioInSpec {
     Tone(f32),
     /// Digital silence: `silence`.
     Silence,
+    /// What the call receives, sent back [`echo::ECHO_DELAY_MS`] later: `echo`.
+    Echo,
 }
 
 /// What `--audio-out` names.
@@ -205,6 +245,7 @@ impl FromStr for AudioInSpec {
         match s {
             "default" | "device" => Ok(AudioInSpec::Device),
             "silence" => Ok(AudioInSpec::Silence),
+            "echo" => Ok(AudioInSpec::Echo),
             _ => {
                 if let Some(hz) = s.strip_prefix("tone:") {
                     match hz.parse::<f32>() {
@@ -247,6 +288,7 @@ impl fmt::Display for AudioInSpec {
             AudioInSpec::Wav(p) => write!(f, "{}", p.display()),
             AudioInSpec::Tone(hz) => write!(f, "tone:{hz}"),
             AudioInSpec::Silence => f.write_str("silence"),
+            AudioInSpec::Echo => f.write_str("echo"),
         }
     }
 }

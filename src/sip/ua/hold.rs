@@ -1,6 +1,7 @@
 //! Hold and resume by re-INVITE (RFC 3261 §14, RFC 3264 §8.4, RFC 6337 §5): holding offers
 //! `sendonly` (`inactive` when the peer already holds us), resuming offers `sendrecv`.
-//! Glare (491) is retried after the §14.1 random wait; 408 or 481 end the dialog.
+//! Glare (491) is retried after the §14.1 random wait; 408 or 481 end the dialog; a 401/407
+//! is answered once with the account's credentials (§22.2).
 
 use std::time::{Duration, Instant};
 
@@ -10,8 +11,9 @@ use super::{CallState, TxnPurpose};
 use crate::api::{CallHandle, Direction, Event, Party};
 use crate::media::sdp;
 use crate::media::MediaDirection;
+use crate::sip::auth::AuthDecision;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Header, Method, Response, SipMessage};
+use crate::sip::msg::{Header, Method, Request, Response, SipMessage};
 
 /// A re-INVITE of ours in flight, or waiting to be retried after 491.
 #[derive(Debug, Clone)]
@@ -24,6 +26,10 @@ pub(crate) struct PendingReinvite {
     pub(crate) cseq: u32,
     /// A session refresh (RFC 4028), not a change the user asked for: no event.
     pub(crate) refresh: bool,
+    /// The re-INVITE as sent, to answer a 401/407 challenge to it (§22.2).
+    pub(crate) sent: Option<Request>,
+    /// This re-INVITE already answers a challenge: a second one is refused, not retried.
+    pub(crate) challenged: bool,
     /// `refer --hold`: the REFER (Refer-To, options) to send once the hold is accepted.
     pub(crate) then_refer: Option<(String, crate::api::ReferOptions)>,
 }
@@ -102,6 +108,8 @@ impl Engine {
             retry_at: None,
             cseq,
             refresh,
+            sent: None,
+            challenged: false,
             then_refer: None,
         });
         let session = c.session_timer.map(|t| t.interval.as_secs() as u32);
@@ -126,7 +134,46 @@ impl Engine {
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
         }
+        if let Some(p) = self.calls.get_mut(&h).and_then(|c| c.reinvite.as_mut()) {
+            p.sent = Some(req.clone());
+        }
         self.send_request(req, dest, h, TxnPurpose::ReInvite);
+    }
+
+    /// A 401/407 to our re-INVITE (a proxy may challenge requests inside a dialog, §22.3):
+    /// send it again once, as a new request with the account's credentials (§22.2). False
+    /// when it cannot be answered (no account, a second challenge, wrong password).
+    fn retry_reinvite_with_credentials(
+        &mut self,
+        h: CallHandle,
+        pending: &PendingReinvite,
+        resp: &Response,
+    ) -> bool {
+        if pending.challenged {
+            return false;
+        }
+        let (Some(i), Some(sent)) = (
+            self.calls.get(&h).and_then(|c| c.account),
+            pending.sent.as_ref(),
+        ) else {
+            return false;
+        };
+        let Some(a) = self.accounts.get_mut(i) else {
+            return false;
+        };
+        if !matches!(
+            a.auth.handle_challenge(sent, resp),
+            Ok(AuthDecision::Retry | AuthDecision::RetryStale)
+        ) {
+            return false;
+        }
+        // The offer we made was never applied: offer the same hold state again.
+        self.send_reinvite(h, pending.hold, pending.refresh);
+        if let Some(p) = self.calls.get_mut(&h).and_then(|c| c.reinvite.as_mut()) {
+            p.challenged = true;
+            p.then_refer = pending.then_refer.clone();
+        }
+        true
     }
 
     /// A final response to our re-INVITE.
@@ -134,10 +181,15 @@ impl Engine {
         if resp.code < 200 {
             return;
         }
-        let Some(c) = self.calls.get_mut(&h) else {
+        let Some(pending) = self.calls.get_mut(&h).and_then(|c| c.reinvite.take()) else {
             return;
         };
-        let Some(pending) = c.reinvite.take() else {
+        if matches!(resp.code, 401 | 407)
+            && self.retry_reinvite_with_credentials(h, &pending, &resp)
+        {
+            return;
+        }
+        let Some(c) = self.calls.get_mut(&h) else {
             return;
         };
         match resp.code {

@@ -2,12 +2,24 @@
 //! re-INVITE (§14); anything else unknown to a dialog gets 481 (§12.2.2).
 
 use super::{CallState, TxnPurpose};
-use crate::api::{CallHandle, Event, Party};
+use crate::api::{CallHandle, Party};
 use crate::media::sdp;
+use crate::sip::auth::AuthDecision;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Header, Method, Request, SipMessage};
+use crate::sip::msg::{Header, Method, Request, Response, SipMessage};
+use crate::sip::transport::Target;
 use crate::sip::txn::TxnKey;
+
+/// A BYE of a call already forgotten, with what a retry after a challenge needs.
+pub(crate) struct SentBye {
+    /// The BYE as sent.
+    request: Request,
+    /// Where it went (the dialog's next hop).
+    dest: Target,
+    /// The call's account, whose credentials answer the challenge.
+    account: usize,
+}
 
 impl Engine {
     /// An ACK no transaction absorbed: the ACK for our 2xx (§13.3.1.4).
@@ -78,19 +90,14 @@ impl Engine {
             Method::Bye => {
                 // §15.1.2: 200 to the BYE and end the session.
                 self.respond_simple(&key, &req, 200);
-                if self.remove_call(h).is_some() {
-                    self.emit(Event::Terminated {
-                        call: h,
-                        by: Party::Remote,
-                        cause: "bye".into(),
-                    });
-                }
+                self.terminate_call(h, Party::Remote, "bye");
             }
             Method::Invite => self.on_reinvite(h, key, req),
             Method::Info => self.on_info(h, key, req),
             Method::Update => self.on_update(h, key, req),
             Method::Refer => self.on_refer(h, key, req),
             Method::Notify => self.on_notify(h, key, req),
+            Method::Prack => self.on_prack(h, key, req),
             Method::Options => self.respond_simple(&key, &req, 200),
             Method::Extension(_) => self.respond_simple(&key, &req, 501),
             _ => self.respond_simple(&key, &req, 405),
@@ -215,6 +222,7 @@ impl Engine {
             return;
         };
         let peer = call.peer;
+        let account = call.account;
         let bye = call
             .dialog
             .as_mut()
@@ -231,14 +239,55 @@ impl Engine {
             );
             bye.headers.push("Max-Forwards", "70");
             bye.headers.push("User-Agent", USER_AGENT);
-            self.send_request(bye, dest, h, TxnPurpose::Bye);
+            match account {
+                Some(i) => {
+                    // §22.1: credentials cached from earlier challenges go along at once.
+                    self.authorize_for(i, &mut bye);
+                    self.send_bye_request(h, bye, dest, i);
+                }
+                None => {
+                    self.send_request(bye, dest, h, TxnPurpose::Bye);
+                }
+            }
         }
-        if self.remove_call(h).is_some() {
-            self.emit(Event::Terminated {
-                call: h,
-                by: Party::Local,
-                cause: cause.to_string(),
-            });
+        self.terminate_call(h, Party::Local, cause);
+    }
+
+    fn send_bye_request(&mut self, h: CallHandle, bye: Request, dest: Target, account: usize) {
+        let key = self.send_request(bye.clone(), dest, h, TxnPurpose::Bye);
+        let sent = SentBye {
+            request: bye,
+            dest,
+            account,
+        };
+        self.byes.insert(key, sent);
+    }
+
+    /// A response to our BYE: a 401/407 is answered once with credentials (§22.2; a proxy
+    /// may challenge requests inside a dialog too, §22.3); the call is already over, so a
+    /// challenge we cannot answer is only logged.
+    pub(crate) fn on_bye_response(&mut self, h: CallHandle, key: TxnKey, resp: &Response) {
+        if resp.code < 200 {
+            return;
+        }
+        let Some(sent) = self.byes.remove(&key) else {
+            return;
+        };
+        if !matches!(resp.code, 401 | 407) {
+            return;
+        }
+        let Some(a) = self.accounts.get_mut(sent.account) else {
+            return;
+        };
+        match a.auth.handle_challenge(&sent.request, resp) {
+            Ok(AuthDecision::Retry | AuthDecision::RetryStale) => {
+                let mut retry = self.retry_copy(&sent.request, &sent.dest);
+                self.authorize_for(sent.account, &mut retry);
+                self.send_bye_request(h, retry, sent.dest, sent.account);
+            }
+            Ok(AuthDecision::Fail(_)) | Err(_) => {
+                tracing::warn!(call = %h, code = resp.code, "BYE: challenge not answered");
+            }
         }
     }
 

@@ -126,7 +126,7 @@ impl Engine {
     }
 
     /// A response in the INVITE server transaction, with our To-tag and Contact (§12.1.1).
-    fn invite_response(
+    pub(super) fn invite_response(
         &mut self,
         h: CallHandle,
         code: u16,
@@ -168,7 +168,22 @@ impl Engine {
         Some((key, resp))
     }
 
-    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+    /// Send a provisional response: whether it went reliably, or None (command error
+    /// emitted) when it could not go.
+    fn send_provisional(&mut self, h: CallHandle, code: u16, reason: Option<&str>) -> Option<bool> {
+        let required = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.invite.as_ref())
+            .is_some_and(|i| {
+                super::prack::has_option_tag(&i.headers, "Require", super::prack::TAG_100REL)
+            });
+        if code > 100 && required {
+            // RFC 3262 §3: with Require: 100rel every non-100 provisional goes reliably.
+            return self
+                .send_reliable(h, "progress", code, reason, None)
+                .then_some(true);
+        }
         if let Some((key, resp)) = self.invite_response(h, code, reason) {
             self.respond(&key, &resp);
         }
@@ -178,6 +193,7 @@ impl Engine {
                 c.provisional_refresh = Some((next, code, reason.map(str::to_string)));
             }
         }
+        Some(false)
     }
 
     /// §13.3.1.1: while the user has not answered, re-send the last non-100 provisional
@@ -192,13 +208,13 @@ impl Engine {
         }
         match c.provisional_refresh.take() {
             Some((at, code, reason)) if at <= self.now => {
-                self.send_provisional(h, code, reason.as_deref());
+                let _ = self.send_provisional(h, code, reason.as_deref());
             }
             other => c.provisional_refresh = other,
         }
     }
 
-    fn fits_incoming(c: &Call) -> bool {
+    pub(super) fn fits_incoming(c: &Call) -> bool {
         c.direction == Direction::Incoming && c.state == CallState::Incoming
     }
 
@@ -238,12 +254,15 @@ impl Engine {
         let Some(h) = self.waiting_call("progress", call, code, 101..=199, "provisional ") else {
             return;
         };
-        self.send_provisional(h, code, reason.as_deref());
+        let Some(reliable) = self.send_provisional(h, code, reason.as_deref()) else {
+            return;
+        };
         let reason = reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
         self.emit(Event::Progress {
             call: h,
             code,
             reason,
+            reliable,
         });
     }
 
@@ -261,7 +280,10 @@ impl Engine {
     }
 
     /// Answer with a 2xx carrying our SDP (the answer, or an offer for a late-offer INVITE).
-    fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+    pub(super) fn accept_incoming(&mut self, h: CallHandle, code: u16, reason: Option<&str>) {
+        if self.defer_accept_for_prack(h, code, reason) {
+            return;
+        }
         let Some((key, mut resp)) = self.invite_response(h, code, reason) else {
             return;
         };
@@ -294,6 +316,7 @@ impl Engine {
         let now = self.now;
         if let Some(call) = self.calls.get_mut(&h) {
             call.state = CallState::Accepted;
+            call.answered_at.get_or_insert(now);
             call.retransmit = Some(Retransmit2xx {
                 bytes: resp.to_bytes(),
                 dest: call.peer,
@@ -320,14 +343,15 @@ impl Engine {
         };
         match code {
             100..=199 => {
-                self.send_provisional(h, code, reason.as_deref());
-                if code > 100 {
+                let sent = self.send_provisional(h, code, reason.as_deref());
+                if let (Some(reliable), true) = (sent, code > 100) {
                     let reason =
                         reason.unwrap_or_else(|| crate::sip::msg::reason_phrase(code).to_string());
                     self.emit(Event::Progress {
                         call: h,
                         code,
                         reason,
+                        reliable,
                     });
                 }
             }

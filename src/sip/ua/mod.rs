@@ -3,6 +3,7 @@
 //! - `outgoing`: the client context (INVITE, provisional and final responses, CANCEL §9.1).
 //! - `incoming`: the server context (progress, accept, reject, CANCEL received §9.2).
 //! - `in_dialog`: requests inside a dialog (ACK for 2xx, BYE §15, re-INVITE §14).
+//! - `prack`: reliable provisional responses and PRACK (RFC 3262 100rel, `preaccept`).
 //!
 //! Each call is a [`Call`]; its SIP state is named after RFC 3261 (`Calling`, `Proceeding`,
 //! `Early`, `Confirmed`, `Terminated`) and it holds SDP only as opaque bodies plus the
@@ -13,11 +14,13 @@ mod hold;
 mod in_dialog;
 mod incoming;
 mod outgoing;
+mod prack;
 mod refer;
 mod refer_ood;
 mod registration;
 mod session_timer;
 
+pub(crate) use in_dialog::SentBye;
 pub(crate) use registration::AccountState;
 
 use std::time::{Duration, Instant};
@@ -48,6 +51,8 @@ pub enum TxnPurpose {
     Refer,
     /// A NOTIFY of ours (transfer progress).
     Notify,
+    /// A PRACK of ours for a reliable provisional response (RFC 3262 §4).
+    Prack,
 }
 
 /// Invite-session state, named after RFC 3261 and SIP.js.
@@ -129,6 +134,9 @@ pub struct Call {
     /// Incoming, not yet answered: when to re-send our last non-100 provisional, and it
     /// (§13.3.1.1: every minute, so proxies' INVITE transactions do not time out).
     pub(crate) provisional_refresh: Option<(Instant, u16, Option<String>)>,
+    /// When the call was answered (our 2xx sent, or theirs received): `terminated`
+    /// reports the talk time from here.
+    pub(crate) answered_at: Option<Instant>,
     /// DTMF digits going out by SIP INFO.
     pub(crate) info_dtmf: Option<dtmf::InfoQueue>,
     /// Outgoing: Contacts from 3xx responses still to try, and those tried (§8.1.3.4).
@@ -150,6 +158,10 @@ pub struct Call {
     pub(crate) incoming_refer: Option<refer::IncomingRefer>,
     /// Incoming: this call replaces that one (RFC 3891).
     pub(crate) replaces: Option<CallHandle>,
+    /// Incoming: our reliable provisional responses (RFC 3262 §3).
+    pub(crate) prack_uas: Option<prack::UasReliable>,
+    /// Outgoing: the reliable provisional responses we PRACKed (RFC 3262 §4).
+    pub(crate) prack_uac: prack::UacReliable,
 }
 
 impl Call {
@@ -179,6 +191,7 @@ impl Call {
             ack: None,
             retransmit: None,
             provisional_refresh: None,
+            answered_at: None,
             info_dtmf: None,
             redirect_queue: Default::default(),
             redirect_tried: Vec::new(),
@@ -190,6 +203,8 @@ impl Call {
             interval_retries: 0,
             incoming_refer: None,
             replaces: None,
+            prack_uas: None,
+            prack_uac: Default::default(),
         }
     }
 
@@ -205,7 +220,12 @@ impl Call {
             .as_ref()
             .filter(|_| self.state == CallState::Incoming)
             .map(|p| p.0);
-        [retx, info, reinvite, session, refer, provisional]
+        let reliable = self
+            .prack_uas
+            .as_ref()
+            .filter(|_| self.state == CallState::Incoming)
+            .and_then(prack::UasReliable::next_timeout);
+        [retx, info, reinvite, session, refer, provisional, reliable]
             .into_iter()
             .flatten()
             .min()
@@ -286,6 +306,23 @@ impl Engine {
     }
 
     /// Remove a call and stop its media. Events are the caller's job.
+    /// End call `h` and report `terminated` (talk time from its answer), if it was still
+    /// ours.
+    pub(crate) fn terminate_call(&mut self, h: CallHandle, by: Party, cause: &str) {
+        let now = self.now;
+        if let Some(call) = self.remove_call(h) {
+            let talked = call
+                .answered_at
+                .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
+            self.emit(Event::Terminated {
+                call: h,
+                by,
+                cause: cause.to_string(),
+                duration_ms: u64::try_from(talked.as_millis()).unwrap_or(u64::MAX),
+            });
+        }
+    }
+
     pub(crate) fn remove_call(&mut self, h: CallHandle) -> Option<Call> {
         let call = self.calls.remove(&h)?;
         if call.local_media.is_some() {
@@ -370,6 +407,7 @@ impl Engine {
         self.on_session_timer(h);
         self.expire_refer_if_due(h);
         self.refresh_provisional_if_due(h);
+        self.retransmit_reliable_if_due(h);
         let now = self.now;
         let info_due = self
             .calls
@@ -427,7 +465,8 @@ impl Engine {
                     self.pump_info_dtmf(h);
                 }
             }
-            TxnPurpose::Cancel | TxnPurpose::Bye => {
+            TxnPurpose::Bye => self.on_bye_response(h, key, &resp),
+            TxnPurpose::Cancel | TxnPurpose::Prack => {
                 tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
             }
         }

@@ -39,7 +39,7 @@ impl Engine {
                 Some(i) => Some(i),
                 None => return None,
             },
-            None => (!self.accounts.is_empty()).then_some(0),
+            None => (!self.accounts.is_empty() && !options.without_account).then_some(0),
         };
         let with_scheme = match (has_scheme, text.contains('@'), account) {
             (true, _, _) => text.to_string(),
@@ -217,6 +217,8 @@ impl Engine {
         };
         headers.push("Contact", contact);
         headers.push("Allow", ALLOW);
+        // RFC 3262 §4: we acknowledge reliable provisional responses.
+        headers.push("Supported", super::prack::TAG_100REL);
         headers.push("User-Agent", USER_AGENT);
         if options.anonymous {
             headers.push("Privacy", "id");
@@ -289,9 +291,16 @@ impl Engine {
                 call.dialog = Dialog::from_uac(invite, &resp).ok();
             }
         }
+        // RFC 3262 §4: PRACK a reliable one; drop its retransmissions.
+        if !self.on_reliable_provisional(h, &resp) {
+            return;
+        }
+        let Some(call) = self.calls.get_mut(&h) else {
+            return;
+        };
         let cancel_now = call.cancel_pending && !call.canceled;
-        // Early media: an answer in a 18x — not with a late offer, where a 18x SDP would be
-        // an offer needing PRACK (RFC 3262).
+        // Early media: an answer in a 18x. With a late offer a 18x SDP is an offer, answered
+        // only in the PRACK of a reliable 18x (RFC 3262 §5, done above).
         let late = call.invite.as_ref().is_some_and(|i| i.body.is_empty());
         let early_sdp = !late && !resp.body.is_empty() && call.media_params.is_none();
         if early_sdp {
@@ -299,10 +308,13 @@ impl Engine {
             self.apply_answer(h, &resp.body);
         }
         if resp.code > 100 {
+            let reliable = super::prack::has_option_tag(&resp.headers, "Require", "100rel")
+                && resp.headers.get("RSeq").is_some();
             self.emit(Event::Progress {
                 call: h,
                 code: resp.code,
                 reason: resp.reason.clone(),
+                reliable,
             });
         }
         if cancel_now {
@@ -340,10 +352,15 @@ impl Engine {
             return;
         };
         // Late offer (§13.2.1): the 2xx carries the offer; our answer goes in the ACK.
+        // An offer answered in a reliable 18x's PRACK settled it already (RFC 3262 §5).
+        let early_answered = self
+            .calls
+            .get(&h)
+            .is_some_and(|c| c.prack_uac.early_answered);
         let late = invite.body.is_empty();
         let mut late_params = None;
         let mut answer_body = None;
-        if late && !resp.body.is_empty() {
+        if late && !early_answered && !resp.body.is_empty() {
             let local = self.calls.get(&h).and_then(|c| c.local_media.clone());
             if let Some(local) = local {
                 match sdp::answer_offer(&resp.body, &local) {
@@ -357,12 +374,14 @@ impl Engine {
         }
         let ack = self.build_ack(&dialog, &invite, peer, answer_body.as_deref());
         self.transmit(ack.1, ack.0.clone());
+        let now = self.now;
         let Some(call) = self.calls.get_mut(&h) else {
             return;
         };
         call.dialog = Some(dialog);
         call.ack = Some(ack);
         call.state = CallState::Confirmed;
+        call.answered_at.get_or_insert(now);
         let was_canceled = call.canceled || call.cancel_pending;
         if was_canceled {
             // §9.1: the 2xx crossed our CANCEL: ACK it, then BYE.

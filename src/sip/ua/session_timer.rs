@@ -85,7 +85,7 @@ pub(crate) fn supports_timer(headers: &Headers) -> bool {
 
 /// Headers a request of ours offering session timers carries (RFC 4028 §7.1).
 pub(crate) fn offer_headers(req: &mut Request, seconds: u32) {
-    req.headers.set("Supported", "timer");
+    super::prack::add_option_tag(&mut req.headers, "Supported", "timer");
     req.headers
         .set("Session-Expires", format!("{seconds};refresher=uac"));
     req.headers.set("Min-SE", MIN_SE.to_string());

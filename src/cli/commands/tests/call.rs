@@ -5,6 +5,49 @@ use crate::api::DtmfMode;
 use crate::api::InviteOptions;
 
 #[test]
+fn invite_echo_and_tone_are_the_test_line() {
+    use crate::api::TestLine;
+    for (line, want) in [
+        ("invite echo", TestLine::Echo),
+        ("call ECHO", TestLine::Echo),
+        ("dial tone", TestLine::Tone),
+    ] {
+        assert_eq!(
+            send(line),
+            Command::InviteTestLine {
+                line: want,
+                options: InviteOptions::default()
+            },
+            "{line}"
+        );
+    }
+    assert_eq!(
+        send("invite echo --no-sdp"),
+        Command::InviteTestLine {
+            line: TestLine::Echo,
+            options: InviteOptions {
+                no_sdp: true,
+                ..InviteOptions::default()
+            }
+        }
+    );
+    // Anything with a host is dialled as written, even with the user echo.
+    for (line, target) in [
+        ("invite sip:echo@pbx.example", "sip:echo@pbx.example"),
+        ("invite echo@127.0.0.1:5070", "sip:echo@127.0.0.1:5070"),
+        ("invite echoes", "echoes"),
+    ] {
+        assert_eq!(
+            send(line),
+            Command::Invite {
+                target: target.into()
+            },
+            "{line}"
+        );
+    }
+}
+
+#[test]
 fn invite_and_aliases() {
     let want = Command::Invite {
         target: "sip:100@127.0.0.1:5070".into(),
@@ -39,6 +82,7 @@ fn invite_and_aliases() {
                 anonymous: true,
                 headers: vec![("X-Case".into(), "7".into())],
                 account: None,
+                without_account: false,
             },
         }
     );
@@ -115,11 +159,11 @@ fn invite_and_aliases() {
     );
     assert_eq!(
         err("invite"),
-        "invite: missing target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070)"
+        "invite: missing target (expected invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']..., e.g. invite sip:100@127.0.0.1:5070 or invite echo)"
     );
     assert_eq!(
         err("call sip:a@b extra"),
-        "invite: unexpected 'extra' after the target (expected invite <URI> [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
+        "invite: unexpected 'extra' after the target (expected invite <URI>|echo|tone [--account NAME] [--no-sdp] [--anonymous] [-H 'Name: value']...)"
     );
 }
 
@@ -128,6 +172,13 @@ fn accept_cancel_hangup() {
     assert_eq!(send("accept"), Command::Accept { call: None });
     assert_eq!(send("accept 2"), Command::Accept { call: C2 });
     assert_eq!(send("answer 1"), Command::Accept { call: C1 });
+    assert_eq!(send("preaccept"), Command::PreAccept { call: None });
+    assert_eq!(send("preaccept 2"), Command::PreAccept { call: C2 });
+    assert_eq!(send("pre 1"), Command::PreAccept { call: C1 });
+    assert_eq!(
+        err("preaccept x"),
+        "preaccept: 'x' is not a call number (expected preaccept [N])"
+    );
     assert_eq!(send("cancel"), Command::Cancel { call: None });
     assert_eq!(send("cancel 1"), Command::Cancel { call: C1 });
     assert_eq!(send("hangup"), Command::Hangup { call: None });

@@ -22,6 +22,7 @@ fn progress(call: u32) -> Event {
         call: CallHandle(call),
         code: 180,
         reason: "Ringing".into(),
+        reliable: false,
     }
 }
 
@@ -37,6 +38,7 @@ fn terminated(call: u32) -> Event {
         call: CallHandle(call),
         by: Party::Remote,
         cause: "bye".into(),
+        duration_ms: 5_000,
     }
 }
 
@@ -125,6 +127,7 @@ fn invite_answers(cmd: &Command) -> Vec<Event> {
             call: call.unwrap_or(CallHandle(1)),
             by: Party::Local,
             cause: "bye".into(),
+            duration_ms: 5_000,
         }],
         _ => vec![],
     }

@@ -136,6 +136,6 @@ fn queue_remembers_recent_events() {
     q.take("progress", None);
     assert_eq!(
         q.recent_summary(),
-        "accepted 1 200, terminated 1 remote bye, progress 2 180 Ringing"
+        "accepted 1 200, terminated 1 remote bye 5000, progress 2 180 Ringing"
     );
 }

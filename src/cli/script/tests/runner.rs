@@ -17,7 +17,7 @@ async fn events_before_wait_are_not_lost() {
             "[1] progress 180 Ringing",
             "[1] accepted 200",
             "[1] outgoing to sip:100@127.0.0.1:5070: established",
-            "[1] terminated by local (bye)",
+            "[1] terminated by local (bye) after 0:05",
             "no calls",
             "done",
         ]
@@ -91,6 +91,8 @@ fn hears_1000_hz(cmd: &Command) -> Vec<Event> {
                 passed,
                 percent: if passed { 96 } else { 0 },
                 level_dbfs: -13,
+                window_ms: 2000,
+                heard_ms: 2000,
             }]
         }
         _ => vec![],

@@ -94,7 +94,7 @@ async fn target_runs_first_and_duration_ends_the_call() {
             "[1] progress 180 Ringing",
             "[1] accepted 200",
             "[1] hanging up: --duration 50ms",
-            "[1] terminated by local (bye)",
+            "[1] terminated by local (bye) after 0:05",
         ]
     );
     assert_eq!(
