@@ -21,6 +21,7 @@
 //! dtmf_gap = 500                       # ms after each tone (SIP.js default 500)
 //! answer_mode = "manual"               # manual | auto (accept at once) | reject (486 at once)
 //! follow_redirects = true              # false: a 3xx ends the call with `redirected`
+//! refer = "ask"                        # a REFER on this account's calls: ask | accept | reject
 //! ```
 //!
 //! Passwords never appear in error messages or `Debug` output.
@@ -123,6 +124,7 @@ struct AccountEntry {
     dtmf_gap: Option<u32>,
     answer_mode: Option<String>,
     follow_redirects: Option<bool>,
+    refer: Option<String>,
 }
 
 /// Where the config file is looked for when `--config` is not given.
@@ -207,6 +209,7 @@ impl AdHoc {
                 follow_redirects: None,
                 dtmf_duration: None,
                 dtmf_gap: None,
+                refer: None,
             },
             self.password,
         )
@@ -306,6 +309,17 @@ fn entry_to_account_with_password(
             return Err(ConfigError::Invalid {
                 account: account.name.clone(),
                 message: format!("dtmf_mode '{other}' is not one of auto, rfc4733, info"),
+            })
+        }
+    };
+    account.refer = match entry.refer.as_deref() {
+        None | Some("ask") => crate::sip::account::ReferPolicy::Ask,
+        Some("accept") => crate::sip::account::ReferPolicy::Accept,
+        Some("reject") => crate::sip::account::ReferPolicy::Reject,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                account: account.name.clone(),
+                message: format!("refer '{other}' is not one of ask, accept, reject"),
             })
         }
     };
@@ -429,6 +443,21 @@ mod tests {
         assert!(!accounts[1].register);
         assert!(!accounts[1].outbound);
         assert_eq!(accounts[1].registrar_uri().to_string(), "sip:127.0.0.1");
+    }
+
+    #[test]
+    fn the_refer_policy_parses_and_defaults_to_ask() {
+        use crate::sip::account::ReferPolicy;
+        let text = |v: &str| format!("[[account]]\naor = \"sip:a@127.0.0.1\"\n{v}");
+        let policy = |v: &str| parse(&text(v), "test").map(|a| a[0].refer);
+        assert_eq!(policy("").unwrap(), ReferPolicy::Ask);
+        assert_eq!(policy("refer = \"ask\"").unwrap(), ReferPolicy::Ask);
+        assert_eq!(policy("refer = \"accept\"").unwrap(), ReferPolicy::Accept);
+        assert_eq!(policy("refer = \"reject\"").unwrap(), ReferPolicy::Reject);
+        assert_eq!(
+            policy("refer = \"always\"").unwrap_err().to_string(),
+            "account 'a': refer 'always' is not one of ask, accept, reject"
+        );
     }
 
     #[test]

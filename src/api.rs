@@ -182,6 +182,17 @@ pub struct ResponseOptions {
     pub content_type: Option<String>,
 }
 
+/// Options of a REFER beyond its target (`refer … --no-sub`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ReferOptions {
+    /// RFC 4488: ask for no implicit subscription (`Refer-Sub: false`), so no NOTIFYs
+    /// report the transferee's call; a 2xx that agrees ends our part at once.
+    pub no_sub: bool,
+    /// Put the call on hold first and send the REFER only once the hold's re-INVITE got
+    /// its 2xx (at once when the call is already on hold).
+    pub hold: bool,
+}
+
 /// A user request. The only way a front-end changes the engine.
 ///
 /// `call: None` means "the one call this command fits"; the engine answers with
@@ -321,10 +332,29 @@ pub enum Command {
         target: String,
         /// Attended transfer: our other call, to the transfer target.
         replace: Option<CallHandle>,
+        /// What else to do.
+        options: ReferOptions,
+    },
+    /// Transfer outside any call (RFC 3515 out of dialog, SIP.js allows it): a REFER to
+    /// `recipient` asking it to call `target`. It gets a number of its own, shown in its
+    /// `refer-*` events.
+    ReferOutOfDialog {
+        /// Whom the REFER goes to (`--to`).
+        recipient: String,
+        /// Whom the recipient should call (Refer-To).
+        target: String,
+        /// What else to do (`hold` does not apply).
+        options: ReferOptions,
     },
     /// Accept the peer's REFER (SIP.js ReferServerContext `accept`): 202, then call the
     /// Refer-To target and report its progress in NOTIFYs.
     ReferAccept {
+        /// The call the REFER came on, or None for the only one that fits.
+        call: Option<CallHandle>,
+    },
+    /// Tell the peer its REFER is being considered (SIP.js ReferServerContext `progress`):
+    /// a `100 Trying` response; `refer-accept` or `refer-reject` still decides.
+    ReferProgress {
         /// The call the REFER came on, or None for the only one that fits.
         call: Option<CallHandle>,
     },
@@ -520,13 +550,25 @@ pub enum Event {
         /// The call we transferred.
         call: CallHandle,
     },
-    /// Our transfer failed: the REFER was refused or the target did not answer.
+    /// Our transfer failed at the transferee: the REFER was refused (a non-2xx final
+    /// response, SIP.js `referRequestRejected`) or not answered at all.
     ReferFailed {
         /// The call we transferred.
         call: CallHandle,
-        /// Final status (of the REFER or, by NOTIFY, of the transferee's call); 0 if none.
+        /// The REFER's final status; 0 if none came.
         code: u16,
         /// Reason phrase, or `timeout`.
+        reason: String,
+    },
+    /// Our transfer failed at the target: the transferee's call to it ended with a
+    /// non-2xx final status, reported by NOTIFY (message/sipfrag, RFC 3515 §2.4.5; SIP.js
+    /// `referRejected`).
+    ReferRejected {
+        /// The call we transferred.
+        call: CallHandle,
+        /// The final status of the transferee's call (300-699).
+        code: u16,
+        /// Its reason phrase.
         reason: String,
     },
     // ===== requests =====
@@ -650,6 +692,7 @@ impl Event {
             Event::ReferProgress { .. } => "refer-progress",
             Event::ReferAccepted { .. } => "refer-accepted",
             Event::ReferFailed { .. } => "refer-failed",
+            Event::ReferRejected { .. } => "refer-rejected",
             Event::Held { .. } => "held",
             Event::Resumed { .. } => "resumed",
             Event::Dtmf { .. } => "dtmf",
@@ -682,6 +725,7 @@ impl Event {
             | Event::ReferProgress { call, .. }
             | Event::ReferAccepted { call, .. }
             | Event::ReferFailed { call, .. }
+            | Event::ReferRejected { call, .. }
             | Event::Held { call, .. }
             | Event::Resumed { call, .. }
             | Event::Dtmf { call, .. }

@@ -427,7 +427,7 @@ fn baresip_transfers_sipline_to_sipline() {
 }
 
 /// A transfer that fails at the target: carol refuses baresip's INVITE with 486. baresip
-/// must report that in a sipfrag NOTIFY, alice prints `refer-failed` with that code, and
+/// must report that in a sipfrag NOTIFY, alice prints `refer-rejected` with that code, and
 /// her call to baresip goes on until she hangs up.
 #[test]
 fn sipline_transfer_refused_by_target_keeps_call() {
@@ -453,7 +453,7 @@ fn sipline_transfer_refused_by_target_keeps_call() {
          wait media 1 5s\n\
          sleep 300ms\n\
          refer 1 {}\n\
-         wait refer-failed 1 15s\n\
+         wait refer-rejected 1 15s\n\
          sleep 1s\n\
          hangup 1\n\
          wait terminated 1 10s\n\
@@ -493,15 +493,106 @@ fn sipline_transfer_refused_by_target_keeps_call() {
             && header(last, "Subscription-State").is_some_and(|v| v.starts_with("terminated")),
         "baresip's last NOTIFY should carry `SIP/2.0 486` and end the subscription\n{story}"
     );
-    let failed = a.first("refer-failed");
-    assert_eq!(failed["code"], 486, "{story}");
-    assert_eq!(failed["reason"], "Busy Here", "{story}");
+    let rejected = a.first("refer-rejected");
+    assert_eq!(rejected["code"], 486, "{story}");
+    assert_eq!(rejected["reason"], "Busy Here", "{story}");
     assert!(a.named("refer-accepted").is_empty(), "{story}");
+    assert!(
+        a.named("refer-failed").is_empty(),
+        "the REFER itself was accepted\n{story}"
+    );
     // The call to baresip went on: alice ended it herself, and baresip saw her BYE.
     let terminated = a.first("terminated");
     assert_eq!(terminated["cause"], "hangup", "{story}");
     assert_eq!(terminated["by"], "local", "{story}");
     assert!(a.received_messages("BYE ").is_empty(), "{story}");
     assert!(closed.is_some(), "baresip never saw alice's BYE\n{story}");
+    baresip.stop();
+}
+
+/// `refer --no-sub` to baresip (RFC 4488). baresip 1.0 does not know `Refer-Sub`: its
+/// 202 carries none and it sends the usual NOTIFYs. So the subscription exists (RFC 4488
+/// §4) and alice must not take the 202 as success: `refer-accepted` comes from baresip's
+/// NOTIFY with the target's 200, as without `--no-sub`.
+#[test]
+fn sipline_transfers_baresip_with_refer_sub_false() {
+    if !peer_available("baresip", "baresip") {
+        return;
+    }
+    let dir = TempDir::new("xfer-baresip-norefersub");
+    let mut baresip = Baresip::start(dir.path(), BaresipOpts::new("pcmu"));
+    let (pa, pc) = (reserve_port(), reserve_port());
+    let alice = SiplineOpts::new("alice", pa.port()).audio_in("tone:440");
+    let carol = SiplineOpts::new("carol", pc.port());
+    let mut c = Sipline::spawn("carol", carol.clone(), dir.path());
+    c.send(
+        "wait incoming 1 20s\n\
+         accept 1\n\
+         wait media 1 5s\n\
+         sleep 1s\n\
+         hangup 1\n\
+         wait terminated 1 10s\n\
+         quit\n",
+    );
+    c.expect_listening();
+    let script = format!(
+        "invite {}\n\
+         wait accepted 1 10s\n\
+         wait media 1 5s\n\
+         refer 1 {} --no-sub\n\
+         wait refer-accepted 1 15s\n\
+         wait terminated 1 10s\n\
+         quit\n",
+        baresip.uri(),
+        carol.uri()
+    );
+    let a = run_sipline("alice", alice, &script, dir.path(), secs(40));
+    let c = c.finish(secs(20));
+    let story = format!(
+        "{}\n{}\nbaresip ctrl events:\n{}\n{}",
+        a.report(),
+        c.report(),
+        baresip.events_text(),
+        baresip.peer.logs()
+    );
+    a.assert_success();
+    c.assert_success();
+    check_documented(&documented_schema(), &a);
+    let refers = a.sent_messages("REFER ");
+    assert_eq!(refers.len(), 1, "{story}");
+    assert_eq!(header(&refers[0].1, "Refer-Sub"), Some("false"), "{story}");
+    assert_eq!(
+        header(&refers[0].1, "Supported"),
+        Some("norefersub"),
+        "{story}"
+    );
+    let answer = a
+        .received_messages("SIP/2.0 2")
+        .into_iter()
+        .map(|(_, m)| m)
+        .find(|m| header(m, "CSeq").is_some_and(|v| v.ends_with("REFER")))
+        .unwrap_or_else(|| panic!("no 2xx to the REFER\n{story}"));
+    assert_eq!(header(&answer, "Refer-Sub"), None, "{story}");
+    let notifies = a.received_messages("NOTIFY ");
+    assert!(
+        notifies
+            .iter()
+            .any(|(_, m)| body_first_line(m).starts_with("SIP/2.0 200")),
+        "{story}"
+    );
+    // The events in order: 202, then (from the NOTIFYs) refer-accepted, not before.
+    let order: Vec<&str> = a
+        .events
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .filter(|n| n.starts_with("refer-"))
+        .collect();
+    let accepted = order.iter().position(|n| *n == "refer-accepted");
+    assert!(
+        accepted.is_some_and(|i| i >= 2),
+        "refer-progress 202 and the NOTIFY's 100 come first: {order:?}\n{story}"
+    );
+    assert_eq!(a.first("terminated")["cause"], "transferred", "{story}");
+    assert_eq!(c.received_messages("INVITE ").len(), 1, "{story}");
     baresip.stop();
 }

@@ -2,7 +2,8 @@
 //! sipfrag NOTIFYs): alice calls bob and transfers him to carol (`refer`); bob accepts
 //! (`refer-accept`) and calls carol; carol answers; alice hears the outcome by NOTIFY
 //! and leaves. Carol's recording must then hold bob's tone. A second run has bob refuse
-//! the transfer: alice gets `refer-failed` and her call to bob goes on.
+//! the transfer: alice gets `refer-failed` and her call to bob goes on. A third has carol
+//! refuse bob's call (486): alice gets `refer-rejected` and her call to bob goes on.
 //!
 //! Every JSON line the three print is checked against `docs/events.md`, and together they
 //! must show each transfer event kind.
@@ -155,8 +156,56 @@ fn blind_transfer_connects_bob_to_carol() {
         a2.report()
     );
 
+    // The target refuses bob's call: alice is told by NOTIFY, and her call goes on.
+    let (pa3, pb3, pc3) = (reserve_port(), reserve_port(), reserve_port());
+    let alice3 = SiplineOpts::new("alice", pa3.port());
+    let bob3 = SiplineOpts::new("bob", pb3.port());
+    let carol3 = SiplineOpts::new("carol", pc3.port());
+    let mut c3 = Sipline::spawn("carol-busy", carol3.clone(), dir.path());
+    c3.send(
+        "wait incoming 1 30s\n\
+         reject 1 486\n\
+         sleep 500ms\n\
+         quit\n",
+    );
+    c3.expect_listening();
+    let mut b3 = Sipline::spawn("bob-follows", bob3.clone(), dir.path());
+    b3.send(
+        "wait incoming 1 20s\n\
+         accept 1\n\
+         wait referred 1 20s\n\
+         refer-accept 1\n\
+         wait rejected 2 10s\n\
+         wait terminated 1 20s\n\
+         quit\n",
+    );
+    b3.expect_listening();
+    let script = format!(
+        "invite {}\n\
+         wait accepted 1 10s\n\
+         refer 1 {}\n\
+         wait refer-rejected 1 15s\n\
+         sleep 300ms\n\
+         hangup 1\n\
+         wait terminated 1 10s\n\
+         quit\n",
+        bob3.uri(),
+        carol3.uri()
+    );
+    let a3 = run_sipline("alice-target-busy", alice3, &script, dir.path(), secs(40));
+    let b3 = b3.finish(secs(20));
+    let c3 = c3.finish(secs(20));
+    a3.assert_success();
+    b3.assert_success();
+    c3.assert_success();
+    let rejected = a3.first("refer-rejected");
+    assert_eq!(rejected["code"], 486, "{}", a3.report());
+    assert_eq!(rejected["reason"], "Busy Here", "{}", a3.report());
+    assert!(a3.named("refer-failed").is_empty(), "{}", a3.report());
+    assert_eq!(a3.first("terminated")["cause"], "hangup", "{}", a3.report());
+
     let mut seen = BTreeSet::new();
-    for out in [&a, &b, &c, &a2, &b2] {
+    for out in [&a, &b, &c, &a2, &b2, &a3, &b3, &c3] {
         seen.extend(check_documented(&schema, out));
     }
     let transfer: BTreeSet<String> = schema

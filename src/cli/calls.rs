@@ -120,6 +120,7 @@ impl CallTable {
             | Event::ReferProgress { .. }
             | Event::ReferAccepted { .. }
             | Event::ReferFailed { .. }
+            | Event::ReferRejected { .. }
             | Event::Held { .. }
             | Event::Resumed { .. }
             | Event::Dtmf { .. }

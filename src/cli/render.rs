@@ -126,6 +126,9 @@ pub fn human(event: &Event) -> String {
             code,
             contacts,
         } => format!("[{call}] redirected {code}: {}", contacts.join(", ")),
+        Event::ReferRejected { call, code, reason } => {
+            format!("[{call}] transfer rejected by the target: {code} {reason}")
+        }
         Event::Held { call, by } => format!("[{call}] held by {}", party(*by)),
         Event::Resumed { call, by } => format!("[{call}] resumed by {}", party(*by)),
         Event::Dtmf {
@@ -212,7 +215,7 @@ pub fn color_of(event: &Event) -> &'static str {
         Event::Referred { .. } => "1;33",
         Event::ReferInviteSent { .. } | Event::ReferProgress { .. } => "36",
         Event::ReferAccepted { .. } => "32",
-        Event::ReferFailed { .. } => "31",
+        Event::ReferFailed { .. } | Event::ReferRejected { .. } => "31",
         Event::Redirected { .. } => "31",
         Event::Response { code, .. } if (200..300).contains(code) => "32",
         Event::Response { .. } => "31",
@@ -270,7 +273,9 @@ pub fn brief(event: &Event) -> String {
         } => format!("{name} {call} {} {cause} {duration_ms}", party(*by)),
         Event::Referred { call, refer_to, .. } => format!("{name} {call} {refer_to}"),
         Event::ReferInviteSent { call, new_call } => format!("{name} {call} {new_call}"),
-        Event::ReferProgress { call, code, reason } | Event::ReferFailed { call, code, reason } => {
+        Event::ReferProgress { call, code, reason }
+        | Event::ReferFailed { call, code, reason }
+        | Event::ReferRejected { call, code, reason } => {
             format!("{name} {call} {code} {reason}")
         }
         Event::ReferAccepted { call } => format!("{name} {call}"),
@@ -463,6 +468,11 @@ mod tests {
             Event::ReferAccepted { call: c },
             Event::ReferFailed {
                 call: c,
+                code: 603,
+                reason: "Decline".into(),
+            },
+            Event::ReferRejected {
+                call: c,
                 code: 486,
                 reason: "Busy Here".into(),
             },
@@ -544,7 +554,8 @@ mod tests {
                 "[1] transfer: calling as call 2",
                 "[1] transfer progress 180 Ringing",
                 "[1] transfer accepted",
-                "[1] transfer failed: 486 Busy Here",
+                "[1] transfer failed: 603 Decline",
+                "[1] transfer rejected by the target: 486 Busy Here",
                 "[1] stats: sent 250 packets, received 249, lost 1, late 0, jitter 2 ms, level -23 dBFS",
                 "[1] audio tone:440: FAILED (3% of blocks, level -9 dBFS, media stopped after 400 of 1000 ms)",
                 "error: no call 7",
@@ -610,13 +621,14 @@ mod tests {
         assert_eq!(lines[17], "refer-invite-sent 1 2");
         assert_eq!(lines[18], "refer-progress 1 180 Ringing");
         assert_eq!(lines[19], "refer-accepted 1");
-        assert_eq!(lines[20], "refer-failed 1 486 Busy Here");
-        assert_eq!(lines[21], "stats 1 250 249 1 0 2 -23");
-        assert_eq!(lines[22], "audio-checked 1 tone:440 false 3 -9 1000 400");
-        assert_eq!(lines[23], "command-error no call 7");
-        assert_eq!(lines[24], "response 0 OPTIONS 200 OK");
+        assert_eq!(lines[20], "refer-failed 1 603 Decline");
+        assert_eq!(lines[21], "refer-rejected 1 486 Busy Here");
+        assert_eq!(lines[22], "stats 1 250 249 1 0 2 -23");
+        assert_eq!(lines[23], "audio-checked 1 tone:440 false 3 -9 1000 400");
+        assert_eq!(lines[24], "command-error no call 7");
+        assert_eq!(lines[25], "response 0 OPTIONS 200 OK");
         assert_eq!(
-            lines[25],
+            lines[26],
             "redirected 1 302 sip:bob@127.0.0.1:5062 sip:bob@127.0.0.1:5063"
         );
     }
@@ -644,7 +656,8 @@ mod tests {
             json!({"event": "refer-invite-sent", "call": 1, "new_call": 2}),
             json!({"event": "refer-progress", "call": 1, "code": 180, "reason": "Ringing"}),
             json!({"event": "refer-accepted", "call": 1}),
-            json!({"event": "refer-failed", "call": 1, "code": 486, "reason": "Busy Here"}),
+            json!({"event": "refer-failed", "call": 1, "code": 603, "reason": "Decline"}),
+            json!({"event": "refer-rejected", "call": 1, "code": 486, "reason": "Busy Here"}),
             json!({"event": "stats", "call": 1, "sent_packets": 250, "received_packets": 249, "lost": 1, "late": 0, "jitter_ms": 2, "level_dbfs": -23}),
             json!({"event": "audio-checked", "call": 1, "check": "tone:440", "passed": false, "percent": 3, "level_dbfs": -9, "window_ms": 1000, "heard_ms": 400}),
             json!({"event": "command-error", "message": "no call 7"}),

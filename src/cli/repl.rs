@@ -580,6 +580,7 @@ mod tests {
                     "redirect",
                     "refer",
                     "refer-accept",
+                    "refer-progress",
                     "refer-reject",
                     "register",
                     "registrations",

@@ -315,6 +315,11 @@ mod tests {
             Event::ReferAccepted { call: c },
             Event::ReferFailed {
                 call: c,
+                code: 603,
+                reason: "Decline".into(),
+            },
+            Event::ReferRejected {
+                call: c,
                 code: 486,
                 reason: "Busy Here".into(),
             },
@@ -401,6 +406,7 @@ mod tests {
                 | Event::ReferFailed { .. }
                 | Event::Response { .. }
                 | Event::Redirected { .. }
+                | Event::ReferRejected { .. }
                 | Event::Held { .. }
                 | Event::Resumed { .. }
                 | Event::Dtmf { .. }
@@ -421,7 +427,7 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
-        assert_eq!(s.events.len(), 26, "{:?}", s.events.keys());
+        assert_eq!(s.events.len(), 27, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
             FieldType::OneOf(vec![

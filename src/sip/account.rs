@@ -49,6 +49,19 @@ pub enum AnswerMode {
 /// incoming call (a proxy may then forward on busy; 603 would forbid other devices).
 pub const AUTO_REJECT_CODE: u16 = 486;
 
+/// What to do with a REFER that comes on one of the account's calls (`refer = …`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReferPolicy {
+    /// Emit `referred` and wait for `refer-accept` / `refer-reject` (rejected with 480
+    /// when nobody decides within 20 s).
+    #[default]
+    Ask,
+    /// Follow it at once, as `refer-accept` would.
+    Accept,
+    /// Refuse it at once with 603 Decline.
+    Reject,
+}
+
 /// One account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountConfig {
@@ -91,6 +104,8 @@ pub struct AccountConfig {
     pub answer_mode: AnswerMode,
     /// Follow a 3xx to its Contacts (else the call ends with a `redirected` event).
     pub follow_redirects: bool,
+    /// What to do with a REFER on this account's calls (default: ask the user).
+    pub refer: ReferPolicy,
 }
 
 impl AccountConfig {
@@ -115,6 +130,7 @@ impl AccountConfig {
             dtmf_gap_ms: None,
             answer_mode: AnswerMode::Manual,
             follow_redirects: true,
+            refer: ReferPolicy::Ask,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Call control commands: invite, accept, cancel, hangup, the responses (reply, reject,
 //! progress, redirect), refer, hold, dtmf and stats.
 
+use crate::api::ReferOptions;
 use crate::api::{CallHandle, Command, DtmfMode, InviteOptions, ResponseOptions, TestLine};
 use crate::cli::duration::parse_duration;
 
@@ -438,8 +439,19 @@ pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
     let mut call = None;
     let mut target = None;
     let mut replace = None;
+    let mut to = None;
+    let mut options = ReferOptions::default();
     while let Some(word) = args.next() {
-        if word == "--replace" {
+        if word == "--no-sub" {
+            options.no_sub = true;
+        } else if word == "--hold" {
+            options.hold = true;
+        } else if word == "--to" {
+            let Some(r) = args.next() else {
+                return Err(format!("--to needs a URI (expected {})", args.usage));
+            };
+            to = Some(r.to_string());
+        } else if word == "--replace" {
             let Some(m) = args.next().and_then(parse_call) else {
                 return Err(format!(
                     "--replace needs a call number (expected {})",
@@ -455,6 +467,31 @@ pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
             return Err(format!("unexpected '{word}' (expected {})", args.usage));
         }
     }
+    if let Some(recipient) = to {
+        // Out of dialog: no call; a lone number is the target (an extension).
+        let target = match (target, call) {
+            (Some(t), None) => t,
+            (None, Some(n)) => n.to_string(),
+            (None, None) => return Err(format!("missing target (expected {})", args.usage)),
+            (Some(_), Some(n)) => {
+                return Err(format!(
+                    "--to sends the REFER outside any call; call {n} does not fit (expected {})",
+                    args.usage
+                ))
+            }
+        };
+        if replace.is_some() || options.hold {
+            return Err(format!(
+                "--to cannot go with --replace or --hold, which need a call (expected {})",
+                args.usage
+            ));
+        }
+        return Ok(Action::Send(Command::ReferOutOfDialog {
+            recipient,
+            target,
+            options,
+        }));
+    }
     if target.is_none() && replace.is_none() {
         return Err(format!("missing target (expected {})", args.usage));
     }
@@ -462,12 +499,18 @@ pub(super) fn parse_refer(args: &mut Args<'_>) -> Result<Action, String> {
         call,
         target: target.unwrap_or_default(),
         replace,
+        options,
     }))
 }
 
 pub(super) fn parse_refer_accept(args: &mut Args<'_>) -> Result<Action, String> {
     let call = args.opt_call_only()?;
     Ok(Action::Send(Command::ReferAccept { call }))
+}
+
+pub(super) fn parse_refer_progress(args: &mut Args<'_>) -> Result<Action, String> {
+    let call = args.opt_call_only()?;
+    Ok(Action::Send(Command::ReferProgress { call }))
 }
 
 pub(super) fn parse_refer_reject(args: &mut Args<'_>) -> Result<Action, String> {

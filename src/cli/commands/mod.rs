@@ -19,8 +19,9 @@
 //! redirect [N] <URI>… [--code 300-399]
 //!     each of these five also takes [-H 'Name: value']… [--body TEXT [--content-type TYPE]]
 //!     (no --body on a 2xx: it carries our SDP)
-//! refer [N] <URI> | refer [N] --replace M    aliases: xfer, transfer
-//! refer-accept [N] | refer-reject [N] [CODE]
+//! refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold]    aliases: xfer, transfer
+//! refer <URI> --to <RECIPIENT> [--no-sub]    (out of dialog)
+//! refer-accept [N] | refer-reject [N] [CODE] | refer-progress [N]
 //! hold [N] | unhold [N]             alias of unhold: resume
 //! cancel [N] [--reason 'SIP;cause=NUM;text="…"']
 //! hangup [N]                        CANCEL, reject or BYE, whatever fits the state
@@ -76,7 +77,8 @@ pub use script_only::{parse_wait_digits, DTMF_WAIT_KEYS};
 use call::{
     parse_accept, parse_bye, parse_cancel, parse_dtmf_command, parse_hangup, parse_hold,
     parse_invite, parse_preaccept, parse_progress, parse_redirect, parse_refer, parse_refer_accept,
-    parse_refer_reject, parse_reject, parse_reply, parse_request, parse_stats, parse_unhold,
+    parse_refer_progress, parse_refer_reject, parse_reject, parse_reply, parse_request,
+    parse_stats, parse_unhold,
 };
 use general::{
     parse_help, parse_quit, parse_register, parse_registrations, parse_sessions, parse_status,
@@ -119,6 +121,7 @@ pub const WAIT_EVENTS: &[&str] = &[
     "refer-progress",
     "refer-accepted",
     "refer-failed",
+    "refer-rejected",
     "response",
     "redirected",
 ];
@@ -314,9 +317,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "refer",
         aliases: &["xfer", "transfer"],
-        usage: "refer [N] <URI> | refer [N] --replace M",
+        usage: "refer [N] <URI> | refer [N] --replace M [--no-sub] [--hold] | refer <URI> --to <RECIPIENT>",
         summary: "transfer call N: blind to URI, or attended to the peer of call M",
-        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call) or refer-failed. --replace M hands over to our call M's peer (RFC 3891 Replaces).",
+        details: "Sends REFER (RFC 3515); progress comes as refer-progress, then refer-accepted (we leave the call), refer-failed (the peer refused the REFER) or refer-rejected (the target refused the peer's call). --replace M hands over to our call M's peer (RFC 3891 Replaces). --no-sub asks for no NOTIFYs (RFC 4488 Refer-Sub: false): when the peer agrees, its 2xx gives refer-accepted at once and we leave the call. --hold puts the call on hold first and sends the REFER once the hold is accepted. --to RECIPIENT sends the REFER outside any call, asking RECIPIENT to call URI; it gets a number of its own, shown in its refer-* events.",
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_refer,
@@ -340,6 +343,17 @@ pub static COMMANDS: &[Spec] = &[
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_refer_reject,
+    },
+    Spec {
+        name: "refer-progress",
+        aliases: &[],
+        usage: "refer-progress [N]",
+        summary: "tell the peer its REFER on call N is being considered (100 Trying)",
+        details: "SIP.js ReferServerContext.progress: answers the REFER with 100 Trying; \
+                  refer-accept or refer-reject still decides, within the same 20 s.",
+        script_only: false,
+        completes: Completes::Call(CallFilter::Answered),
+        parse: parse_refer_progress,
     },
     Spec {
         name: "hold",
@@ -505,7 +519,9 @@ pub static COMMANDS: &[Spec] = &[
         summary: "scripts: wait for an event (default timeout 30s)",
         details: "EVENT is one of calling, progress, accepted, rejected, failed, canceled, \
                   incoming, media, terminated, dtmf, dtmf-sent, registered, \
-                  registration-failed, unregistered. Takes the oldest event not yet waited \
+                  registration-failed, unregistered, held, resumed, referred, \
+                  refer-invite-sent, refer-progress, refer-accepted, refer-failed, \
+                  refer-rejected. Takes the oldest event not yet waited \
                   for that fits (of call N if given). TIMEOUT like 10s, 500ms, 2m. \
                   Registration events take an ACCOUNT instead of N: wait registered \
                   [ACCOUNT] [TIMEOUT]. wait dtmf [N] [DIGITS] [TIMEOUT] waits until the \

@@ -30,6 +30,8 @@ pub(crate) struct PendingReinvite {
     pub(crate) sent: Option<Request>,
     /// This re-INVITE already answers a challenge: a second one is refused, not retried.
     pub(crate) challenged: bool,
+    /// `refer --hold`: the REFER (Refer-To, options) to send once the hold is accepted.
+    pub(crate) then_refer: Option<(String, crate::api::ReferOptions)>,
 }
 
 /// The direction we offer, from our own hold and the peer's (RFC 6337 §5.1).
@@ -108,6 +110,7 @@ impl Engine {
             refresh,
             sent: None,
             challenged: false,
+            then_refer: None,
         });
         let session = c.session_timer.map(|t| t.interval.as_secs() as u32);
         let dest = self.hop_target(&hop, peer);
@@ -168,6 +171,7 @@ impl Engine {
         self.send_reinvite(h, pending.hold, pending.refresh);
         if let Some(p) = self.calls.get_mut(&h).and_then(|c| c.reinvite.as_mut()) {
             p.challenged = true;
+            p.then_refer = pending.then_refer.clone();
         }
         true
     }
@@ -232,6 +236,9 @@ impl Engine {
                 } else {
                     Event::Resumed { call: h, by }
                 });
+                if let Some((refer_to, options)) = pending.then_refer {
+                    self.send_refer(h, refer_to, options);
+                }
             }
             491 => {
                 // §14.1: glare; the owner of the Call-ID waits 2.1-4 s, the other 0-2 s.
@@ -252,6 +259,17 @@ impl Engine {
             408 | 481 => {
                 // §14.1: the dialog is gone.
                 self.send_bye(h, "no-dialog");
+            }
+            code if pending.then_refer.is_some() => {
+                self.command_error(format!(
+                    "refer: call {h}: the peer refused the hold ({code} {}); the REFER was not sent",
+                    resp.reason
+                ));
+                if let Some(c) = self.calls.get_mut(&h) {
+                    if let Some(m) = c.local_media.as_mut() {
+                        m.direction = wanted_direction(c.local_hold, c.remote_hold);
+                    }
+                }
             }
             code => {
                 // §14.1: the session is unchanged; say so (a refresh just tries later).
@@ -284,13 +302,12 @@ impl Engine {
         if !due {
             return;
         }
-        let hold = self
-            .calls
-            .get_mut(&h)
-            .and_then(|c| c.reinvite.take())
-            .map(|r| r.hold);
-        if let Some(hold) = hold {
-            self.send_reinvite(h, hold, false);
+        let Some(r) = self.calls.get_mut(&h).and_then(|c| c.reinvite.take()) else {
+            return;
+        };
+        self.send_reinvite(h, r.hold, false);
+        if let Some(p) = self.calls.get_mut(&h).and_then(|c| c.reinvite.as_mut()) {
+            p.then_refer = r.then_refer;
         }
     }
 

@@ -63,6 +63,12 @@ impl Engine {
     pub(crate) fn on_in_dialog_request(&mut self, key: TxnKey, req: Request) {
         let call = DialogId::of_incoming_request(&req).and_then(|id| self.call_by_dialog(&id));
         let Some(h) = call else {
+            if req.method == Method::Notify {
+                if let Some(h) = self.ood_refer_of(&req) {
+                    self.on_ood_notify(h, key, req);
+                    return;
+                }
+            }
             self.respond_simple(&key, &req, 481);
             return;
         };

@@ -18,6 +18,7 @@ mod outgoing;
 mod prack;
 mod redirected;
 mod refer;
+mod refer_ood;
 mod registration;
 mod request;
 mod respond_with;

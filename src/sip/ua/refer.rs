@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant};
 
 use super::{CallState, TxnPurpose};
-use crate::api::{CallHandle, Event, InviteOptions};
+use crate::api::{CallHandle, Event, InviteOptions, ReferOptions};
+use crate::sip::account::ReferPolicy;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, USER_AGENT};
 use crate::sip::msg::{Header, Method, NameAddr, Request, Response, Uri};
@@ -24,7 +25,20 @@ pub(crate) struct IncomingRefer {
     target: Uri,
     replaces: Option<String>,
     referred_by: Option<String>,
+    /// RFC 4488: the REFER asked for no implicit subscription (`Refer-Sub: false`).
+    no_sub: bool,
     pub(crate) deadline: Instant,
+}
+
+/// RFC 4488 §4: a `Refer-Sub: false` header field (parameters after `;` ignored).
+pub(super) fn refer_sub_false(headers: &crate::sip::msg::Headers) -> bool {
+    headers.get("Refer-Sub").is_some_and(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("false")
+    })
 }
 
 /// %-escape the characters of a Replaces value that cannot stand in a URI header.
@@ -65,24 +79,41 @@ fn unescape(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `callid;to-tag=X;from-tag=Y` (RFC 3891 §6.1) → the dialog it names, seen from the
-/// receiver: local tag = to-tag, remote tag = from-tag.
-fn parse_replaces(value: &str) -> Option<DialogId> {
+/// A Replaces header field value (RFC 3891 §6.1): the dialog it names and its flag.
+#[derive(Debug, PartialEq, Eq)]
+struct Replaces {
+    /// The dialog seen from the receiver: local tag = to-tag, remote tag = from-tag.
+    dialog: DialogId,
+    /// `early-only`: replace the dialog only while it is early (§3: 486 otherwise).
+    early_only: bool,
+}
+
+/// `callid;to-tag=X;from-tag=Y[;early-only]` (RFC 3891 §6.1); other parameters ignored.
+fn parse_replaces(value: &str) -> Option<Replaces> {
     let mut parts = value.split(';');
     let call_id = parts.next()?.trim().to_string();
-    let (mut to_tag, mut from_tag) = (None, None);
+    let (mut to_tag, mut from_tag, mut early_only) = (None, None, false);
     for p in parts {
-        let (k, v) = p.split_once('=')?;
+        let Some((k, v)) = p.split_once('=') else {
+            early_only |= p.trim().eq_ignore_ascii_case("early-only");
+            continue;
+        };
         match k.trim().to_ascii_lowercase().as_str() {
             "to-tag" => to_tag = Some(v.trim().to_string()),
             "from-tag" => from_tag = Some(v.trim().to_string()),
             _ => {}
         }
     }
-    Some(DialogId {
-        call_id,
-        local_tag: to_tag?,
-        remote_tag: from_tag?,
+    if call_id.is_empty() {
+        return None;
+    }
+    Some(Replaces {
+        dialog: DialogId {
+            call_id,
+            local_tag: to_tag?,
+            remote_tag: from_tag?,
+        },
+        early_only,
     })
 }
 
@@ -95,6 +126,7 @@ impl Engine {
         call: Option<CallHandle>,
         target: &str,
         replace: Option<CallHandle>,
+        options: ReferOptions,
     ) {
         let up = |c: &super::Call| c.state == CallState::Confirmed;
         let Some(h) = self.resolve_call("refer", call, up, "call that is up") else {
@@ -145,6 +177,30 @@ impl Engine {
                 }
             }
         };
+        if options.hold {
+            let Some(c) = self.calls.get(&h) else {
+                return;
+            };
+            if !c.local_hold {
+                if c.local_media.is_none() || c.reinvite.is_some() {
+                    self.command_error(format!(
+                        "refer: call {h} cannot be put on hold now (it is changing its session); try again in a moment"
+                    ));
+                    return;
+                }
+                // The REFER waits for the hold's 2xx (see `on_reinvite_response`).
+                self.send_reinvite(h, true, false);
+                if let Some(r) = self.calls.get_mut(&h).and_then(|c| c.reinvite.as_mut()) {
+                    r.then_refer = Some((refer_to, options));
+                }
+                return;
+            }
+        }
+        self.send_refer(h, refer_to, options);
+    }
+
+    /// The REFER itself, in call `h`'s dialog, asking for `refer_to` (a name-addr).
+    pub(crate) fn send_refer(&mut self, h: CallHandle, refer_to: String, options: ReferOptions) {
         let Some(c) = self.calls.get_mut(&h) else {
             return;
         };
@@ -172,6 +228,11 @@ impl Engine {
         req.headers.push("Contact", self.contact_for(&dest));
         req.headers.push("Refer-To", refer_to);
         req.headers.push("Referred-By", me);
+        if options.no_sub {
+            // RFC 4488 §4: no implicit subscription, and we know the extension.
+            req.headers.push("Refer-Sub", "false");
+            req.headers.push("Supported", "norefersub");
+        }
         req.headers.push("User-Agent", USER_AGENT);
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
@@ -181,13 +242,24 @@ impl Engine {
 
     /// The final response to our REFER (RFC 3515 §2.4.2: 202 Accepted).
     pub(crate) fn on_refer_response(&mut self, h: CallHandle, resp: &Response) {
+        if resp.code >= 300 || (resp.code >= 200 && refer_sub_false(&resp.headers)) {
+            // No subscription: an out-of-dialog REFER is over.
+            self.ood_refers.remove(&h);
+        }
         match resp.code {
             100..=199 => {}
-            200..=299 => self.emit(Event::ReferProgress {
-                call: h,
-                code: resp.code,
-                reason: resp.reason.clone(),
-            }),
+            200..=299 => {
+                self.emit(Event::ReferProgress {
+                    call: h,
+                    code: resp.code,
+                    reason: resp.reason.clone(),
+                });
+                // RFC 4488 §4: the transferee agreed to send no NOTIFYs; accepting the
+                // REFER is all we will hear, so our part is done.
+                if refer_sub_false(&resp.headers) {
+                    self.transfer_done(h);
+                }
+            }
             code => self.emit(Event::ReferFailed {
                 call: h,
                 code,
@@ -198,6 +270,7 @@ impl Engine {
 
     /// Our REFER's transaction ended without a final response.
     pub(crate) fn on_refer_timeout(&mut self, h: CallHandle) {
+        self.ood_refers.remove(&h);
         self.emit(Event::ReferFailed {
             call: h,
             code: 0,
@@ -240,22 +313,25 @@ impl Engine {
                 code,
                 reason,
             }),
-            200..=299 => {
-                self.emit(Event::ReferAccepted { call: h });
-                // RFC 5589 §6: the transfer is done; we leave the call.
-                if self
-                    .calls
-                    .get(&h)
-                    .is_some_and(|c| c.state == CallState::Confirmed)
-                {
-                    self.send_bye(h, "transferred");
-                }
-            }
-            _ => self.emit(Event::ReferFailed {
+            200..=299 => self.transfer_done(h),
+            // RFC 3515 §2.4.5: the transferee's call to the target did not succeed.
+            _ => self.emit(Event::ReferRejected {
                 call: h,
                 code,
                 reason,
             }),
+        }
+    }
+
+    /// Our transfer succeeded: report it and leave the call (RFC 5589 §6).
+    fn transfer_done(&mut self, h: CallHandle) {
+        self.emit(Event::ReferAccepted { call: h });
+        if self
+            .calls
+            .get(&h)
+            .is_some_and(|c| c.state == CallState::Confirmed)
+        {
+            self.send_bye(h, "transferred");
         }
     }
 
@@ -289,6 +365,7 @@ impl Engine {
             .map(|(_, v)| unescape(v));
         target.headers.clear();
         let referred_by = req.headers.get("Referred-By").map(str::to_string);
+        let no_sub = refer_sub_false(&req.headers);
         let deadline = self.now + REFER_ANSWER_TIMEOUT;
         if let Some(c) = self.calls.get_mut(&h) {
             c.incoming_refer = Some(IncomingRefer {
@@ -297,6 +374,7 @@ impl Engine {
                 target: target.clone(),
                 replaces: replaces.clone(),
                 referred_by: referred_by.clone(),
+                no_sub,
                 deadline,
             });
         }
@@ -306,6 +384,19 @@ impl Engine {
             referred_by: referred_by.unwrap_or_default(),
             replaces: replaces.is_some(),
         });
+        // The account's `refer` policy may decide instead of the user.
+        let policy = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.account)
+            .and_then(|i| self.accounts.get(i))
+            .map(|a| a.cfg.refer)
+            .unwrap_or_default();
+        match policy {
+            ReferPolicy::Ask => {}
+            ReferPolicy::Accept => self.cmd_refer_accept(Some(h)),
+            ReferPolicy::Reject => self.cmd_refer_reject(Some(h), 603),
+        }
     }
 
     fn fits_referred(c: &super::Call) -> bool {
@@ -325,9 +416,15 @@ impl Engine {
         let Some(r) = self.calls.get_mut(&h).and_then(|c| c.incoming_refer.take()) else {
             return;
         };
-        let resp = r.req.make_response(202, None);
+        let mut resp = r.req.make_response(202, None);
+        if r.no_sub {
+            // RFC 4488 §4: we honour the request; no subscription, no NOTIFYs.
+            resp.headers.push("Refer-Sub", "false");
+        }
         self.respond_with_tag(&r.key, resp);
-        self.send_notify(h, 100, "Trying", false);
+        if !r.no_sub {
+            self.send_notify(h, 100, "Trying", false);
+        }
         let mut options = InviteOptions::default();
         if let Some(by) = &r.referred_by {
             // RFC 3892: tell the target who asked for the call.
@@ -338,11 +435,37 @@ impl Engine {
         }
         match self.invite_for_refer(&r.target.to_string(), options) {
             Some(new_call) => {
-                self.refer_links.insert(new_call, h);
+                if !r.no_sub {
+                    self.refer_links.insert(new_call, h);
+                }
                 self.emit(Event::ReferInviteSent { call: h, new_call });
             }
+            None if r.no_sub => {}
             None => self.send_notify(h, 503, "Service Unavailable", true),
         }
+    }
+
+    /// `refer-progress [N]` (SIP.js ReferServerContext `progress`): 100 Trying to the
+    /// waiting REFER (RFC 3261 §17.2.2). The REFER still waits for the user, within the
+    /// same timeout.
+    pub(crate) fn cmd_refer_progress(&mut self, call: Option<CallHandle>) {
+        let Some(h) = self.resolve_call(
+            "refer-progress",
+            call,
+            Self::fits_referred,
+            "call with a REFER waiting",
+        ) else {
+            return;
+        };
+        let Some((key, resp)) = self
+            .calls
+            .get(&h)
+            .and_then(|c| c.incoming_refer.as_ref())
+            .map(|r| (r.key.clone(), r.req.make_response(100, None)))
+        else {
+            return;
+        };
+        self.respond(&key, &resp);
     }
 
     /// `refer-reject [N] [code]`.
@@ -444,22 +567,27 @@ impl Engine {
     // ===== transfer target =====
 
     /// RFC 3891 §3: an INVITE with Replaces. `Ok(Some(old))` when it replaces our call
-    /// `old`; `Ok(None)` without Replaces; `Err(code)` to refuse it (481 nothing matches,
-    /// 486 an early dialog we did not place).
+    /// `old` (confirmed, or early and placed by us); `Ok(None)` without Replaces;
+    /// `Err(code)` to refuse it: 481 when it matches nothing or an early dialog we did not
+    /// place (that call is left as it is), 486 when `early-only` names a confirmed call.
     pub(crate) fn replaced_call(&self, req: &Request) -> Result<Option<CallHandle>, u16> {
         let Some(value) = req.headers.get("Replaces") else {
             return Ok(None);
         };
-        let Some(id) = parse_replaces(value) else {
+        let Some(rep) = parse_replaces(value) else {
             return Err(400);
         };
-        let Some(h) = self.call_by_dialog(&id) else {
+        let Some(h) = self.call_by_dialog(&rep.dialog) else {
             return Err(481);
         };
-        match self.calls.get(&h) {
-            Some(c) if c.state == CallState::Confirmed => Ok(Some(h)),
-            Some(c) if c.direction == crate::api::Direction::Outgoing => Ok(Some(h)),
-            _ => Err(486),
+        let Some(c) = self.calls.get(&h) else {
+            return Err(481);
+        };
+        match (c.state, c.direction) {
+            (CallState::Confirmed | CallState::Accepted, _) if rep.early_only => Err(486),
+            (CallState::Confirmed | CallState::Accepted, _) => Ok(Some(h)),
+            (_, crate::api::Direction::Outgoing) => Ok(Some(h)),
+            (_, crate::api::Direction::Incoming) => Err(481),
         }
     }
 }
@@ -474,10 +602,20 @@ mod tests {
         let escaped = escape_uri_header(v);
         assert_eq!(escaped, "abc%40host%3Bto-tag%3Dt1%3Bfrom-tag%3Df1");
         assert_eq!(unescape(&escaped), v);
-        let id = parse_replaces(v).unwrap();
-        assert_eq!(id.call_id, "abc@host");
-        assert_eq!(id.local_tag, "t1");
-        assert_eq!(id.remote_tag, "f1");
+        let rep = parse_replaces(v).unwrap();
+        assert_eq!(rep.dialog.call_id, "abc@host");
+        assert_eq!(rep.dialog.local_tag, "t1");
+        assert_eq!(rep.dialog.remote_tag, "f1");
+        assert!(!rep.early_only);
         assert!(parse_replaces("abc;to-tag=1").is_none());
+        assert!(parse_replaces(";to-tag=1;from-tag=2").is_none());
+    }
+
+    #[test]
+    fn the_early_only_flag_is_read_not_refused() {
+        let rep = parse_replaces("abc@host; to-tag=t1 ;EARLY-ONLY;from-tag=f1;x=y").unwrap();
+        assert!(rep.early_only);
+        assert_eq!(rep.dialog.local_tag, "t1");
+        assert_eq!(rep.dialog.remote_tag, "f1");
     }
 }

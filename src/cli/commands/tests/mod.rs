@@ -27,6 +27,7 @@ const C1: Option<CallHandle> = Some(CallHandle(1));
 const C2: Option<CallHandle> = Some(CallHandle(2));
 
 mod call;
+mod refer;
 mod script_only;
 
 #[test]
@@ -89,7 +90,7 @@ fn register_unregister() {
     );
     assert_eq!(
         err("re"),
-        "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, resume, request, register (type more of it)"
+        "'re' could be reject, reply, redirect, refer, refer-accept, refer-reject, refer-progress, resume, request, register (type more of it)"
     );
     assert_eq!(
         parse_line("register alice", Mode::Repl),

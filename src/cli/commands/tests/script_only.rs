@@ -16,15 +16,15 @@ fn wait_forms() {
     assert_eq!(ok("wait dtmf-sent 2 5s"), w("dtmf-sent", C2, 5));
     assert_eq!(
         err("wait"),
-        "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed, response, redirected)"
+        "wait: missing event (expected wait <EVENT> [N] [TIMEOUT], EVENT one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed, refer-rejected, response, redirected)"
     );
     assert_eq!(
         err("wait answered"),
-        "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed, response, redirected)"
+        "wait: 'answered' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed, refer-rejected, response, redirected)"
     );
     assert_eq!(
         err("wait command-error"),
-        "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed, response, redirected)"
+        "wait: 'command-error' is not an event (expected one of calling, progress, accepted, rejected, failed, canceled, incoming, media, terminated, dtmf, dtmf-sent, registered, registration-failed, unregistered, held, resumed, referred, refer-invite-sent, refer-progress, refer-accepted, refer-failed, refer-rejected, response, redirected)"
     );
     assert_eq!(
         err("wait accepted soon"),
