@@ -148,6 +148,8 @@ pub struct Engine {
     pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
     /// BYEs in flight for ended calls, kept to answer a 401/407 (§22.2).
     pub(crate) byes: HashMap<TxnKey, crate::sip::ua::SentBye>,
+    /// REFERs in flight inside a dialog, kept to answer a 401/407 (§22.2).
+    pub(crate) sent_refers: HashMap<TxnKey, crate::sip::ua::refer::SentRefer>,
     /// The extras of the response command being carried out (`Command::RespondWith`),
     /// taken by the first response it builds.
     pub(crate) response_options: Option<crate::api::ResponseOptions>,
@@ -180,6 +182,7 @@ impl Engine {
             reg_owners: HashMap::new(),
             refer_links: HashMap::new(),
             byes: HashMap::new(),
+            sent_refers: HashMap::new(),
             ood_refers: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
@@ -460,6 +463,7 @@ impl Engine {
         self.owners.retain(|k, _| txns.contains(k));
         self.reg_owners.retain(|k, _| txns.contains(k));
         self.byes.retain(|k, _| txns.contains(k));
+        self.sent_refers.retain(|k, _| txns.contains(k));
         self.requests.retain(|k, _| txns.contains(k));
         if self.shutdown_deadline.is_some_and(|d| self.now >= d) {
             // Grace period over: forget whatever is left.

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod digest;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

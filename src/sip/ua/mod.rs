@@ -17,7 +17,7 @@ mod incoming;
 mod outgoing;
 mod prack;
 mod redirected;
-mod refer;
+pub(crate) mod refer;
 mod refer_ood;
 mod registration;
 mod request;
@@ -465,7 +465,7 @@ impl Engine {
         match purpose {
             TxnPurpose::Invite => self.on_invite_response(h, key, resp),
             TxnPurpose::ReInvite => self.on_reinvite_response(h, resp),
-            TxnPurpose::Refer => self.on_refer_response(h, &resp),
+            TxnPurpose::Refer => self.on_refer_response(h, key, &resp),
             TxnPurpose::Notify => {}
             TxnPurpose::Info => {
                 if resp.code >= 200 {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::{CallState, TxnPurpose};
 use crate::api::{CallHandle, Event, InviteOptions, ReferOptions};
 use crate::sip::account::ReferPolicy;
+use crate::sip::auth::AuthDecision;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, USER_AGENT};
 use crate::sip::msg::{Header, Method, NameAddr, Request, Response, Uri};
@@ -117,6 +118,15 @@ fn parse_replaces(value: &str) -> Option<Replaces> {
     })
 }
 
+/// A REFER of ours in a dialog, as sent, to answer a 401/407 challenge to it (§22.2).
+pub(crate) struct SentRefer {
+    request: Request,
+    refer_to: String,
+    options: ReferOptions,
+    /// It already answers a challenge: a second one fails the transfer.
+    challenged: bool,
+}
+
 impl Engine {
     // ===== transferor =====
 
@@ -201,6 +211,17 @@ impl Engine {
 
     /// The REFER itself, in call `h`'s dialog, asking for `refer_to` (a name-addr).
     pub(crate) fn send_refer(&mut self, h: CallHandle, refer_to: String, options: ReferOptions) {
+        self.send_refer_once(h, refer_to, options, false);
+    }
+
+    /// [`Engine::send_refer`]; `challenged` when it answers a 401/407 (no second retry).
+    fn send_refer_once(
+        &mut self,
+        h: CallHandle,
+        refer_to: String,
+        options: ReferOptions,
+        challenged: bool,
+    ) {
         let Some(c) = self.calls.get_mut(&h) else {
             return;
         };
@@ -226,7 +247,7 @@ impl Engine {
         );
         req.headers.push("Max-Forwards", "70");
         req.headers.push("Contact", self.contact_for(&dest));
-        req.headers.push("Refer-To", refer_to);
+        req.headers.push("Refer-To", refer_to.clone());
         req.headers.push("Referred-By", me);
         if options.no_sub {
             // RFC 4488 §4: no implicit subscription, and we know the extension.
@@ -237,11 +258,57 @@ impl Engine {
         if let Some(i) = account {
             self.authorize_for(i, &mut req);
         }
-        self.send_request(req, dest, h, TxnPurpose::Refer);
+        let key = self.send_request(req.clone(), dest, h, TxnPurpose::Refer);
+        self.sent_refers.insert(
+            key,
+            SentRefer {
+                request: req,
+                refer_to,
+                options,
+                challenged,
+            },
+        );
+    }
+
+    /// A 401/407 to our REFER in a dialog (a proxy may challenge requests inside a dialog,
+    /// §22.3): send it again once, as a new request of the dialog with the account's
+    /// credentials (§22.2). False when it cannot be answered.
+    fn retry_refer_with_credentials(
+        &mut self,
+        h: CallHandle,
+        key: &TxnKey,
+        resp: &Response,
+    ) -> bool {
+        let Some(sent) = self.sent_refers.remove(key) else {
+            return false;
+        };
+        if sent.challenged {
+            return false;
+        }
+        let Some(i) = self.calls.get(&h).and_then(|c| c.account) else {
+            return false;
+        };
+        let Some(a) = self.accounts.get_mut(i) else {
+            return false;
+        };
+        if !matches!(
+            a.auth.handle_challenge(&sent.request, resp),
+            Ok(AuthDecision::Retry | AuthDecision::RetryStale)
+        ) {
+            return false;
+        }
+        self.send_refer_once(h, sent.refer_to, sent.options, true);
+        true
     }
 
     /// The final response to our REFER (RFC 3515 §2.4.2: 202 Accepted).
-    pub(crate) fn on_refer_response(&mut self, h: CallHandle, resp: &Response) {
+    pub(crate) fn on_refer_response(&mut self, h: CallHandle, key: TxnKey, resp: &Response) {
+        if matches!(resp.code, 401 | 407) && self.retry_refer_with_credentials(h, &key, resp) {
+            return;
+        }
+        if resp.code >= 200 {
+            self.sent_refers.remove(&key);
+        }
         if resp.code >= 300 || (resp.code >= 200 && refer_sub_false(&resp.headers)) {
             // No subscription: an out-of-dialog REFER is over.
             self.ood_refers.remove(&h);
