@@ -14,8 +14,8 @@ use rand::{Rng, SeedableRng};
 use super::account::AccountConfig;
 use super::msg::{Message, Method, ParseErrorKind, Request, Response, SipMessage};
 use super::timers::TimerValues;
-use super::transport::{self, ip_host, FlowId, Protocol, Target};
-use super::txn::{RequestMatch, ResponseMatch, TxnKey, TxnLayer, MAGIC_COOKIE};
+use super::transport::{self, FlowId, Protocol, Target};
+use super::txn::{RequestMatch, ResponseMatch, TxnKey, TxnLayer};
 use super::ua::{AccountState, Call, TxnPurpose};
 use crate::api::{CallHandle, Command, Event};
 use crate::media::codec::CodecKind;
@@ -293,91 +293,6 @@ impl Engine {
         let h = CallHandle(self.next_call);
         self.next_call += 1;
         h
-    }
-
-    pub(crate) fn random_hex(&mut self, len: usize) -> String {
-        hex(&mut self.rng, len)
-    }
-
-    /// A fresh tag (§19.3: at least 32 bits of randomness).
-    pub(crate) fn new_tag(&mut self) -> String {
-        self.random_hex(10)
-    }
-
-    /// A fresh RFC 3261 branch (§8.1.1.7).
-    pub(crate) fn new_branch(&mut self) -> String {
-        format!("{MAGIC_COOKIE}{}", self.random_hex(16))
-    }
-
-    /// A fresh Call-ID (§8.1.1.4).
-    pub(crate) fn new_call_id(&mut self) -> String {
-        self.random_hex(24)
-    }
-
-    /// A 63-bit random number (SDP session ids).
-    pub(crate) fn random_u63(&mut self) -> u64 {
-        self.rng.gen::<u64>() >> 1
-    }
-
-    /// The IP we are reachable at for a peer at `peer` (Via, Contact, SDP).
-    pub(crate) fn local_ip_for(&self, peer: IpAddr) -> IpAddr {
-        let bound = self.cfg.local.ip();
-        if !bound.is_unspecified() {
-            return bound;
-        }
-        if peer.is_loopback() {
-            return peer;
-        }
-        self.cfg.advertise.unwrap_or(bound)
-    }
-
-    /// Our Via for a request to `target` with a fresh branch, asking for rport (RFC 3581).
-    pub(crate) fn via_for(&mut self, target: &Target) -> String {
-        let branch = self.new_branch();
-        format!(
-            "SIP/2.0/{} {}:{};branch={branch};rport",
-            target.proto.via_token(),
-            ip_host(self.local_ip_for(target.addr.ip())),
-            self.cfg.local.port()
-        )
-    }
-
-    /// Our Contact for a peer reached through `target` (§8.1.1.8), naming the transport
-    /// when it is not UDP so the peer's in-dialog requests come back the same way.
-    pub(crate) fn contact_for(&self, target: &Target) -> String {
-        self.contact_with_user(&self.cfg.user, target)
-    }
-
-    /// Like `contact_for`, with another user part (an account's).
-    pub(crate) fn contact_with_user(&self, user: &str, target: &Target) -> String {
-        let transport = match target.proto {
-            Protocol::Udp => "",
-            Protocol::Tcp => ";transport=tcp",
-            Protocol::Tls => ";transport=tls",
-        };
-        format!(
-            "<sip:{user}@{}:{}{transport}>",
-            ip_host(self.local_ip_for(target.addr.ip())),
-            self.cfg.local.port()
-        )
-    }
-
-    /// Where an in-dialog request to `hop` goes for a call whose peer is `peer`: the hop's
-    /// address, its `transport=` (else the call's protocol), and the call's connection when
-    /// it is the same peer (RFC 5923-style reuse).
-    pub(crate) fn hop_target(&self, hop: &super::msg::Uri, peer: Target) -> Target {
-        let addr = transport::uri_destination(hop).unwrap_or(peer.addr);
-        let proto = match hop.param("transport") {
-            Some(Some(_)) => transport::uri_protocol(hop),
-            _ if hop.scheme == super::msg::Scheme::Sips => Protocol::Tls,
-            _ => peer.proto,
-        };
-        let flow = if proto == peer.proto && addr == peer.addr {
-            peer.flow
-        } else {
-            None
-        };
-        Target { proto, addr, flow }
     }
 
     /// Send a request in a new client transaction owned by `call`. A request over UDP

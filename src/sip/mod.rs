@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dialog;
 pub mod engine;
 pub mod msg;
+mod request_fields;
 pub mod timers;
 pub mod transport;
 pub mod txn;
