@@ -119,6 +119,19 @@ fn blind_transfer_connects_bob_to_carol_and_alice_leaves() {
     assert_eq!(net.uas[B].engine.call_count(), 1);
     assert_eq!(net.uas[C].engine.call_count(), 1);
     assert!(names(&net, B).contains(&"refer-invite-sent"));
+    // bob, the transferee, hears the same progress on the call alice referred (SIP.js
+    // names): 180 from carol, then accepted.
+    let mine: Vec<String> = net.uas[B]
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::ReferProgress { call, code, .. } => Some(format!("{call} progress {code}")),
+            Event::ReferAccepted { call } => Some(format!("{call} accepted")),
+            Event::ReferRejected { .. } => Some("rejected".into()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mine, ["1 progress 180", "1 accepted"]);
 }
 
 #[test]
@@ -181,6 +194,11 @@ fn a_busy_target_is_reported_back_by_notify() {
     let f = net.wait_event(A, "refer-rejected", S * 2).unwrap();
     assert!(matches!(f, Event::ReferRejected { code: 486, .. }), "{f:?}");
     assert!(!names(&net, A).contains(&"refer-failed"));
+    // bob, the transferee, is told too, on the call alice referred.
+    assert!(net.uas[B]
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::ReferRejected { call, code: 486, .. } if call.0 == 1)));
     // The original call goes on.
     assert_eq!(net.uas[A].engine.call_count(), 1);
     assert_eq!(net.uas[B].engine.call_count(), 1);

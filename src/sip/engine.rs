@@ -144,8 +144,9 @@ pub struct Engine {
     pub(crate) accounts: Vec<AccountState>,
     /// REGISTER transactions → the account they belong to.
     pub(crate) reg_owners: HashMap<TxnKey, usize>,
-    /// Calls placed for a REFER → the call the REFER came on (its NOTIFYs report them).
-    pub(crate) refer_links: HashMap<CallHandle, CallHandle>,
+    /// Calls placed for a REFER → the call the REFER came on, and whether NOTIFYs report
+    /// them to the transferor (not with `Refer-Sub: false`, RFC 4488).
+    pub(crate) refer_links: HashMap<CallHandle, (CallHandle, bool)>,
     /// BYEs in flight for ended calls, kept to answer a 401/407 (§22.2).
     pub(crate) byes: HashMap<TxnKey, crate::sip::ua::SentBye>,
     /// REFERs in flight inside a dialog, kept to answer a 401/407 (§22.2).
@@ -268,9 +269,9 @@ impl Engine {
     pub(crate) fn emit(&mut self, event: Event) {
         let referrer = event.call().and_then(|c| self.refer_links.get(&c).copied());
         match referrer {
-            Some(orig) => {
+            Some((orig, notify)) => {
                 self.out.push_back(Output::Event(event.clone()));
-                self.notify_referrer(orig, &event);
+                self.notify_referrer(orig, notify, &event);
             }
             None => self.out.push_back(Output::Event(event)),
         }

@@ -502,9 +502,7 @@ impl Engine {
         }
         match self.invite_for_refer(&r.target.to_string(), options) {
             Some(new_call) => {
-                if !r.no_sub {
-                    self.refer_links.insert(new_call, h);
-                }
+                self.refer_links.insert(new_call, (h, !r.no_sub));
                 self.emit(Event::ReferInviteSent { call: h, new_call });
             }
             None if r.no_sub => {}
@@ -573,8 +571,10 @@ impl Engine {
         }
     }
 
-    /// Events of a call placed for a REFER become NOTIFYs to the transferor.
-    pub(crate) fn notify_referrer(&mut self, orig: CallHandle, event: &Event) {
+    /// Events of a call placed for a REFER become NOTIFYs to the transferor (unless
+    /// `notify` is false: `Refer-Sub: false`), and the transferee's own `refer-progress`,
+    /// `refer-accepted` or `refer-rejected` on the original call (SIP.js names).
+    pub(crate) fn notify_referrer(&mut self, orig: CallHandle, notify: bool, event: &Event) {
         let (code, reason, done) = match event {
             Event::Progress { code, reason, .. } => (*code, reason.clone(), false),
             Event::Accepted { code, .. } => (*code, "OK".to_string(), true),
@@ -588,7 +588,22 @@ impl Engine {
                 self.refer_links.remove(&new);
             }
         }
-        self.send_notify(orig, code, &reason, done);
+        if notify {
+            self.send_notify(orig, code, &reason, done);
+        }
+        self.emit(match (done, code) {
+            (false, _) => Event::ReferProgress {
+                call: orig,
+                code,
+                reason,
+            },
+            (true, 200..=299) => Event::ReferAccepted { call: orig },
+            (true, _) => Event::ReferRejected {
+                call: orig,
+                code,
+                reason,
+            },
+        });
     }
 
     /// NOTIFY in the original call's dialog with a message/sipfrag status (RFC 3515 §2.4.4).
