@@ -366,10 +366,11 @@ fn without_100rel_preaccept_is_refused_and_nothing_is_sent() {
 
 #[test]
 fn require_100rel_is_understood_and_one_unacknowledged_at_a_time() {
+    // Every option tag we support may be required (§8.2.2.3): no 420 for any of them.
     let mut net = edited_invite(307, |t| {
         t.replace(
             "Supported: 100rel, timer",
-            "Require: 100rel\r\nSupported: timer",
+            "Require: 100rel, Timer, replaces, norefersub\r\nSupported: timer",
         )
     });
     assert!(sent(&net, BOB, "SIP/2.0 420", "").is_empty());

@@ -21,6 +21,11 @@ use crate::api::{CallHandle, Command, Event};
 use crate::media::codec::CodecKind;
 use crate::media::{MediaCtl, MediaReport};
 
+/// The option tags (§19.2) we support, so a Require naming them is no reason for 420:
+/// reliable provisionals (RFC 3262), session timers (RFC 4028), Replaces (RFC 3891),
+/// REFER without a subscription (RFC 4488).
+pub const OPTION_TAGS: &[&str] = &["100rel", "timer", "replaces", "norefersub"];
+
 /// Methods we answer (sent in Allow, §20.5).
 pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY, PRACK";
 
@@ -589,13 +594,12 @@ impl Engine {
             return;
         }
         if req.method != Method::Cancel {
-            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported
-            // (we support 100rel, RFC 3262).
+            // §8.2.2.3: option tags in Require that we do not support → 420 + Unsupported.
             let unsupported: Vec<&str> = req
                 .headers
                 .get_split("Require")
                 .into_iter()
-                .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("100rel"))
+                .filter(|t| !t.is_empty() && !OPTION_TAGS.iter().any(|o| t.eq_ignore_ascii_case(o)))
                 .collect();
             if !unsupported.is_empty() {
                 let mut resp = req.make_response(420, None);
