@@ -127,6 +127,27 @@ fn two_phones_print_only_documented_events() {
         lone.report()
     );
 
+    // Every event of a call names both parties (docs/events.md, `every call event`):
+    // alice called bob, so on her side she is local and bob remote, and the other way
+    // round on bob's.
+    for (out, me, peer) in [(&a, "alice", "bob"), (&b, "bob", "alice")] {
+        for ev in &out.events {
+            if ev["call"].as_u64().unwrap_or(0) == 0 {
+                continue;
+            }
+            let (local, remote) = (
+                ev["local_identity"].as_str().unwrap_or_default(),
+                ev["remote_identity"].as_str().unwrap_or_default(),
+            );
+            assert!(
+                local.contains(&format!("sip:{me}@")) && remote.contains(&format!("sip:{peer}@")),
+                "{}: {ev}\n{}",
+                out.name,
+                out.report()
+            );
+        }
+    }
+
     let mut seen = check_documented(&schema, &a);
     seen.extend(check_documented(&schema, &b));
     seen.extend(check_documented(&schema, &lone));

@@ -4,11 +4,16 @@
 //! reader of stdout can parse every line. Write errors (a closed pipe) are ignored: the
 //! softphone keeps its calls in order even when nobody reads its output.
 
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::api::Event;
+use crate::api::{CallHandle, Event};
 use crate::cli::render::{self, Format};
+
+/// Calls whose identities are remembered for `--json` lines (the newest; a call number
+/// is never reused, so the oldest go first).
+const MAX_IDENTITIES: usize = 1024;
 
 /// The front-end's output streams.
 pub struct Output {
@@ -16,6 +21,9 @@ pub struct Output {
     color: bool,
     stdout: Box<dyn Write + Send>,
     stderr: Box<dyn Write + Send>,
+    /// Call → (our identity, the peer's), from its `calling` or `incoming` event: every
+    /// later `--json` line of the call carries both.
+    identities: BTreeMap<CallHandle, (String, String)>,
 }
 
 impl Output {
@@ -35,6 +43,7 @@ impl Output {
             color: false,
             stdout,
             stderr,
+            identities: BTreeMap::new(),
         }
     }
 
@@ -60,13 +69,34 @@ impl Output {
         self.format
     }
 
-    /// Print an event (stdout).
+    /// Print an event (stdout). With `--json`, an event of a call placed or received
+    /// carries the call's identities (`local_identity`, `remote_identity`).
     pub fn event(&mut self, event: &Event) {
-        let line = match (self.format, self.color) {
-            (Format::Human, true) => render::colored(event),
-            (format, _) => render::line(event, format),
+        self.learn_identities(event);
+        let known = event.call().and_then(|c| self.identities.get(&c));
+        let line = match (self.format, self.color, known) {
+            (Format::Json, _, Some((local, remote))) => {
+                render::json_identified(event, render::unix_now(), local, remote)
+            }
+            (Format::Human, true, _) => render::colored(event),
+            (format, _, _) => render::line(event, format),
         };
         write_line(&mut self.stdout, &line);
+    }
+
+    /// A call's first event names both parties: `calling` (From is ours, the Request-URI
+    /// the peer's) or `incoming` (From is the peer's, To ours).
+    fn learn_identities(&mut self, event: &Event) {
+        let (call, local, remote) = match event {
+            Event::Calling { call, to, from } => (*call, from, to),
+            Event::Incoming { call, from, to, .. } => (*call, to, from),
+            _ => return,
+        };
+        let local = render::without_header_params(local).to_string();
+        self.identities.insert(call, (local, remote.clone()));
+        while self.identities.len() > MAX_IDENTITIES {
+            self.identities.pop_first();
+        }
     }
 
     /// Print text the user asked for (help, echo): stdout, or stderr with `--json`.
@@ -150,6 +180,51 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert!(lines[0].contains("\"event\":\"accepted\""));
         assert_eq!(stderr.lines(), ["hello", "oops"]);
+    }
+
+    #[test]
+    fn json_call_events_carry_both_identities() {
+        let (mut out, stdout, _) = Output::capture(Format::Json);
+        out.event(&Event::Incoming {
+            call: CallHandle(2),
+            from: "\"Bob\" <sip:bob@example.com>".into(),
+            to: "<sip:alice@127.0.0.1>".into(),
+        });
+        out.event(&Event::Calling {
+            call: CallHandle(3),
+            to: "sip:carol@127.0.0.1:5063".into(),
+            from: "<sip:alice@127.0.0.1>;tag=x1".into(),
+        });
+        for call in [2, 3, 4] {
+            out.event(&Event::Accepted {
+                call: CallHandle(call),
+                code: 200,
+            });
+        }
+        let lines: Vec<serde_json::Value> = stdout
+            .lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let ids = |v: &serde_json::Value| {
+            (
+                v["local_identity"].as_str().map(str::to_string),
+                v["remote_identity"].as_str().map(str::to_string),
+            )
+        };
+        let bob = (
+            Some("<sip:alice@127.0.0.1>".to_string()),
+            Some("\"Bob\" <sip:bob@example.com>".to_string()),
+        );
+        let carol = (
+            Some("<sip:alice@127.0.0.1>".to_string()),
+            Some("sip:carol@127.0.0.1:5063".to_string()),
+        );
+        assert_eq!(ids(&lines[0]), bob);
+        assert_eq!(ids(&lines[1]), carol, "our tag is not part of our identity");
+        assert_eq!(ids(&lines[2]), bob);
+        assert_eq!(ids(&lines[3]), carol);
+        assert_eq!(ids(&lines[4]), (None, None), "call 4 was never announced");
     }
 
     #[test]

@@ -360,6 +360,20 @@ pub fn json(event: &Event, ts: f64) -> String {
     format!("{{\"ts\":{ts:.6},{rest}")
 }
 
+/// [`json`] with the call's two identities added (`local_identity`, `remote_identity`).
+pub fn json_identified(event: &Event, ts: f64, local: &str, remote: &str) -> String {
+    let line = json(event, ts);
+    // invariant: `json` starts every line with `{"ts":`.
+    let rest = line.strip_prefix('{').expect("a JSON object");
+    // invariant: a string always serializes.
+    let quote = |s: &str| serde_json::to_string(s).expect("strings serialize");
+    format!(
+        "{{\"local_identity\":{},\"remote_identity\":{},{rest}",
+        quote(local),
+        quote(remote)
+    )
+}
+
 /// The line for an event in the given format, stamped now.
 pub fn line(event: &Event, format: Format) -> String {
     match format {

@@ -111,6 +111,9 @@ impl FieldType {
     }
 }
 
+/// The pseudo-event name the `### every call event` table is read into.
+const CALL_COMMON: &str = "every call event";
+
 /// One documented field.
 #[derive(Clone, PartialEq, Debug)]
 pub struct Field {
@@ -125,6 +128,9 @@ pub struct Field {
 pub struct Schema {
     /// Fields on every line (`ts`, `event`).
     pub common: Vec<Field>,
+    /// Fields of every event of a call placed or received (its identities): checked when
+    /// present, since the number of an out-of-dialog REFER is not such a call.
+    pub call_common: Vec<Field>,
     /// Event name → its own fields, in documented order.
     pub events: BTreeMap<String, Vec<Field>>,
 }
@@ -133,7 +139,8 @@ impl Schema {
     /// Read the schema from the page's text.
     pub fn parse(doc: &str) -> Result<Schema, String> {
         let mut schema = Schema::default();
-        // Which table the rows belong to: None = common, Some(name) = an event.
+        // Which table the rows belong to: None = common, Some(name) = an event
+        // (CALL_COMMON for the call events' table).
         let mut current: Option<Option<String>> = None;
         for (i, line) in doc.lines().enumerate() {
             let at = |m: String| format!("docs/events.md line {}: {m}", i + 1);
@@ -142,6 +149,8 @@ impl Schema {
                 let heading = heading.trim();
                 if heading == "every event" {
                     current = Some(None);
+                } else if heading == "every call event" {
+                    current = Some(Some(CALL_COMMON.to_string()));
                 } else if let Some(name) =
                     heading.strip_prefix('`').and_then(|h| h.strip_suffix('`'))
                 {
@@ -173,6 +182,7 @@ impl Schema {
             let ty = FieldType::parse(ty).map_err(at)?;
             let fields = match table {
                 None => &mut schema.common,
+                Some(t) if t == CALL_COMMON => &mut schema.call_common,
                 // invariant: `table` names an event inserted when its heading was read.
                 Some(event) => schema
                     .events
@@ -214,6 +224,18 @@ impl Schema {
             ));
         };
         let mut problems = Vec::new();
+        for field in &self.call_common {
+            if let Some(why) = obj.get(&field.name).and_then(|v| field.ty.mismatch(v)) {
+                problems.push(format!("`{}`: {why}", field.name));
+            }
+        }
+        let known = |key: &String| {
+            self.common
+                .iter()
+                .chain(own)
+                .chain(&self.call_common)
+                .any(|f| &f.name == key)
+        };
         for field in self.common.iter().chain(own) {
             match obj.get(&field.name) {
                 None => problems.push(format!("missing `{}`", field.name)),
@@ -225,7 +247,7 @@ impl Schema {
             }
         }
         for key in obj.keys() {
-            if !self.common.iter().chain(own).any(|f| &f.name == key) {
+            if !known(key) {
                 problems.push(format!("undocumented field `{key}`"));
             }
         }
@@ -427,6 +449,16 @@ mod tests {
         let s = Schema::documented();
         let names: Vec<&str> = s.common.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["ts", "event"]);
+        let call_names: Vec<&str> = s.call_common.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(call_names, ["local_identity", "remote_identity"]);
+        assert!(!s.events.contains_key("every call event"));
+        // The identities are checked when present, and may be absent.
+        let ok = json!({"ts": 1.0, "event": "accepted", "call": 1, "code": 200,
+            "local_identity": "<sip:a@b>", "remote_identity": "<sip:c@d>"});
+        assert_eq!(s.check(&ok), Ok(()));
+        let bad = json!({"ts": 1.0, "event": "accepted", "call": 1, "code": 200,
+            "local_identity": 7});
+        assert!(s.check(&bad).unwrap_err().contains("`local_identity`"));
         assert_eq!(s.events.len(), 27, "{:?}", s.events.keys());
         assert_eq!(
             s.events["failed"][1].ty,
