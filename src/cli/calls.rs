@@ -3,7 +3,7 @@
 //! query for this; events are the whole story).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::api::{CallHandle, Direction, Event};
 use crate::cli::render::without_header_params;
@@ -15,6 +15,10 @@ pub struct CallInfo {
     pub direction: Direction,
     /// The other side: the Request-URI we called, or the caller's From.
     pub peer: String,
+    /// Our side: the From we sent, or the To we were called at.
+    pub local: String,
+    /// When its first event arrived, on the wall clock (for `sessions`).
+    pub since: SystemTime,
     /// `calling`, `incoming`, `progress 180 Ringing`, `established`.
     pub state: String,
     /// `opus/48000/2 ⇄ 127.0.0.1:40000` once media is up.
@@ -59,12 +63,14 @@ impl CallTable {
     /// Follow one event that arrived at `now`.
     pub fn update_at(&mut self, event: &Event, now: Instant) {
         match event {
-            Event::Calling { call, to, .. } => {
+            Event::Calling { call, to, from } => {
                 self.calls.insert(
                     *call,
                     CallInfo {
                         direction: Direction::Outgoing,
                         peer: to.clone(),
+                        local: without_header_params(from).to_string(),
+                        since: SystemTime::now(),
                         state: "calling".into(),
                         media: None,
                         started: now,
@@ -72,12 +78,14 @@ impl CallTable {
                     },
                 );
             }
-            Event::Incoming { call, from, .. } => {
+            Event::Incoming { call, from, to } => {
                 self.calls.insert(
                     *call,
                     CallInfo {
                         direction: Direction::Incoming,
                         peer: without_header_params(from).to_string(),
+                        local: without_header_params(to).to_string(),
+                        since: SystemTime::now(),
                         state: "incoming".into(),
                         media: None,
                         started: now,
@@ -193,8 +201,14 @@ impl CallTable {
         self.calls.values().any(|c| c.media.is_some())
     }
 
-    /// One line per call, or `no calls`.
+    /// One line per call (`sessions`), or `no calls`.
     pub fn render(&self) -> String {
+        self.render_at(Instant::now())
+    }
+
+    /// One line per call at `now`: number, direction, both identities, state, start time
+    /// (UTC) and how long it has rung or talked, and the media once up.
+    pub fn render_at(&self, now: Instant) -> String {
         if self.calls.is_empty() {
             return "no calls".into();
         }
@@ -205,7 +219,17 @@ impl CallTable {
                     Direction::Outgoing => ("outgoing", "to"),
                     Direction::Incoming => ("incoming", "from"),
                 };
-                let mut line = format!("[{n}] {dir} {prep} {}: {}", c.peer, c.state);
+                let time = match c.answered {
+                    Some(at) => format!("talking {}", clock(now.saturating_duration_since(at))),
+                    None => format!("for {}", clock(now.saturating_duration_since(c.started))),
+                };
+                let mut line = format!(
+                    "[{n}] {dir} {prep} {} as {}: {}, since {} UTC, {time}",
+                    c.peer,
+                    c.local,
+                    c.state,
+                    utc_time_of_day(c.since)
+                );
                 if let Some(m) = &c.media {
                     line.push_str(&format!(", media {m}"));
                 }
@@ -214,6 +238,12 @@ impl CallTable {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// `HH:MM:SS` of `t` in UTC.
+fn utc_time_of_day(t: SystemTime) -> String {
+    let s = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) % 86_400;
+    format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
 }
 
 /// `0:07`, `12:34`, `1:02:03`.
@@ -230,22 +260,49 @@ mod tests {
     use super::*;
     use crate::api::Party;
 
+    /// `sessions` lines with the start time taken out (it is the wall clock's).
+    fn lines(t: &CallTable, now: Instant) -> String {
+        let mut out = t.render_at(now);
+        for c in t.calls.values() {
+            out = out.replace(
+                &format!("since {} UTC", utc_time_of_day(c.since)),
+                "since T",
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn utc_time_of_day_counts_from_midnight() {
+        let at = |s: u64| UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(utc_time_of_day(at(0)), "00:00:00");
+        assert_eq!(utc_time_of_day(at(86_400 * 3 + 3_723)), "01:02:03");
+        assert_eq!(utc_time_of_day(at(86_399)), "23:59:59");
+    }
+
     #[test]
     fn follows_calls_through_their_events() {
+        let t0 = Instant::now();
         let mut t = CallTable::new();
         assert_eq!(t.render(), "no calls");
         let one = CallHandle(1);
         let two = CallHandle(2);
-        t.update(&Event::Calling {
-            call: one,
-            to: "sip:100@127.0.0.1:5070".into(),
-            from: "sip:sipline@127.0.0.1".into(),
-        });
-        t.update(&Event::Incoming {
-            call: two,
-            from: "\"Bob\" <sip:bob@example.com>;tag=b1".into(),
-            to: "<sip:sipline@127.0.0.1>".into(),
-        });
+        t.update_at(
+            &Event::Calling {
+                call: one,
+                to: "sip:100@127.0.0.1:5070".into(),
+                from: "<sip:sipline@127.0.0.1>;tag=a1".into(),
+            },
+            t0,
+        );
+        t.update_at(
+            &Event::Incoming {
+                call: two,
+                from: "\"Bob\" <sip:bob@example.com>;tag=b1".into(),
+                to: "<sip:sipline@127.0.0.1>".into(),
+            },
+            t0 + Duration::from_secs(2),
+        );
         t.update(&Event::Progress {
             call: one,
             code: 180,
@@ -253,14 +310,19 @@ mod tests {
             reliable: false,
         });
         assert_eq!(
-            t.render(),
-            "[1] outgoing to sip:100@127.0.0.1:5070: progress 180 Ringing\n\
-             [2] incoming from \"Bob\" <sip:bob@example.com>: incoming"
+            lines(&t, t0 + Duration::from_secs(5)),
+            "[1] outgoing to sip:100@127.0.0.1:5070 as <sip:sipline@127.0.0.1>: progress 180 \
+             Ringing, since T, for 0:05\n\
+             [2] incoming from \"Bob\" <sip:bob@example.com> as <sip:sipline@127.0.0.1>: \
+             incoming, since T, for 0:03"
         );
-        t.update(&Event::Accepted {
-            call: one,
-            code: 200,
-        });
+        t.update_at(
+            &Event::Accepted {
+                call: one,
+                code: 200,
+            },
+            t0 + Duration::from_secs(6),
+        );
         t.update(&Event::Media {
             call: one,
             codec: "PCMU/8000".into(),
@@ -271,8 +333,9 @@ mod tests {
             by: Party::Remote,
         });
         assert_eq!(
-            t.render(),
-            "[1] outgoing to sip:100@127.0.0.1:5070: established, media PCMU/8000 ⇄ 127.0.0.1:40000"
+            lines(&t, t0 + Duration::from_secs(79)),
+            "[1] outgoing to sip:100@127.0.0.1:5070 as <sip:sipline@127.0.0.1>: established, \
+             since T, talking 1:13, media PCMU/8000 ⇄ 127.0.0.1:40000"
         );
         t.update(&Event::Terminated {
             call: one,

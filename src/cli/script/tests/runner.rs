@@ -10,13 +10,21 @@ async fn events_before_wait_are_not_lost() {
     let (code, stdout, stderr) = run_script(&mut f, script, None).await;
     assert_eq!(stderr.text(), "");
     assert_eq!(code, EXIT_OK);
+    let mut lines = stdout.lines();
+    // The `sessions` line names the start time on the wall clock.
+    let session = lines.remove(3);
+    assert!(
+        session.starts_with("[1] outgoing to sip:100@127.0.0.1:5070 as ")
+            && session.contains(": established, since ")
+            && session.contains(" UTC, talking 0:0"),
+        "{session}"
+    );
     assert_eq!(
-        stdout.lines(),
+        lines,
         [
             "[1] calling sip:100@127.0.0.1:5070",
             "[1] progress 180 Ringing",
             "[1] accepted 200",
-            "[1] outgoing to sip:100@127.0.0.1:5070: established",
             "[1] terminated by local (bye) after 0:05",
             "no calls",
             "done",
