@@ -455,7 +455,7 @@ pub static COMMANDS: &[Spec] = &[
         aliases: &[],
         usage: "sessions",
         summary: "list the live calls",
-        details: "Built from the events seen so far: number, direction, peer, state, media.",
+        details: "Built from the events seen so far: number, direction, peer and our own identity, state, start time (UTC), how long it has rung or talked, media.",
         script_only: false,
         completes: Completes::Nothing,
         parse: parse_sessions,
