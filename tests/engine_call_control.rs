@@ -6,7 +6,7 @@ mod sim;
 use std::time::Duration;
 
 use sim::Net;
-use sipline::api::{Command, Event, InviteOptions};
+use sipline::api::{Command, Event, InviteOptions, ResponseOptions};
 use sipline::media::MediaCtl;
 
 const S: Duration = Duration::from_secs(1);
@@ -238,16 +238,24 @@ fn invite_picks_the_named_account() {
 }
 
 /// §13.3.1.1: an unanswered call's non-100 provisional goes out again every minute (so a
-/// proxy's INVITE transaction does not time out), and stops once it is answered.
+/// proxy's INVITE transaction does not time out), as it was first sent (its `-H` header
+/// and body too), and stops once it is answered.
 #[test]
 fn an_unanswered_call_resends_its_provisional_every_minute() {
     let mut net = ringing(131, 2);
     net.command(
         1,
-        Command::Progress {
-            call: None,
-            code: 183,
-            reason: Some("Queued".into()),
+        Command::RespondWith {
+            command: Box::new(Command::Progress {
+                call: None,
+                code: 183,
+                reason: Some("Queued".into()),
+            }),
+            options: ResponseOptions {
+                headers: vec![("X-Queue".into(), "3".into())],
+                body: Some("position 3".into()),
+                content_type: None,
+            },
         },
     );
     let sent_183 = |net: &Net| -> Vec<Duration> {
@@ -263,6 +271,17 @@ fn an_unanswered_call_resends_its_provisional_every_minute() {
     assert_eq!(times.len(), 3, "at 0, 60 and 120 s: {times:?}");
     assert_eq!(times[1] - times[0], S * 60);
     assert_eq!(times[2] - times[1], S * 60);
+    let copies: Vec<String> = net.uas[1]
+        .sent
+        .iter()
+        .filter(|(_, _, b)| b.starts_with(b"SIP/2.0 183 Queued\r\n"))
+        .map(|(_, _, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    for copy in &copies {
+        assert!(copy.contains("\r\nX-Queue: 3\r\n"), "{copy}");
+        assert!(copy.ends_with("\r\n\r\nposition 3"), "{copy}");
+        assert_eq!(copy, &copies[0], "every copy is the first one");
+    }
     // The caller saw the repeats as the same progress, and nothing failed.
     let failed: Vec<_> = net.uas[0]
         .events

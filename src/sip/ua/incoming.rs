@@ -188,16 +188,22 @@ impl Engine {
                 .send_reliable(h, "progress", code, reason, None)
                 .then_some(true);
         }
-        if let Some((key, resp)) = self.invite_response(h, code, reason) {
-            self.respond(&key, &resp);
-        }
+        let Some((key, resp)) = self.invite_response(h, code, reason) else {
+            return Some(false);
+        };
+        self.respond(&key, &resp);
         if code > 100 {
-            let next = self.now + PROVISIONAL_REFRESH;
-            if let Some(c) = self.calls.get_mut(&h) {
-                c.provisional_refresh = Some((next, code, reason.map(str::to_string)));
-            }
+            self.schedule_provisional_refresh(h, resp);
         }
         Some(false)
+    }
+
+    /// Re-send `resp` in a minute unless the call is answered first (§13.3.1.1).
+    fn schedule_provisional_refresh(&mut self, h: CallHandle, resp: Response) {
+        let next = self.now + PROVISIONAL_REFRESH;
+        if let Some(c) = self.calls.get_mut(&h) {
+            c.provisional_refresh = Some((next, resp));
+        }
     }
 
     /// §13.3.1.1: while the user has not answered, re-send the last non-100 provisional
@@ -211,8 +217,11 @@ impl Engine {
             return;
         }
         match c.provisional_refresh.take() {
-            Some((at, code, reason)) if at <= self.now => {
-                let _ = self.send_provisional(h, code, reason.as_deref());
+            Some((at, resp)) if at <= self.now => {
+                if let Some(key) = c.invite_key.clone() {
+                    self.respond(&key, &resp);
+                    self.schedule_provisional_refresh(h, resp);
+                }
             }
             other => c.provisional_refresh = other,
         }

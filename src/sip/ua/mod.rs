@@ -139,8 +139,9 @@ pub struct Call {
     /// Incoming: the accepted 2xx being retransmitted.
     pub(crate) retransmit: Option<Retransmit2xx>,
     /// Incoming, not yet answered: when to re-send our last non-100 provisional, and it
-    /// (§13.3.1.1: every minute, so proxies' INVITE transactions do not time out).
-    pub(crate) provisional_refresh: Option<(Instant, u16, Option<String>)>,
+    /// as sent, with any `-H`/`--body` (§13.3.1.1: every minute, so proxies' INVITE
+    /// transactions do not time out).
+    pub(crate) provisional_refresh: Option<(Instant, Response)>,
     /// When the call was answered (our 2xx sent, or theirs received): `terminated`
     /// reports the talk time from here.
     pub(crate) answered_at: Option<Instant>,
