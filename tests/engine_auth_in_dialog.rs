@@ -50,6 +50,29 @@ fn sent_by_alice(net: &Net, method: &str) -> Vec<Request> {
         .collect()
 }
 
+/// `req` answers the 407 with `nonce`: Proxy-Authorization whose MD5 digest is alice's
+/// password for `method` (qop=auth, nc=1).
+fn assert_answers(req: &Request, nonce: &str, method: &str) {
+    let creds = digest_params(req.headers.get("Proxy-Authorization").expect("credentials"));
+    assert_eq!(param(&creds, "nonce"), nonce);
+    assert_eq!(param(&creds, "nc"), "00000001");
+    let expected = DigestInput {
+        algorithm: Algorithm::Md5,
+        username: "alice",
+        realm: REALM,
+        password: "secret",
+        nonce,
+        cnonce: param(&creds, "cnonce"),
+        nc: 1,
+        qop: Some(Qop::Auth),
+        method,
+        uri: param(&creds, "uri"),
+        body: &[],
+    }
+    .response();
+    assert_eq!(param(&creds, "response"), expected);
+}
+
 /// A proxy's 407 to `req`, challenging with `nonce` (MD5, qop=auth).
 fn challenge_407(req: &Request, nonce: &str) -> Vec<u8> {
     let mut r = req.make_response(407, None);
@@ -92,28 +115,7 @@ fn bye_challenged_with_407_is_sent_again_once_with_credentials() {
         "§22.2: the retry is a new request"
     );
     assert_eq!(retry.headers.get("Route"), first.headers.get("Route"));
-    let creds = digest_params(
-        retry
-            .headers
-            .get("Proxy-Authorization")
-            .expect("credentials"),
-    );
-    let expected = DigestInput {
-        algorithm: Algorithm::Md5,
-        username: "alice",
-        realm: REALM,
-        password: "secret",
-        nonce: "bye-nonce",
-        cnonce: param(&creds, "cnonce"),
-        nc: 1,
-        qop: Some(Qop::Auth),
-        method: "BYE",
-        uri: param(&creds, "uri"),
-        body: &[],
-    }
-    .response();
-    assert_eq!(param(&creds, "response"), expected);
-    assert_eq!(param(&creds, "nc"), "00000001");
+    assert_answers(retry, "bye-nonce", "BYE");
 
     // The proxy refuses that too (same nonce): no third BYE.
     net.inject(alice, bob_addr, &challenge_407(retry, "bye-nonce"));
@@ -154,28 +156,7 @@ fn reinvite_challenged_with_407_is_sent_again_once_with_credentials() {
         first.cseq().unwrap().seq + 1,
         "§22.2: the retry is a new request"
     );
-    let creds = digest_params(
-        retry
-            .headers
-            .get("Proxy-Authorization")
-            .expect("credentials"),
-    );
-    assert_eq!(param(&creds, "nonce"), "reinvite-nonce");
-    let expected = DigestInput {
-        algorithm: Algorithm::Md5,
-        username: "alice",
-        realm: REALM,
-        password: "secret",
-        nonce: "reinvite-nonce",
-        cnonce: param(&creds, "cnonce"),
-        nc: 1,
-        qop: Some(Qop::Auth),
-        method: "INVITE",
-        uri: param(&creds, "uri"),
-        body: &[],
-    }
-    .response();
-    assert_eq!(param(&creds, "response"), expected);
+    assert_answers(retry, "reinvite-nonce", "INVITE");
     assert!(
         String::from_utf8_lossy(&retry.body).contains("a=sendonly"),
         "the retry offers the hold again"
@@ -261,14 +242,7 @@ fn info_challenged_with_407_is_sent_again_with_credentials() {
     let sent = infos(&net);
     assert_eq!(sent.len(), 2, "the INFO and its retry");
     assert_eq!(sent[1].cseq().unwrap().seq, first.cseq().unwrap().seq + 1);
-    let creds = digest_params(
-        sent[1]
-            .headers
-            .get("Proxy-Authorization")
-            .expect("credentials"),
-    );
-    assert_eq!(param(&creds, "nonce"), "info-nonce");
-    assert_eq!(param(&creds, "nc"), "00000001");
+    assert_answers(&sent[1], "info-nonce", "INFO");
     assert!(!net.uas[alice]
         .events
         .iter()
@@ -313,27 +287,7 @@ fn refer_challenged_with_407_is_sent_again_once_with_credentials() {
     let retry = &sent[1];
     assert_eq!(retry.cseq().unwrap().seq, first.cseq().unwrap().seq + 1);
     assert_eq!(retry.headers.get("Refer-To"), first.headers.get("Refer-To"));
-    let creds = digest_params(
-        retry
-            .headers
-            .get("Proxy-Authorization")
-            .expect("credentials"),
-    );
-    let expected = DigestInput {
-        algorithm: Algorithm::Md5,
-        username: "alice",
-        realm: REALM,
-        password: "secret",
-        nonce: "refer-nonce",
-        cnonce: param(&creds, "cnonce"),
-        nc: 1,
-        qop: Some(Qop::Auth),
-        method: "REFER",
-        uri: param(&creds, "uri"),
-        body: &[],
-    }
-    .response();
-    assert_eq!(param(&creds, "response"), expected);
+    assert_answers(retry, "refer-nonce", "REFER");
     net.command(
         bob,
         Command::ReferReject {
