@@ -424,10 +424,6 @@ pub async fn run(
     let reg_table = regs.clone();
     let engine_gone = Arc::new(AtomicBool::new(false));
     let gone = engine_gone.clone();
-    // Set by the prompt thread when the user quits, before it sends Shutdown: the engine
-    // may close its event channel before the thread's end is seen here.
-    let quitting = Arc::new(AtomicBool::new(false));
-    let quit = quitting.clone();
     let tx = commands.clone();
     let mut reader = tokio::task::spawn_blocking(move || {
         // Set by a Ctrl-D that only warned because calls were up.
@@ -472,10 +468,9 @@ pub async fn run(
             }
             let _ = rl.save_history(path);
         }
-        if !gone.load(Ordering::SeqCst) {
-            quit.store(true, Ordering::SeqCst);
-        }
-        let _ = tx.send(Command::Shutdown);
+        // Shutdown is sent by the event loop once it has seen this thread end, after it
+        // said what quitting waits for: sent from here, the engine could finish (and its
+        // `unregistered` lines print) before that note.
     });
 
     let mut reader_done = false;
@@ -504,13 +499,8 @@ pub async fn run(
             }
         }
     }
-    if !reader_done && quitting.load(Ordering::SeqCst) {
-        // The user quit and the engine stopped before the prompt thread's end was seen.
-        let _ = reader.await;
-        return EXIT_OK;
-    }
     if reader_done {
-        // quit or Ctrl-D: Shutdown is sent; say why we are not gone yet.
+        // quit or Ctrl-D: say why we are not gone yet, then send Shutdown.
         let live = calls.lock().map(|t| t.calls().count()).unwrap_or(0);
         if live > 0 {
             out.info(&format!(
@@ -531,6 +521,7 @@ pub async fn run(
         if !registered.is_empty() {
             out.info(&format!("unregistering {}…", registered.join(", ")));
         }
+        let _ = commands.send(Command::Shutdown);
         while let Some(ev) = events.recv().await {
             out.event(&ev);
         }
