@@ -74,7 +74,7 @@ pub fn replace_top_via(msg: &mut impl SipMessage, via: &Via) {
             value.push_str(", ");
             value.push_str(&r);
         }
-        h.value = value;
+        h.value = value.into();
     }
 }
 

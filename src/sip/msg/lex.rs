@@ -230,19 +230,6 @@ pub(crate) fn trim_lws(s: &str) -> &str {
     s.get(start..end).unwrap_or("")
 }
 
-/// Characters of a host name or IPv4 address (underscore tolerated, as seen in the wild).
-#[inline(always)]
-pub(crate) fn is_host_char(b: u8) -> bool {
-    CLASS[b as usize] & C_HOST != 0
-}
-
-/// Characters of a generic parameter value that is not quoted: token, plus what a host or
-/// IPv6 address needs (gen-value = token / host / quoted-string, §25.1).
-#[inline(always)]
-pub(crate) fn is_value_char(b: u8) -> bool {
-    CLASS[b as usize] & C_VALUE != 0
-}
-
 /// A byte cursor over a `&str`. Every position it stops at is either the end or just before
 /// an ASCII byte it matched on, so slices are always on char boundaries; slicing still goes
 /// through `get` so no input can make it panic.
@@ -277,6 +264,16 @@ impl<'a> Cursor<'a> {
             self.pos += 1;
         }
         self.pos > start
+    }
+    /// The longest run of bytes in character class `class` (classes hold ASCII only).
+    #[inline]
+    pub(crate) fn take_class(&mut self, class: u8) -> &'a str {
+        let start = self.pos;
+        let b = self.s.as_bytes();
+        while self.pos < b.len() && CLASS[b[self.pos] as usize] & class != 0 {
+            self.pos += 1;
+        }
+        self.s.get(start..self.pos).unwrap_or("")
     }
     /// The longest run of ASCII bytes matching `f` (which must reject non-ASCII bytes).
     pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
@@ -331,7 +328,7 @@ impl<'a> Cursor<'a> {
             }
             self.s.get(start..self.pos)
         } else {
-            let h = self.take_while(is_host_char);
+            let h = self.take_class(C_HOST);
             (!h.is_empty()).then_some(h)
         }
     }

@@ -11,10 +11,12 @@ mod names;
 mod parse;
 mod print;
 mod uri;
+mod value;
 
 pub use header::{CSeq, NameAddr, Param, Via};
 pub use parse::{parse_message, ParseError, ParseErrorKind};
 pub use uri::{Scheme, Uri};
+pub use value::HeaderValue;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -112,7 +114,7 @@ pub struct Header {
     /// parsed header), owned for unknown names.
     pub name: Cow<'static, str>,
     /// Value with folding replaced by single spaces and outer whitespace trimmed.
-    pub value: String,
+    pub value: HeaderValue,
 }
 
 /// Header fields in wire order. Name lookups are case-insensitive and accept compact forms.
@@ -144,7 +146,7 @@ impl Headers {
     }
 
     /// Append a header line.
-    pub fn push(&mut self, name: &str, value: impl Into<String>) {
+    pub fn push(&mut self, name: &str, value: impl Into<HeaderValue>) {
         self.0.push(Header {
             name: header::canonical_cow(name),
             value: value.into(),
@@ -153,7 +155,7 @@ impl Headers {
 
     /// Replace every line with this name by one line with `value` (at the first one's place,
     /// or at the end).
-    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+    pub fn set(&mut self, name: &str, value: impl Into<HeaderValue>) {
         let canon = header::canonical_cow(name);
         let value = value.into();
         match self

@@ -167,7 +167,7 @@ impl Engine {
             0,
             Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         info.headers.push("Max-Forwards", "70");

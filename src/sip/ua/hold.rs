@@ -119,7 +119,7 @@ impl Engine {
             0,
             Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         req.headers.push("Max-Forwards", "70");
@@ -207,7 +207,7 @@ impl Engine {
                         0,
                         Header {
                             name: "Via".into(),
-                            value: via,
+                            value: via.into(),
                         },
                     );
                     ack.headers.push("Max-Forwards", "70");

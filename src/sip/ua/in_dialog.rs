@@ -234,7 +234,7 @@ impl Engine {
                 0,
                 Header {
                     name: "Via".into(),
-                    value: via,
+                    value: via.into(),
                 },
             );
             bye.headers.push("Max-Forwards", "70");

@@ -456,7 +456,7 @@ impl Engine {
             0,
             crate::sip::msg::Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         ack.headers.push("Max-Forwards", "70");
@@ -584,7 +584,7 @@ impl Engine {
             0,
             crate::sip::msg::Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         bye.headers.push("Max-Forwards", "70");

@@ -408,7 +408,7 @@ impl Engine {
             0,
             Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         prack.headers.push("Max-Forwards", "70");

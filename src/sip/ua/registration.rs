@@ -446,7 +446,7 @@ impl Engine {
             0,
             Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         retry

@@ -115,7 +115,7 @@ impl Engine {
             0,
             Header {
                 name: "Via".into(),
-                value: via,
+                value: via.into(),
             },
         );
         req.headers.push("Max-Forwards", "70");

@@ -202,7 +202,7 @@ fn scan_params<'a>(
             return None;
         }
         c.skip_ws();
-        let name = c.take_while(is_token_char);
+        let name = c.take_class(C_TOKEN);
         if name.is_empty() {
             return None;
         }
@@ -211,7 +211,7 @@ fn scan_params<'a>(
             c.skip_ws();
             let v = match c.quoted() {
                 Some(q) => q,
-                None => c.take_while(is_value_char),
+                None => c.take_class(C_VALUE),
             };
             if v.is_empty() {
                 return None;
@@ -261,7 +261,7 @@ struct ViaParts<'a> {
 fn via_parts<'a>(s: &'a str, sink: impl FnMut(&'a str, Option<&'a str>)) -> Option<ViaParts<'a>> {
     let mut c = Cursor::new(s);
     c.skip_ws();
-    if !c.take_while(is_token_char).eq_ignore_ascii_case("SIP") {
+    if !c.take_class(C_TOKEN).eq_ignore_ascii_case("SIP") {
         return None;
     }
     c.skip_ws();
@@ -269,7 +269,7 @@ fn via_parts<'a>(s: &'a str, sink: impl FnMut(&'a str, Option<&'a str>)) -> Opti
         return None;
     }
     c.skip_ws();
-    if c.take_while(is_token_char) != "2.0" {
+    if c.take_class(C_TOKEN) != "2.0" {
         return None;
     }
     c.skip_ws();
@@ -277,7 +277,7 @@ fn via_parts<'a>(s: &'a str, sink: impl FnMut(&'a str, Option<&'a str>)) -> Opti
         return None;
     }
     c.skip_ws();
-    let transport = c.take_while(is_token_char);
+    let transport = c.take_class(C_TOKEN);
     if transport.is_empty() || !c.skip_ws() {
         return None;
     }
@@ -423,7 +423,7 @@ pub(crate) fn cseq_parts(s: &str) -> Option<(u32, &str)> {
     if !c.skip_ws() {
         return None;
     }
-    let method = c.take_while(is_token_char);
+    let method = c.take_class(C_TOKEN);
     c.skip_ws();
     if method.is_empty() || !c.at_end() {
         return None;

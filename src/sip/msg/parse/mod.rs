@@ -2,12 +2,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use super::header::{
     comma_elements, cseq_parts, find_byte_in, is_lws, is_token, is_token_char, is_valid_name_addr,
     is_valid_via, known_name, parse_u32, trim_lws,
 };
-use super::{Header, Headers, Message, Method, Request, Response, Uri};
+use super::{Header, HeaderValue, Headers, Message, Method, Request, Response, Uri};
 
 /// What was wrong with the bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -115,10 +116,12 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         .ok_or_else(|| ParseError::new(ParseErrorKind::Truncated))?;
     let frame = find_head_end(bytes, start);
     let head_bytes = bytes.get(start..frame.head_end).unwrap_or(&[]);
-    let head: Cow<'_, str> = match std::str::from_utf8(head_bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(String::from_utf8_lossy(head_bytes).into_owned()),
+    // One copy of the head, shared by every header value (no allocation per header).
+    let head: Arc<str> = match std::str::from_utf8(head_bytes) {
+        Ok(s) => Arc::from(s),
+        Err(_) => Arc::from(String::from_utf8_lossy(head_bytes).as_ref()),
     };
+    let at = |piece: &str| piece.as_ptr() as usize - head.as_ptr() as usize;
     let rest = bytes.get(frame.body_start..).unwrap_or(&[]);
 
     let (first, mut pos) = next_line(&head, 0);
@@ -143,10 +146,11 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
                 Some(h) if can_continue => {
                     let cont = trim_lws(line);
                     if !cont.is_empty() {
-                        if !h.value.is_empty() {
-                            h.value.push(' ');
+                        let value = h.value.make_mut();
+                        if !value.is_empty() {
+                            value.push(' ');
                         }
-                        h.value.push_str(cont);
+                        value.push_str(cont);
                     }
                 }
                 _ => header_line_err = true,
@@ -180,7 +184,11 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
                 Some(canon) => Cow::Borrowed(canon),
                 None => Cow::Owned(name.to_string()),
             },
-            value: trim_lws(value).to_string(),
+            value: {
+                let value = trim_lws(value);
+                let start = at(value);
+                HeaderValue::shared(&head, start, start + value.len())
+            },
         });
         can_continue = true;
     }
@@ -434,7 +442,7 @@ fn normalise_content_length(headers: &mut Headers, len: usize, lines: usize) {
             seen = true;
             // Canonical already (no leading zeros) in the common case: no allocation.
             if !is_canonical(&h.value) {
-                h.value = len.to_string();
+                h.value = len.to_string().into();
             }
             true
         });
@@ -442,7 +450,7 @@ fn normalise_content_length(headers: &mut Headers, len: usize, lines: usize) {
     if lines == 0 {
         headers.0.push(Header {
             name: Cow::Borrowed("Content-Length"),
-            value: len.to_string(),
+            value: len.to_string().into(),
         });
     }
 }
@@ -470,6 +478,13 @@ fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError
     for h in &headers.0 {
         let v = h.value.as_str();
         match &*h.name {
+            // One element, no comma (the usual case): no comma-list scan (§7.3.1).
+            "Via" if find_byte_in(v.as_bytes(), b',').is_none() => {
+                if !is_valid_via(v) {
+                    return Err(ParseErrorKind::BadHeader("Via"));
+                }
+                via_seen = true;
+            }
             "Via" => {
                 let mut any = false;
                 for element in comma_elements(v) {
