@@ -362,7 +362,34 @@ fn valid_headers(s: &str) -> bool {
 
 /// True when `s` is a URI [`Uri::parse`] accepts; allocates nothing.
 pub(crate) fn is_valid_uri(s: &str) -> bool {
-    uri_parts(s).is_some()
+    is_plain_sip_uri(s) || uri_parts(s).is_some()
+}
+
+/// The usual From/To URI, `sip:user@host[:port]` or `sip:host[:port]` with a plain user
+/// part, recognised in one pass. True only for URIs [`uri_parts`] accepts too (§25.1: user
+/// characters are unreserved, host a hostname or IPv4 address, port 1*DIGIT); false means
+/// "not this shape", and the full grammar decides.
+fn is_plain_sip_uri(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("sip:") else {
+        return false;
+    };
+    let b = rest.as_bytes();
+    let plain_user =
+        |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+');
+    let user_end = b.iter().position(|&c| !plain_user(c)).unwrap_or(b.len());
+    let host_start = match b.get(user_end) {
+        Some(b'@') if user_end > 0 => user_end + 1,
+        _ => 0,
+    };
+    let mut c = Cursor::new(rest);
+    c.pos = host_start;
+    if c.host().is_none_or(|h| h.starts_with('[')) {
+        return false;
+    }
+    if c.eat(b':') && c.port().is_none() {
+        return false;
+    }
+    c.at_end()
 }
 
 fn parse_uri(s: &str) -> Option<Uri> {
@@ -406,6 +433,55 @@ fn parse_uri(s: &str) -> Option<Uri> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_sip_uri_shortcut_accepts_only_what_the_full_grammar_accepts() {
+        let plain = [
+            "sip:alice@example.com",
+            "sip:bob@192.0.2.20:5060",
+            "sip:example.com",
+            "sip:a.b-c_d~e+1@host-1.example.com:0",
+        ];
+        for u in plain {
+            assert!(is_plain_sip_uri(u), "{u}");
+            assert!(uri_parts(u).is_some(), "{u}");
+        }
+        // Not the plain shape: the full grammar decides (accepting or not).
+        for u in [
+            "sips:alice@example.com",
+            "SIP:alice@example.com",
+            "sip:alice@example.com;transport=tcp",
+            "sip:alice:pw@example.com",
+            "sip:%61lice@example.com",
+            "sip:[2001:db8::1]:5060",
+            "sip:alice@",
+            "sip:@example.com",
+            "sip:alice@example.com:",
+            "sip:alice@example.com:65536",
+            "sip:alice@exa mple.com",
+            "sip:",
+        ] {
+            assert!(!is_plain_sip_uri(u), "{u}");
+        }
+        // Every mutation of a plain URI (each byte replaced by each printable ASCII byte, or
+        // removed): whenever the shortcut says yes, the full grammar does too.
+        let base = "sip:ab.c@h-1.example.com:5060";
+        let mut checked = 0;
+        for i in 0..base.len() {
+            let removed = format!("{}{}", &base[..i], &base[i + 1..]);
+            let mut variants = vec![removed];
+            for c in 0x20u8..0x7f {
+                variants.push(format!("{}{}{}", &base[..i], c as char, &base[i + 1..]));
+            }
+            for v in variants {
+                if is_plain_sip_uri(&v) {
+                    assert!(uri_parts(&v).is_some(), "{v}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
 
     #[test]
     fn sip_uri_all_parts() {
