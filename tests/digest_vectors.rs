@@ -359,10 +359,9 @@ fn stale_nonce_retries_silently_with_new_nonce() {
         Ok(AuthDecision::RetryStale)
     );
     let mut retry = register(4);
-    retry.headers.push(
-        "Authorization",
-        auth_lines(&third, "Authorization")[0].to_string(),
-    );
+    retry
+        .headers
+        .push("Authorization", auth_lines(&third, "Authorization")[0]);
     client.authorize(&mut retry, "cn-2");
     // Replaced, not added; nc restarts at 1 for the new nonce.
     // resp("md5","alice","asterisk","s3cret","1700000300/def","cn-2","00000001","auth",

@@ -120,8 +120,8 @@ fn register_roundtrips() {
         "tel:+1-201-555-0123;phone-context=example.com"
     );
     assert_eq!(r.headers.get("Content-Length"), Some("0"));
-    assert_eq!(r.headers.0[5].name, "CSeq");
-    assert_eq!(r.headers.0[1].name, "Max-Forwards");
+    assert_eq!(r.headers.iter().nth(5).unwrap().0, "CSeq");
+    assert_eq!(r.headers.iter().nth(1).unwrap().0, "Max-Forwards");
 }
 
 #[test]

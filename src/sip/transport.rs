@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::msg::{Request, SipMessage, Uri, Via};
+use super::msg::{split_comma_list, Request, SipMessage, Uri, Via};
 
 /// Default SIP port for UDP/TCP (§19.1.2).
 pub const DEFAULT_PORT: u16 = 5060;
@@ -58,23 +58,15 @@ pub fn stamp_received(req: &mut Request, source: SocketAddr) {
 /// Replace the first Via element (which may be one item of a comma list) with `via`.
 pub fn replace_top_via(msg: &mut impl SipMessage, via: &Via) {
     let headers = msg.headers_mut();
-    if let Some(h) = headers
-        .0
-        .iter_mut()
-        .find(|h| h.name.eq_ignore_ascii_case("Via"))
-    {
-        let rest: Vec<String> = super::msg::Headers(vec![h.clone()])
-            .get_split("Via")
-            .into_iter()
-            .skip(1)
-            .map(str::to_string)
-            .collect();
+    if let Some(i) = headers.position("Via") {
         let mut value = via.to_string();
-        for r in rest {
-            value.push_str(", ");
-            value.push_str(&r);
+        if let Some(line) = headers.iter().nth(i).map(|(_, v)| v) {
+            for rest in split_comma_list(line).into_iter().skip(1) {
+                value.push_str(", ");
+                value.push_str(rest);
+            }
         }
-        h.value = value.into();
+        headers.set_at(i, value);
     }
 }
 

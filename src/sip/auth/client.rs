@@ -293,10 +293,10 @@ impl DigestClient {
 
         // Drop credentials the request already carries for realms we are about to answer.
         let cache = &self.cache;
-        request.headers.0.retain(|h| {
+        request.headers.retain(|name, value| {
             !cache.iter().any(|e| {
-                h.name.eq_ignore_ascii_case(e.kind.authorization_header())
-                    && realms_in(&h.value).any(|r| r == e.challenge.realm)
+                name.eq_ignore_ascii_case(e.kind.authorization_header())
+                    && realms_in(value).any(|r| r == e.challenge.realm)
             })
         });
 

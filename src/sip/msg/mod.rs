@@ -6,19 +6,19 @@
 //! parsing it again gives the same message.
 
 mod header;
+mod headers;
 mod lex;
 mod names;
 mod parse;
 mod print;
 mod uri;
-mod value;
 
 pub use header::{CSeq, NameAddr, Param, Via};
+pub use headers::Headers;
+pub(crate) use lex::split_comma_list;
 pub use parse::{parse_message, ParseError, ParseErrorKind};
 pub use uri::{Scheme, Uri};
-pub use value::HeaderValue;
 
-use std::borrow::Cow;
 use std::fmt;
 
 /// A SIP method (RFC 3261 §7.1; extension methods kept verbatim).
@@ -103,91 +103,6 @@ impl Method {
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// One header field: canonical name (long form, as registered, e.g. `Call-ID`, `Via`,
-/// `Content-Length`; unknown names kept as received) and its unfolded value.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Header {
-    /// Canonical header name: a `&'static str` for the names we know (no allocation per
-    /// parsed header), owned for unknown names.
-    pub name: Cow<'static, str>,
-    /// Value with folding replaced by single spaces and outer whitespace trimmed.
-    pub value: HeaderValue,
-}
-
-/// Header fields in wire order. Name lookups are case-insensitive and accept compact forms.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Headers(pub Vec<Header>);
-
-impl Headers {
-    /// The canonical long name for `name` (`i` → `Call-ID`, `via` → `Via`, unknown kept).
-    pub fn canonical_name(name: &str) -> String {
-        header::canonical_name(name)
-    }
-
-    /// Value of the first header with this name.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        let canon = header::known_name(name).unwrap_or(name);
-        self.0
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(canon))
-            .map(|h| h.value.as_str())
-    }
-
-    /// Values of every header line with this name, in order (comma lists not split).
-    pub fn get_all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let canon = header::canonical_cow(name);
-        self.0
-            .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(&canon))
-            .map(|h| h.value.as_str())
-    }
-
-    /// Append a header line.
-    pub fn push(&mut self, name: &str, value: impl Into<HeaderValue>) {
-        self.0.push(Header {
-            name: header::canonical_cow(name),
-            value: value.into(),
-        });
-    }
-
-    /// Replace every line with this name by one line with `value` (at the first one's place,
-    /// or at the end).
-    pub fn set(&mut self, name: &str, value: impl Into<HeaderValue>) {
-        let canon = header::canonical_cow(name);
-        let value = value.into();
-        match self
-            .0
-            .iter()
-            .position(|h| h.name.eq_ignore_ascii_case(&canon))
-        {
-            Some(i) => {
-                self.0[i].value = value;
-                let mut j = 0;
-                self.0.retain(|h| {
-                    let keep = j <= i || !h.name.eq_ignore_ascii_case(&canon);
-                    j += 1;
-                    keep
-                });
-            }
-            None => self.0.push(Header { name: canon, value }),
-        }
-    }
-
-    /// Remove every line with this name.
-    pub fn remove(&mut self, name: &str) {
-        let canon = header::known_name(name).unwrap_or(name);
-        self.0.retain(|h| !h.name.eq_ignore_ascii_case(canon));
-    }
-
-    /// Every element of every line with this name, comma lists split (§7.3.1), quoted
-    /// strings and `<...>` respected.
-    pub fn get_split<'a>(&'a self, name: &str) -> Vec<&'a str> {
-        self.get_all(name)
-            .flat_map(header::split_comma_list)
-            .collect()
     }
 }
 
@@ -417,15 +332,14 @@ impl Request {
     /// CSeq copied; no To-tag added (the caller adds one where §8.2.6.2 asks).
     pub fn make_response(&self, code: u16, reason: Option<&str>) -> Response {
         let mut headers = Headers::default();
-        for h in &self.headers.0 {
-            let n: &str = &h.name;
+        for (n, v) in self.headers.iter() {
             if n.eq_ignore_ascii_case("Via")
                 || n.eq_ignore_ascii_case("From")
                 || n.eq_ignore_ascii_case("To")
                 || n.eq_ignore_ascii_case("Call-ID")
                 || n.eq_ignore_ascii_case("CSeq")
             {
-                headers.0.push(h.clone());
+                headers.push(n, v);
             }
         }
         Response {

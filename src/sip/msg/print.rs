@@ -31,9 +31,8 @@ fn estimate(headers: &Headers, start_line: usize) -> usize {
     start_line
         + 24
         + headers
-            .0
             .iter()
-            .map(|h| h.name.len() + h.value.len() + 4)
+            .map(|(name, value)| name.len() + value.len() + 4)
             .sum::<usize>()
 }
 
@@ -51,9 +50,8 @@ fn push_line_safe(out: &mut String, s: &str) {
 /// Content-Length's place, or appended), the empty line, then the body.
 fn finish(mut out: String, headers: &Headers, body: &[u8]) -> Vec<u8> {
     let mut cl_written = false;
-    for h in &headers.0 {
-        let is_cl =
-            h.name.eq_ignore_ascii_case("Content-Length") || h.name.eq_ignore_ascii_case("l");
+    for (name, value) in headers.iter() {
+        let is_cl = name.eq_ignore_ascii_case("Content-Length") || name.eq_ignore_ascii_case("l");
         if is_cl {
             if !cl_written {
                 write_content_length(&mut out, body.len());
@@ -61,9 +59,9 @@ fn finish(mut out: String, headers: &Headers, body: &[u8]) -> Vec<u8> {
             }
             continue;
         }
-        out.push_str(&h.name);
+        out.push_str(name);
         out.push_str(": ");
-        push_line_safe(&mut out, &h.value);
+        push_line_safe(&mut out, value);
         out.push_str("\r\n");
     }
     if !cl_written {
@@ -82,7 +80,7 @@ fn write_content_length(out: &mut String, len: usize) {
 
 #[cfg(test)]
 mod tests {
-    use crate::sip::msg::{Header, Message, Method, Request, Response, Uri};
+    use crate::sip::msg::{Message, Method, Request, Response, Uri};
 
     fn text(b: Vec<u8>) -> String {
         String::from_utf8(b).unwrap()
@@ -95,10 +93,7 @@ mod tests {
         r.headers.push("X-Order", "2");
         r.headers.push("content-length", "999");
         r.headers.push("Zzz", "3");
-        r.headers.0.push(Header {
-            name: "l".into(),
-            value: "1".into(),
-        });
+        r.headers.push("l", "1");
         r.body = b"hi".to_vec();
         assert_eq!(
             text(r.to_bytes()),

@@ -11,7 +11,7 @@ use crate::media::dtmf::DtmfSender;
 use crate::media::MediaCtl;
 use crate::sip::auth::AuthDecision;
 use crate::sip::engine::{Engine, USER_AGENT};
-use crate::sip::msg::{Header, Method, Request, Response, SipMessage};
+use crate::sip::msg::{Method, Request, Response, SipMessage};
 use crate::sip::txn::TxnKey;
 
 /// SIP.js `sendDTMF` defaults.
@@ -163,13 +163,7 @@ impl Engine {
         };
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
-        info.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        info.headers.insert(0, "Via", via);
         info.headers.push("Max-Forwards", "70");
         info.headers.push("User-Agent", USER_AGENT);
         info.headers.push("Content-Type", "application/dtmf-relay");

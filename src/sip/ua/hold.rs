@@ -13,7 +13,7 @@ use crate::media::sdp;
 use crate::media::MediaDirection;
 use crate::sip::auth::AuthDecision;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Header, Method, Request, Response, SipMessage};
+use crate::sip::msg::{Method, Request, Response, SipMessage};
 
 /// A re-INVITE of ours in flight, or waiting to be retried after 491.
 #[derive(Debug, Clone)]
@@ -115,13 +115,7 @@ impl Engine {
         let session = c.session_timer.map(|t| t.interval.as_secs() as u32);
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
-        req.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        req.headers.insert(0, "Via", via);
         req.headers.push("Max-Forwards", "70");
         req.headers.push("Contact", self.contact_for(&dest));
         req.headers.push("Allow", ALLOW);
@@ -203,13 +197,7 @@ impl Engine {
                 if let Some((mut ack, hop)) = ack {
                     let dest = self.hop_target(&hop, peer);
                     let via = self.via_for(&dest);
-                    ack.headers.0.insert(
-                        0,
-                        Header {
-                            name: "Via".into(),
-                            value: via.into(),
-                        },
-                    );
+                    ack.headers.insert(0, "Via", via);
                     ack.headers.push("Max-Forwards", "70");
                     ack.headers.push("User-Agent", USER_AGENT);
                     self.transmit(dest, ack.to_bytes());

@@ -7,7 +7,7 @@ use crate::media::sdp;
 use crate::sip::auth::AuthDecision;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Header, Method, Request, Response, SipMessage};
+use crate::sip::msg::{Method, Request, Response, SipMessage};
 use crate::sip::transport::Target;
 use crate::sip::txn::TxnKey;
 
@@ -230,13 +230,7 @@ impl Engine {
         if let Some((mut bye, hop)) = bye {
             let dest = self.hop_target(&hop, peer);
             let via = self.via_for(&dest);
-            bye.headers.0.insert(
-                0,
-                Header {
-                    name: "Via".into(),
-                    value: via.into(),
-                },
-            );
+            bye.headers.insert(0, "Via", via);
             bye.headers.push("Max-Forwards", "70");
             bye.headers.push("User-Agent", USER_AGENT);
             match account {

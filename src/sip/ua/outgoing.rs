@@ -452,13 +452,7 @@ impl Engine {
         }
         let dest = self.hop_target(&dialog.next_hop(), peer);
         let via = self.via_for(&dest);
-        ack.headers.0.insert(
-            0,
-            crate::sip::msg::Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        ack.headers.insert(0, "Via", via);
         ack.headers.push("Max-Forwards", "70");
         ack.headers.push("User-Agent", USER_AGENT);
         (ack.to_bytes(), dest)
@@ -580,13 +574,7 @@ impl Engine {
         self.transmit(dest, ack);
         let mut bye = dialog.new_request(Method::Bye);
         let via = self.via_for(&dest);
-        bye.headers.0.insert(
-            0,
-            crate::sip::msg::Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        bye.headers.insert(0, "Via", via);
         bye.headers.push("Max-Forwards", "70");
         bye.headers.push("User-Agent", USER_AGENT);
         self.send_request(bye, dest, owner, TxnPurpose::Bye);

@@ -22,7 +22,7 @@ use crate::api::{CallHandle, Event};
 use crate::media::sdp::{self, Answer};
 use crate::sip::dialog::{Dialog, DialogId};
 use crate::sip::engine::{Engine, USER_AGENT};
-use crate::sip::msg::{Header, Headers, Method, Request, Response, SipMessage};
+use crate::sip::msg::{Headers, Method, Request, Response, SipMessage};
 use crate::sip::txn::TxnKey;
 
 /// The option tag of RFC 3262 §8.1.
@@ -404,13 +404,7 @@ impl Engine {
         prack.headers.push("RAck", format!("{rseq} {seq} INVITE"));
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
-        prack.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        prack.headers.insert(0, "Via", via);
         prack.headers.push("Max-Forwards", "70");
         prack.headers.push("User-Agent", USER_AGENT);
         let params = answer.map(|a| {

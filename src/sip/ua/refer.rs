@@ -12,7 +12,7 @@ use crate::sip::account::ReferPolicy;
 use crate::sip::auth::AuthDecision;
 use crate::sip::dialog::DialogId;
 use crate::sip::engine::{Engine, USER_AGENT};
-use crate::sip::msg::{Header, Method, NameAddr, Request, Response, Uri};
+use crate::sip::msg::{Method, NameAddr, Request, Response, Uri};
 use crate::sip::txn::TxnKey;
 
 /// How long a REFER waits for the user before it is rejected (never silently followed).
@@ -238,13 +238,7 @@ impl Engine {
         };
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
-        req.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        req.headers.insert(0, "Via", via);
         req.headers.push("Max-Forwards", "70");
         req.headers.push("Contact", self.contact_for(&dest));
         req.headers.push("Refer-To", refer_to.clone());
@@ -621,13 +615,7 @@ impl Engine {
         };
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
-        req.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        req.headers.insert(0, "Via", via);
         req.headers.push("Max-Forwards", "70");
         req.headers.push("Contact", self.contact_for(&dest));
         req.headers.push("Event", "refer");

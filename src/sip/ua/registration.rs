@@ -11,7 +11,7 @@ use crate::api::Event;
 use crate::sip::account::AccountConfig;
 use crate::sip::auth::{AuthDecision, Credentials, DigestClient};
 use crate::sip::engine::{Engine, ALLOW, USER_AGENT};
-use crate::sip::msg::{Header, Headers, Method, NameAddr, Request, Response, SipMessage};
+use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, SipMessage};
 use crate::sip::transport::{self, Target};
 use crate::sip::txn::{TxnFailure, TxnKey};
 
@@ -442,13 +442,7 @@ impl Engine {
         }
         let via = self.via_for(target);
         retry.headers.remove("Via");
-        retry.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        retry.headers.insert(0, "Via", via);
         retry
     }
 }

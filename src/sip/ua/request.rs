@@ -5,7 +5,7 @@
 use super::CallState;
 use crate::api::{CallHandle, Event, ResponseOptions};
 use crate::sip::engine::{Engine, USER_AGENT};
-use crate::sip::msg::{Header, Headers, Method, NameAddr, Request, Response, Uri};
+use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, Uri};
 use crate::sip::transport::{self, Target};
 use crate::sip::txn::{TxnFailure, TxnKey};
 
@@ -111,13 +111,7 @@ impl Engine {
             .map(|d| (d.new_request(method), d.next_hop()))?;
         let dest = self.hop_target(&hop, peer);
         let via = self.via_for(&dest);
-        req.headers.0.insert(
-            0,
-            Header {
-                name: "Via".into(),
-                value: via.into(),
-            },
-        );
+        req.headers.insert(0, "Via", via);
         req.headers.push("Max-Forwards", "70");
         req.headers.push("Contact", self.contact_for(&dest));
         req.headers.push("User-Agent", USER_AGENT);

@@ -2,13 +2,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 use super::header::{
     comma_elements, cseq_parts, find_byte_in, is_lws, is_token, is_token_char, is_valid_name_addr,
     is_valid_via, known_name, parse_u32, trim_lws,
 };
-use super::{Header, HeaderValue, Headers, Message, Method, Request, Response, Uri};
+use super::{Headers, Message, Method, Request, Response, Uri};
 
 /// What was wrong with the bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -116,11 +115,13 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         .ok_or_else(|| ParseError::new(ParseErrorKind::Truncated))?;
     let frame = find_head_end(bytes, start);
     let head_bytes = bytes.get(start..frame.head_end).unwrap_or(&[]);
-    // One copy of the head, shared by every header value (no allocation per header).
-    let head: Arc<str> = match std::str::from_utf8(head_bytes) {
-        Ok(s) => Arc::from(s),
-        Err(_) => Arc::from(String::from_utf8_lossy(head_bytes).as_ref()),
+    let head: Cow<'_, str> = match std::str::from_utf8(head_bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(head_bytes).into_owned()),
     };
+    // One copy of the head holds every header value (each a range of it): one allocation
+    // for all of them. Offsets into `head` are offsets into that copy.
+    let mut headers = Headers::over_text(head.to_string(), 16);
     let at = |piece: &str| piece.as_ptr() as usize - head.as_ptr() as usize;
     let rest = bytes.get(frame.body_start..).unwrap_or(&[]);
 
@@ -129,10 +130,11 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
 
     // Header lines: every line that splits cleanly is kept, in order. One forward pass per
     // line: the name is scanned as a token up to the colon, then the value up to the LF.
-    let mut headers: Vec<Header> = Vec::with_capacity(16);
     let mut header_line_err = false;
     let mut can_continue = false;
     let mut cl_lines = 0usize;
+    // Where the first Content-Length line is (the usual single one is read from there).
+    let mut cl_index = 0usize;
     while pos < head.len() {
         let (line, next) = next_line(&head, pos);
         pos = next;
@@ -142,18 +144,13 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         let lb = line.as_bytes();
         if lb[0] == b' ' || lb[0] == b'\t' {
             // §7.3.1 folding: the continuation joins the previous value with one SP.
-            match headers.last_mut() {
-                Some(h) if can_continue => {
-                    let cont = trim_lws(line);
-                    if !cont.is_empty() {
-                        let value = h.value.make_mut();
-                        if !value.is_empty() {
-                            value.push(' ');
-                        }
-                        value.push_str(cont);
-                    }
+            if can_continue && !headers.is_empty() {
+                let cont = trim_lws(line);
+                if !cont.is_empty() {
+                    headers.continue_last(cont);
                 }
-                _ => header_line_err = true,
+            } else {
+                header_line_err = true;
             }
             continue;
         }
@@ -177,22 +174,23 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         };
         let canon = known_name(name);
         if canon == Some("Content-Length") {
+            if cl_lines == 0 {
+                cl_index = headers.len();
+            }
             cl_lines += 1;
         }
-        headers.push(Header {
-            name: match canon {
+        let value = trim_lws(value);
+        let start = at(value);
+        headers.push_range(
+            match canon {
                 Some(canon) => Cow::Borrowed(canon),
                 None => Cow::Owned(name.to_string()),
             },
-            value: {
-                let value = trim_lws(value);
-                let start = at(value);
-                HeaderValue::shared(&head, start, start + value.len())
-            },
-        });
+            start,
+            start + value.len(),
+        );
         can_continue = true;
     }
-    let mut headers = Headers(headers);
 
     // Body framing by Content-Length (§18.3, §20.14).
     let mut first_err: Option<ParseErrorKind> = match &start_line {
@@ -206,14 +204,18 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         first_err = Some(ParseErrorKind::HeaderLine);
     }
     let mut body: &[u8] = &[];
-    match content_length(&headers, cl_lines) {
+    let cl = ContentLengthLines {
+        count: cl_lines,
+        first: cl_index,
+    };
+    match content_length(&headers, &cl) {
         Ok(Some(n)) if n <= rest.len() => {
             body = rest.get(..n).unwrap_or(&[]);
-            normalise_content_length(&mut headers, n, cl_lines);
+            normalise_content_length(&mut headers, n, &cl);
         }
         Ok(None) => {
             body = rest;
-            normalise_content_length(&mut headers, rest.len(), cl_lines);
+            normalise_content_length(&mut headers, rest.len(), &cl);
         }
         Ok(Some(_)) | Err(()) => {
             if first_err.is_none() {
@@ -395,16 +397,29 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
     })
 }
 
+/// The Content-Length lines the header loop saw.
+struct ContentLengthLines {
+    /// How many.
+    count: usize,
+    /// The index of the first among all header lines.
+    first: usize,
+}
+
 /// The Content-Length, if any: every line must be 1*DIGIT and all must agree (RFC 4475
 /// §3.1.2.3, §3.3.9).
-/// `lines` is how many Content-Length lines there are (none: nothing to scan).
-fn content_length(headers: &Headers, lines: usize) -> Result<Option<usize>, ()> {
-    if lines == 0 {
-        return Ok(None);
+/// `lines`: none means nothing to scan; a single one is read at its index.
+fn content_length(headers: &Headers, lines: &ContentLengthLines) -> Result<Option<usize>, ()> {
+    match lines.count {
+        0 => return Ok(None),
+        1 => {
+            let v = headers.value_at(lines.first).unwrap_or("");
+            return Ok(Some(parse_u32(v).ok_or(())? as usize));
+        }
+        _ => {}
     }
     let mut found: Option<usize> = None;
-    for v in headers.0.iter().filter(|h| h.name == "Content-Length") {
-        let n = parse_u32(&v.value).ok_or(())? as usize;
+    for v in headers.get_all("Content-Length") {
+        let n = parse_u32(v).ok_or(())? as usize;
         if found.is_some_and(|f| f != n) {
             return Err(());
         }
@@ -414,44 +429,29 @@ fn content_length(headers: &Headers, lines: usize) -> Result<Option<usize>, ()> 
 }
 
 /// Leave exactly one Content-Length, equal to `len`, at the first one's place (or at the end).
-/// `lines` is how many Content-Length lines there are: with one, canonical and equal to
-/// `len` (the usual case), nothing changes and nothing is rewritten.
-fn normalise_content_length(headers: &mut Headers, len: usize, lines: usize) {
+/// With a single line, canonical and equal to `len` (the usual case), nothing changes
+/// and nothing is rewritten.
+fn normalise_content_length(headers: &mut Headers, len: usize, lines: &ContentLengthLines) {
     let is_canonical = |v: &str| {
         !(v.len() > 1 && v.starts_with('0')) && parse_u32(v).is_some_and(|n| n as usize == len)
     };
-    if lines == 1
-        && headers
-            .0
-            .iter()
-            .rev()
-            .find(|h| h.name == "Content-Length")
-            .is_some_and(|h| is_canonical(&h.value))
-    {
+    if lines.count == 1 && headers.value_at(lines.first).is_some_and(is_canonical) {
+        return;
+    }
+    if lines.count == 0 {
+        headers.push("Content-Length", len.to_string());
         return;
     }
     let mut seen = false;
-    if lines > 0 {
-        headers.0.retain_mut(|h| {
-            if h.name != "Content-Length" {
-                return true;
-            }
-            if seen {
-                return false;
-            }
-            seen = true;
-            // Canonical already (no leading zeros) in the common case: no allocation.
-            if !is_canonical(&h.value) {
-                h.value = len.to_string().into();
-            }
-            true
-        });
-    }
-    if lines == 0 {
-        headers.0.push(Header {
-            name: Cow::Borrowed("Content-Length"),
-            value: len.to_string().into(),
-        });
+    headers.retain(|name, _| {
+        let later_copy = name == "Content-Length" && seen;
+        seen |= name == "Content-Length";
+        !later_copy
+    });
+    if let Some(i) = headers.position("Content-Length") {
+        if !headers.get("Content-Length").is_some_and(is_canonical) {
+            headers.set_at(i, len.to_string());
+        }
     }
 }
 
@@ -475,9 +475,8 @@ fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseError
         }
         Ok(())
     }
-    for h in &headers.0 {
-        let v = h.value.as_str();
-        match &*h.name {
+    for (name, v) in headers.iter() {
+        match name {
             // One element, no comma (the usual case): no comma-list scan (§7.3.1).
             "Via" if find_byte_in(v.as_bytes(), b',').is_none() => {
                 if !is_valid_via(v) {

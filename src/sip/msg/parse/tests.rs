@@ -30,8 +30,8 @@ fn minimal_request() {
     let r = req(invite("Content-Length: 0\r\n", "").as_bytes());
     assert_eq!(r.method, Method::Invite);
     assert_eq!(r.uri.to_string(), "sip:bob@biloxi.com");
-    assert_eq!(r.headers.0.len(), 7);
-    assert_eq!(r.headers.0[0].name, "Via");
+    assert_eq!(r.headers.len(), 7);
+    assert_eq!(r.headers.iter().next().unwrap().0, "Via");
     assert!(r.body.is_empty());
 }
 
@@ -92,7 +92,7 @@ fn bad_version_keeps_partial_for_505() {
     assert_eq!(e.kind, ParseErrorKind::Version);
     let p = e.partial.unwrap();
     assert_eq!(p.method, Method::Invite);
-    assert_eq!(p.headers.0.len(), 7);
+    assert_eq!(p.headers.len(), 7);
     assert!(p.top_via().is_ok());
     // Version wins over a bad URI.
     let msg = format!("INVITE <sip:bob> SIP/7.0\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
@@ -121,7 +121,7 @@ cseq: 1\r\n\x20  \r\n\x20 OPTIONS\r\n\
 X-Custom:   spaced   value  \r\n\
 \r\n";
     let r = req(msg.as_bytes());
-    let names: Vec<&str> = r.headers.0.iter().map(|h| &*h.name).collect();
+    let names: Vec<&str> = r.headers.iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,
         [
@@ -178,7 +178,7 @@ fn body_framing() {
     // Missing: the rest of the datagram; a Content-Length is added.
     let r = req(invite("", "abcd").as_bytes());
     assert_eq!(r.body, b"abcd");
-    assert_eq!(r.headers.0.last().unwrap().value, "4");
+    assert_eq!(r.headers.iter().last().unwrap().1, "4");
     // Compact, leading zeros, equal duplicates: normalised to one line.
     let r = req(invite("l: 0004\r\nContent-Length: 4\r\n", "abcd").as_bytes());
     assert_eq!(
@@ -213,7 +213,7 @@ fn bad_header_lines_are_reported_but_kept_out_of_partial() {
     let p = e.partial.unwrap();
     assert_eq!(p.headers.get("Good"), Some("y"));
     // The six good lines, Good and the added Content-Length.
-    assert_eq!(p.headers.0.len(), 8);
+    assert_eq!(p.headers.len(), 8);
     // A continuation line before any header.
     let msg = format!("INVITE sip:b@c SIP/2.0\r\n folded\r\n{HDRS}CSeq: 1 INVITE\r\n\r\n");
     assert_eq!(kind(msg.as_bytes()), ParseErrorKind::HeaderLine);
