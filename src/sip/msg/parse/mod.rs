@@ -3,11 +3,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::header::{
-    comma_elements, cseq_parts, find_byte_in, is_lws, is_token, is_token_char, is_valid_name_addr,
-    is_valid_via, known_name, parse_u32, trim_lws,
-};
+use super::header::{find_byte_in, is_token, is_token_char, known_name, parse_u32, trim_lws};
 use super::{Headers, Message, Method, Request, Response, Uri};
+use required::{Lines, Required};
 
 /// What was wrong with the bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -132,9 +130,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
     // line: the name is scanned as a token up to the colon, then the value up to the LF.
     let mut header_line_err = false;
     let mut can_continue = false;
-    let mut cl_lines = 0usize;
-    // Where the first Content-Length line is (the usual single one is read from there).
-    let mut cl_index = 0usize;
+    let mut required = Required::default();
     while pos < head.len() {
         let (line, next) = next_line(&head, pos);
         pos = next;
@@ -173,11 +169,8 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
             continue;
         };
         let canon = known_name(name);
-        if canon == Some("Content-Length") {
-            if cl_lines == 0 {
-                cl_index = headers.len();
-            }
-            cl_lines += 1;
+        if let Some(canon) = canon {
+            required.note(canon, headers.len());
         }
         let value = trim_lws(value);
         let start = at(value);
@@ -204,18 +197,15 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         first_err = Some(ParseErrorKind::HeaderLine);
     }
     let mut body: &[u8] = &[];
-    let cl = ContentLengthLines {
-        count: cl_lines,
-        first: cl_index,
-    };
-    match content_length(&headers, &cl) {
+    let cl = &required.content_length;
+    match content_length(&headers, cl) {
         Ok(Some(n)) if n <= rest.len() => {
             body = rest.get(..n).unwrap_or(&[]);
-            normalise_content_length(&mut headers, n, &cl);
+            normalise_content_length(&mut headers, n, cl);
         }
         Ok(None) => {
             body = rest;
-            normalise_content_length(&mut headers, rest.len(), &cl);
+            normalise_content_length(&mut headers, rest.len(), cl);
         }
         Ok(Some(_)) | Err(()) => {
             if first_err.is_none() {
@@ -229,7 +219,7 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message, ParseError> {
         StartLine::Response { .. } => None,
     };
     if first_err.is_none() {
-        if let Err(kind) = validate(&headers, method) {
+        if let Err(kind) = required.check(&headers, method) {
             first_err = Some(kind);
         }
     }
@@ -397,18 +387,10 @@ fn parse_start_line(line: &str) -> Result<StartLine, ParseError> {
     })
 }
 
-/// The Content-Length lines the header loop saw.
-struct ContentLengthLines {
-    /// How many.
-    count: usize,
-    /// The index of the first among all header lines.
-    first: usize,
-}
-
 /// The Content-Length, if any: every line must be 1*DIGIT and all must agree (RFC 4475
 /// §3.1.2.3, §3.3.9).
 /// `lines`: none means nothing to scan; a single one is read at its index.
-fn content_length(headers: &Headers, lines: &ContentLengthLines) -> Result<Option<usize>, ()> {
+fn content_length(headers: &Headers, lines: &Lines) -> Result<Option<usize>, ()> {
     match lines.count {
         0 => return Ok(None),
         1 => {
@@ -431,7 +413,7 @@ fn content_length(headers: &Headers, lines: &ContentLengthLines) -> Result<Optio
 /// Leave exactly one Content-Length, equal to `len`, at the first one's place (or at the end).
 /// With a single line, canonical and equal to `len` (the usual case), nothing changes
 /// and nothing is rewritten.
-fn normalise_content_length(headers: &mut Headers, len: usize, lines: &ContentLengthLines) {
+fn normalise_content_length(headers: &mut Headers, len: usize, lines: &Lines) {
     let is_canonical = |v: &str| {
         !(v.len() > 1 && v.starts_with('0')) && parse_u32(v).is_some_and(|n| n as usize == len)
     };
@@ -455,81 +437,6 @@ fn normalise_content_length(headers: &mut Headers, len: usize, lines: &ContentLe
     }
 }
 
-/// §8.1.1 / §8.2: the headers every request and response must carry, each single-valued
-/// one exactly once, each parsing; a request's CSeq method equals its method; Max-Forwards
-/// is 1*DIGIT when present.
-fn validate(headers: &Headers, method: Option<&Method>) -> Result<(), ParseErrorKind> {
-    let mut from = None;
-    let mut to = None;
-    let mut call_id = None;
-    let mut cseq = None;
-    let mut max_forwards = None;
-    let mut via_seen = false;
-    fn once<'a>(
-        slot: &mut Option<&'a str>,
-        v: &'a str,
-        name: &'static str,
-    ) -> Result<(), ParseErrorKind> {
-        if slot.replace(v).is_some() {
-            return Err(ParseErrorKind::BadHeader(name));
-        }
-        Ok(())
-    }
-    for (name, v) in headers.iter() {
-        match name {
-            // One element, no comma (the usual case): no comma-list scan (§7.3.1).
-            "Via" if find_byte_in(v.as_bytes(), b',').is_none() => {
-                if !is_valid_via(v) {
-                    return Err(ParseErrorKind::BadHeader("Via"));
-                }
-                via_seen = true;
-            }
-            "Via" => {
-                let mut any = false;
-                for element in comma_elements(v) {
-                    if !is_valid_via(element) {
-                        return Err(ParseErrorKind::BadHeader("Via"));
-                    }
-                    any = true;
-                }
-                if !any {
-                    return Err(ParseErrorKind::BadHeader("Via"));
-                }
-                via_seen = true;
-            }
-            "From" => once(&mut from, v, "From")?,
-            "To" => once(&mut to, v, "To")?,
-            "Call-ID" => once(&mut call_id, v, "Call-ID")?,
-            "CSeq" => once(&mut cseq, v, "CSeq")?,
-            "Max-Forwards" => once(&mut max_forwards, v, "Max-Forwards")?,
-            _ => {}
-        }
-    }
-    if !via_seen {
-        return Err(ParseErrorKind::MissingHeader("Via"));
-    }
-    let from = from.ok_or(ParseErrorKind::MissingHeader("From"))?;
-    if !is_valid_name_addr(from) {
-        return Err(ParseErrorKind::BadHeader("From"));
-    }
-    let to = to.ok_or(ParseErrorKind::MissingHeader("To"))?;
-    if !is_valid_name_addr(to) {
-        return Err(ParseErrorKind::BadHeader("To"));
-    }
-    let call_id = call_id.ok_or(ParseErrorKind::MissingHeader("Call-ID"))?;
-    if call_id.is_empty() || call_id.bytes().any(is_lws) {
-        return Err(ParseErrorKind::BadHeader("Call-ID"));
-    }
-    let cseq = cseq.ok_or(ParseErrorKind::MissingHeader("CSeq"))?;
-    let (_, cseq_method) = cseq_parts(cseq).ok_or(ParseErrorKind::BadHeader("CSeq"))?;
-    if method.is_some_and(|m| m.as_str() != cseq_method) {
-        return Err(ParseErrorKind::BadHeader("CSeq"));
-    }
-    if let Some(mf) = max_forwards {
-        parse_u32(mf).ok_or(ParseErrorKind::BadHeader("Max-Forwards"))?;
-    }
-    Ok(())
-}
-
+mod required;
 #[cfg(test)]
 mod tests;
