@@ -15,6 +15,9 @@
 //!   says, not that Asterisk does;
 //! - `scripts/asterisk-smoke` itself runs against kamailio (a registrar without auth, so
 //!   the scenarios that need only accounts) and prints PASS, or FAIL with the reason.
+//!
+//! `tests/interop_smoke.rs` runs the same scenarios, unchanged, through the runner against
+//! real far ends (sipline, sipp, baresip) registered at kamailio (`scripts/interop`).
 
 mod cli_registrar;
 mod common;
