@@ -254,6 +254,10 @@ fn primary_ip() -> Option<IpAddr> {
     (!ip.is_unspecified()).then_some(ip)
 }
 
+/// At quit, how long the connection tasks get to write what is queued (the 200 to a BYE
+/// that just arrived) and close.
+const STREAM_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 struct RunLoop {
     engine: Engine,
     socket: UdpSocket,
@@ -376,6 +380,7 @@ impl RunLoop {
             self.engine.handle_input(Instant::now(), input);
         }
         self.drain().await;
+        self.streams.close(STREAM_CLOSE_WAIT).await;
         self.media.shutdown().await;
         if let Some(lines) = self.test_lines.take() {
             lines.stop().await;

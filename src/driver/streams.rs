@@ -114,6 +114,9 @@ pub struct Streams {
     by_peer: HashMap<(Protocol, SocketAddr), FlowId>,
     events: mpsc::UnboundedSender<StreamEvent>,
     tls: TlsShared,
+    /// Every connection task holds a clone; [`Streams::close`] waits until all are gone.
+    alive: Option<mpsc::Sender<()>>,
+    all_gone: mpsc::Receiver<()>,
 }
 
 impl Streams {
@@ -125,7 +128,10 @@ impl Streams {
         extra_roots: Vec<CertificateDer<'static>>,
         dangerous_skip_verify: bool,
     ) -> Streams {
+        let (alive, all_gone) = mpsc::channel(1);
         Streams {
+            alive: Some(alive),
+            all_gone,
             next: 1,
             flows: HashMap::new(),
             by_peer: HashMap::new(),
@@ -171,7 +177,9 @@ impl Streams {
         let events = self.events.clone();
         let acceptor = self.tls.acceptor.clone();
         let told = self.tls.told_no_certificate.clone();
+        let alive = self.alive.clone();
         tokio::spawn(async move {
+            let _alive = alive;
             let _ = stream.set_nodelay(true);
             let tls = match listener {
                 Listener::Tls => true,
@@ -285,7 +293,23 @@ impl Streams {
             let _ = f.tx.send(t.contents.clone());
         }
         let events = self.events.clone();
-        tokio::spawn(connect(flow, t.proto, t.destination, connector, rx, events));
+        let alive = self.alive.clone();
+        let (proto, destination) = (t.proto, t.destination);
+        tokio::spawn(async move {
+            let _alive = alive;
+            connect(flow, proto, destination, connector, rx, events).await;
+        });
+    }
+
+    /// Close every connection once what was queued on it is written (the last response of a
+    /// call, e.g. the 200 to a BYE, must reach the peer before the process exits), waiting
+    /// at most `within` for the connection tasks to finish.
+    pub async fn close(&mut self, within: Duration) {
+        self.flows.clear();
+        self.by_peer.clear();
+        self.alive = None;
+        // recv() gives None once every task's clone of `alive` is dropped.
+        let _ = tokio::time::timeout(within, self.all_gone.recv()).await;
     }
 
     /// The TLS client, built once.
