@@ -70,8 +70,13 @@ fn peers_installed() -> bool {
 }
 
 /// Runs `scripts/interop` with `env`; returns (exit code, its verdict lines). The lines go
-/// to the real stderr as they are, under a `label` heading.
-fn run_interop(label: &str, env: &[(&str, &str)], dir: &TempDir) -> (Option<i32>, Vec<String>) {
+/// to the real stderr as they are, under a heading that says what they are.
+fn run_interop(
+    label: &str,
+    heading: &str,
+    env: &[(&str, &str)],
+    dir: &TempDir,
+) -> (Option<i32>, Vec<String>) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/interop");
     let mut c = Command::new("bash");
     c.arg(&script)
@@ -84,8 +89,7 @@ fn run_interop(label: &str, env: &[(&str, &str)], dir: &TempDir) -> (Option<i32>
     // A normal run takes about 90 s on two cores; the bound is for a wedged peer only.
     let status = p.wait(secs(900));
     let stdout = fs::read_to_string(dir.join(&format!("{label}.out"))).unwrap_or_default();
-    let report =
-        format!("\n---- scripts/interop ({label}) ----\n{stdout}---- end ({label}) ----\n");
+    let report = format!("\n---- {heading} ----\n{stdout}---- end of {heading} ----\n");
     let _ = std::io::stderr().write_all(report.as_bytes());
     assert!(status.is_some(), "scripts/interop hung\n{}", p.logs());
     let lines = stdout.lines().map(str::to_owned).collect();
@@ -136,7 +140,12 @@ fn the_smoke_scenarios_pass_against_real_peers() {
         return;
     }
     let dir = TempDir::new("interop-smoke");
-    let (code, lines) = run_interop("interop", &[], &dir);
+    let (code, lines) = run_interop(
+        "interop",
+        "scripts/interop: the smoke scenarios against real peers",
+        &[],
+        &dir,
+    );
     let got: Vec<String> = lines.iter().map(|l| head(l)).collect();
     for line in &lines {
         assert!(
@@ -159,6 +168,7 @@ fn broken_far_ends_fail() {
     let dir = TempDir::new("interop-smoke-broken");
     let (code, lines) = run_interop(
         "interop-broken",
+        "scripts/interop with INTEROP_BREAK=1: deliberately broken far ends, every line must FAIL",
         &[("INTEROP_BREAK", "1"), ("INTEROP_ONLY", "02 09")],
         &dir,
     );

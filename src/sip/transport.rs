@@ -60,7 +60,7 @@ pub fn replace_top_via(msg: &mut impl SipMessage, via: &Via) {
     let headers = msg.headers_mut();
     if let Some(i) = headers.position("Via") {
         let mut value = via.to_string();
-        if let Some(line) = headers.iter().nth(i).map(|(_, v)| v) {
+        if let Some(line) = headers.value_at(i) {
             for rest in split_comma_list(line).into_iter().skip(1) {
                 value.push_str(", ");
                 value.push_str(rest);
