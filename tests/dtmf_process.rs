@@ -115,6 +115,53 @@ fn two_siplines_dtmf_rfc4733() {
     two_siplines("rfc4733", "", 60..=160);
 }
 
+/// A hangs up while its 3 s key press is still going (no end packet is ever sent): B gets
+/// the BYE with the event open and must still report the digit, with the time it heard,
+/// when its media stops. Before, the open digit died with the call.
+#[test]
+fn a_digit_still_held_at_the_peers_hangup_is_reported() {
+    let dir = TempDir::new("dtmf-held-at-hangup");
+    let (pa, pb) = (reserve_port(), reserve_port());
+    let a_opts = SiplineOpts::new("alice", pa.port());
+    let b_opts = SiplineOpts::new("bob", pb.port());
+    let mut b = Sipline::spawn("bob", b_opts.clone(), dir.path());
+    b.send("wait incoming 20s\naccept\nwait terminated 20s\nquit\n");
+    b.expect_listening();
+    let a = run_sipline(
+        "alice",
+        a_opts,
+        &format!(
+            "invite {}\n\
+             wait accepted 10s\n\
+             wait media 5s\n\
+             dtmf 7 --mode rfc4733 --duration 3000\n\
+             sleep 1s\n\
+             hangup\n\
+             wait terminated 10s\n\
+             quit\n",
+            b_opts.uri(),
+        ),
+        dir.path(),
+        secs(30),
+    );
+    let b = b.finish(secs(10));
+    let story = format!("{}\n{}", a.report(), b.report());
+    a.assert_success();
+    b.assert_success();
+    assert!(
+        a.named("dtmf-sent").is_empty(),
+        "the press never ended\n{story}"
+    );
+    let (digits, methods) = received(&b);
+    assert_eq!(digits, "7", "bob's `dtmf` digits\n{story}");
+    assert_eq!(methods, ["rfc4733"], "{story}");
+    let heard = b.named("dtmf")[0]["duration_ms"].as_u64().unwrap_or(0);
+    assert!(
+        (500..3000).contains(&heard),
+        "bob heard the key for about the second before the hangup, not {heard} ms\n{story}"
+    );
+}
+
 #[test]
 fn two_siplines_dtmf_rfc4733_long_presses() {
     two_siplines("rfc4733", " --duration 300 --gap 150", 260..=360);

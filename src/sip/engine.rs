@@ -145,6 +145,9 @@ pub struct Engine {
     pub(crate) now: Instant,
     pub(crate) txns: TxnLayer,
     pub(crate) calls: BTreeMap<CallHandle, Call>,
+    /// The last calls whose media was stopped: the media task's final report (a digit the
+    /// peer ended just before its BYE) may still arrive for them.
+    pub(crate) media_stopped: VecDeque<CallHandle>,
     pub(crate) owners: HashMap<TxnKey, (CallHandle, TxnPurpose)>,
     pub(crate) accounts: Vec<AccountState>,
     /// REGISTER transactions → the account they belong to.
@@ -194,6 +197,7 @@ impl Engine {
             cfg,
             now,
             calls: BTreeMap::new(),
+            media_stopped: VecDeque::new(),
             owners: HashMap::new(),
             response_options: None,
             requests: HashMap::new(),

@@ -229,7 +229,10 @@ pub(super) async fn run_task(
                 Some(TaskCtl::Analyze { check, blocks }) => {
                     media.analysis = Some((AudioAnalyzer::new(check), blocks.max(1)));
                 }
-                Some(TaskCtl::Stop) | None => break,
+                Some(TaskCtl::Stop) | None => {
+                    media.finish_receiving(&sock);
+                    break;
+                }
             },
             _ = tick.tick() => {
                 media.on_tick(&sock, Instant::now());
@@ -435,6 +438,23 @@ impl CallMedia {
             });
         }
         tick.suppress_audio
+    }
+
+    /// The call ended: read what already arrived (a BYE can overtake the last RTP packets,
+    /// e.g. the end packets of a digit sent just before it) and report the digit still
+    /// open, so the last digit is not lost.
+    fn finish_receiving(&mut self, sock: &UdpSocket) {
+        let mut buf = [0u8; RECV_BUF];
+        let mut left = 64;
+        while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
+            self.on_datagram(Instant::now(), buf.get(..n).unwrap_or(&[]), from);
+            left -= 1;
+            if left == 0 {
+                break;
+            }
+        }
+        self.dtmf_rx.end_open_event();
+        self.drain_dtmf();
     }
 
     /// Report every digit the receiver finished.

@@ -64,6 +64,8 @@ pub enum DtmfEndReason {
     Timeout,
     /// [`DtmfReceiver::reset`] (the RTP source changed).
     Reset,
+    /// [`DtmfReceiver::end_open_event`]: the media stopped (the call ended) first.
+    Stopped,
 }
 
 /// What the receiver reports, in order.
@@ -245,6 +247,14 @@ impl DtmfReceiver {
         self.pending.pop_front()
     }
 
+    /// The media stops (the call ended, e.g. the peer hung up right after a digit): an open
+    /// event ends now, reported with [`DtmfEndReason::Stopped`] and the duration heard.
+    pub fn end_open_event(&mut self) {
+        if self.current.is_some() {
+            self.finish(DtmfEndReason::Stopped);
+        }
+    }
+
     /// The RTP source changed: an open event ends (reported with [`DtmfEndReason::Reset`])
     /// and timestamps from before are forgotten.
     pub fn reset(&mut self) {
@@ -419,6 +429,21 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn an_event_open_when_the_media_stops_ends_with_what_was_heard() {
+        let mut r = DtmfReceiver::new(8000);
+        r.end_open_event();
+        assert!(drain(&mut r).is_empty(), "nothing open, nothing reported");
+        r.on_packet(0, 1, 100, true, &block(7, false, 160)).unwrap();
+        r.on_packet(20, 2, 100, false, &block(7, false, 320))
+            .unwrap();
+        drain(&mut r);
+        r.end_open_event();
+        assert_eq!(ended(&drain(&mut r)), [('7', 40, DtmfEndReason::Stopped)]);
+        r.end_open_event();
+        assert!(drain(&mut r).is_empty(), "reported once");
     }
 
     /// A regular event at 8 kHz: updates every 20 ms, three end packets.

@@ -294,7 +294,8 @@ impl Engine {
 
     /// A digit the media task decoded or finished sending.
     pub(crate) fn on_media_dtmf(&mut self, h: CallHandle, digit: char, duration: Option<u32>) {
-        if !self.calls.contains_key(&h) {
+        // A call just ended still gets the digits its media task reported on the way out.
+        if !self.calls.contains_key(&h) && !self.media_stopped.contains(&h) {
             return;
         }
         match duration {

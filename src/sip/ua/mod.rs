@@ -39,6 +39,10 @@ use crate::api::{CallHandle, Direction, Event, FailureCause, Party};
 use crate::media::sdp::{Answer, LocalMedia};
 use crate::media::{MediaCtl, MediaParams};
 
+/// How many ended calls keep receiving their media task's last reports (see
+/// `Engine::media_stopped`): a media task stops within milliseconds, so a few are plenty.
+const MEDIA_STOPPED_KEPT: usize = 16;
+
 /// Why a client transaction was started, so its responses reach the right handler.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum TxnPurpose {
@@ -336,6 +340,10 @@ impl Engine {
         let call = self.calls.remove(&h)?;
         if call.local_media.is_some() {
             self.media(MediaCtl::Stop { call: h });
+            if self.media_stopped.len() >= MEDIA_STOPPED_KEPT {
+                self.media_stopped.pop_front();
+            }
+            self.media_stopped.push_back(h);
         }
         Some(call)
     }
