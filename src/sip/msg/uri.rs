@@ -369,7 +369,7 @@ pub(crate) fn is_valid_uri(s: &str) -> bool {
 /// part, recognised in one pass. True only for URIs [`uri_parts`] accepts too (§25.1: user
 /// characters are unreserved, host a hostname or IPv4 address, port 1*DIGIT); false means
 /// "not this shape", and the full grammar decides.
-fn is_plain_sip_uri(s: &str) -> bool {
+pub(crate) fn is_plain_sip_uri(s: &str) -> bool {
     let Some(rest) = s.strip_prefix("sip:") else {
         return false;
     };

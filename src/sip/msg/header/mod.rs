@@ -398,12 +398,64 @@ fn parse_name_addr(s: &str) -> Result<NameAddr, ParseError> {
 
 /// True when `s` is a valid name-addr / addr-spec with parameters; allocates nothing.
 pub(crate) fn is_valid_name_addr(s: &str) -> bool {
+    if is_plain_name_addr(s) {
+        return true;
+    }
     match name_addr_parts(s) {
         Some(mut parts) => {
             super::uri::is_valid_uri(parts.uri) && scan_params(&mut parts.rest, |_, _| {}).is_some()
         }
         None => false,
     }
+}
+
+/// The usual From/To value, recognised in one pass: an optional quoted display name without
+/// escapes, `<` a plain `sip:` URI `>`, then `;name[=value]` parameters of token characters
+/// (§20.20, §25.1), e.g. `"Alice" <sip:alice@example.com>;tag=1928301774`. True only for
+/// values the full grammar accepts too; false means "not this shape", and the full grammar
+/// decides.
+pub(crate) fn is_plain_name_addr(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'"') {
+        // qdtext without escapes: no `"`, `\`, or control characters but HT.
+        let Some(len) = b[1..].iter().position(|&c| c == b'"') else {
+            return false;
+        };
+        if b[1..1 + len]
+            .iter()
+            .any(|&c| c == b'\\' || (c.is_ascii_control() && c != b'\t'))
+        {
+            return false;
+        }
+        i = len + 2;
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+    }
+    if b.get(i) != Some(&b'<') {
+        return false;
+    }
+    let Some(close) = b[i..].iter().position(|&c| c == b'>') else {
+        return false;
+    };
+    let Some(uri) = s.get(i + 1..i + close) else {
+        return false;
+    };
+    if !super::uri::is_plain_sip_uri(uri) {
+        return false;
+    }
+    let mut c = Cursor::new(s);
+    c.pos = i + close + 1;
+    while c.eat(b';') {
+        if c.take_class(C_TOKEN).is_empty() {
+            return false;
+        }
+        if c.eat(b'=') && c.take_class(C_TOKEN).is_empty() {
+            return false;
+        }
+    }
+    c.at_end()
 }
 
 /// The URI between `<` (already consumed) and `>`, LWS inside trimmed (RFC 4475 §3.1.2.14).

@@ -376,3 +376,53 @@ fn validators_agree_with_parsers_and_display_roundtrips() {
     }
     assert!(ok.iter().all(|&n| n > 500), "{ok:?}");
 }
+
+#[test]
+fn the_plain_name_addr_shortcut_accepts_only_what_the_full_grammar_accepts() {
+    let full = |s: &str| match name_addr_parts(s) {
+        Some(mut parts) => {
+            crate::sip::msg::uri::is_valid_uri(parts.uri)
+                && scan_params(&mut parts.rest, |_, _| {}).is_some()
+        }
+        None => false,
+    };
+    for v in [
+        "\"Alice\" <sip:alice@example.com>;tag=1928301774",
+        "<sip:bob@example.com>",
+        "<sip:bob@192.0.2.4:5070>;tag=a6c85cf;lr",
+        "\"\"<sip:example.com>",
+    ] {
+        assert!(is_plain_name_addr(v), "{v}");
+        assert!(full(v), "{v}");
+    }
+    for v in [
+        "Alice <sip:alice@example.com>",
+        "sip:alice@example.com;tag=1",
+        "\"A\\\"B\" <sip:a@b>",
+        "<sip:a@b> ;tag=1",
+        "<sip:a@b>;tag=\"x\"",
+        "<sips:a@b>",
+        "<sip:a@b>;",
+        "<sip:a@b>;tag=",
+        "\"A <sip:a@b>",
+    ] {
+        assert!(!is_plain_name_addr(v), "{v}");
+    }
+    // Every one-byte change (each printable ASCII byte, or removal) of a plain value: when
+    // the shortcut says yes, so does the full grammar.
+    let base = "\"Al ice\" <sip:al.i-ce@h-1.example.com:5060>;tag=1928;lr";
+    let mut checked = 0;
+    for i in 0..base.len() {
+        let mut variants = vec![format!("{}{}", &base[..i], &base[i + 1..])];
+        for c in 0x20u8..0x7f {
+            variants.push(format!("{}{}{}", &base[..i], c as char, &base[i + 1..]));
+        }
+        for v in variants {
+            if is_plain_name_addr(&v) {
+                assert!(full(&v), "{v}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}
