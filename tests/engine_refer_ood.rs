@@ -8,8 +8,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use sim::digest::{account, digest_params, param, REALM};
 use sim::Net;
 use sipline::api::{Command, Event, ReferOptions};
+use sipline::sip::auth::{Algorithm, DigestInput, Qop};
 
 const A: usize = 0;
 const B: usize = 1;
@@ -263,4 +265,97 @@ fn a_sipline_recipient_refuses_an_out_of_dialog_refer_with_405() {
         },
     );
     assert!(net.wait_event(A, "command-error", S).is_some());
+}
+
+/// A 407 to an out-of-dialog REFER sent with an account (RFC 3261 §22.2, §22.3) is answered
+/// once: the same Call-ID and From tag (the NOTIFYs must still match), CSeq 2, and
+/// Proxy-Authorization with alice's digest for REFER; the retry's 202 and NOTIFY are
+/// followed as usual. A recipient that challenges the retry again gets no third REFER.
+#[test]
+fn a_challenged_out_of_dialog_refer_is_sent_again_once_with_credentials() {
+    for challenge_twice in [false, true] {
+        let mut net = Net::with_accounts(2, 151, |i| {
+            if i == 0 {
+                let mut a = account("secret", 3600);
+                a.register = false;
+                vec![a]
+            } else {
+                Vec::new()
+            }
+        });
+        let got = Rc::new(RefCell::new(Vec::<String>::new()));
+        let seen = got.clone();
+        net.serve(
+            RECIPIENT.parse().unwrap(),
+            Box::new(move |bytes| {
+                let text = String::from_utf8_lossy(bytes).to_string();
+                seen.borrow_mut().push(text.clone());
+                if !text.starts_with("REFER ") {
+                    return Vec::new();
+                }
+                let refers = seen.borrow().iter().filter(|m| m.starts_with("REFER ")).count();
+                if refers == 1 || challenge_twice {
+                    let via = header(&text, "Via");
+                    let challenge = format!(
+                        "SIP/2.0 407 Proxy Authentication Required\r\n\
+                         Via: {via}\r\nFrom: {}\r\nTo: {};tag=proxy\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+                         Proxy-Authenticate: Digest realm=\"{REALM}\", nonce=\"n-{refers}\", algorithm=MD5, qop=\"auth\"\r\n\
+                         Content-Length: 0\r\n\r\n",
+                        header(&text, "From"),
+                        header(&text, "To"),
+                        header(&text, "Call-ID"),
+                        header(&text, "CSeq"),
+                    );
+                    return vec![challenge.into_bytes()];
+                }
+                vec![
+                    accepted(&text, ""),
+                    notify(&text, 1, "terminated;reason=noresource", "200 OK"),
+                ]
+            }),
+        );
+        refer(&mut net, false);
+        net.run_for(S * 3);
+        let sent = got.borrow().clone();
+        let refers: Vec<&String> = sent.iter().filter(|m| m.starts_with("REFER ")).collect();
+        assert_eq!(refers.len(), 2, "one retry, never a third: {refers:?}");
+        let (first, retry) = (refers[0], refers[1]);
+        assert_eq!(header(first, "CSeq"), "1 REFER");
+        assert!(!first.contains("Proxy-Authorization"), "{first}");
+        assert_eq!(header(retry, "CSeq"), "2 REFER");
+        assert_eq!(header(retry, "Call-ID"), header(first, "Call-ID"));
+        assert_eq!(header(retry, "From"), header(first, "From"));
+        assert_ne!(
+            header(retry, "Via"),
+            header(first, "Via"),
+            "a new transaction"
+        );
+        let creds = digest_params(header(retry, "Proxy-Authorization"));
+        assert_eq!(param(&creds, "nonce"), "n-1");
+        let expected = DigestInput {
+            algorithm: Algorithm::Md5,
+            username: "alice",
+            realm: REALM,
+            password: "secret",
+            nonce: "n-1",
+            cnonce: param(&creds, "cnonce"),
+            nc: 1,
+            qop: Some(Qop::Auth),
+            method: "REFER",
+            uri: param(&creds, "uri"),
+            body: &[],
+        }
+        .response();
+        assert_eq!(param(&creds, "response"), expected);
+        let codes = refer_codes(&net);
+        if challenge_twice {
+            assert_eq!(codes, [("refer-failed", 407)], "{codes:?}");
+        } else {
+            assert_eq!(
+                codes,
+                [("refer-progress", 202), ("refer-accepted", 200)],
+                "the retry's NOTIFY matched the subscription"
+            );
+        }
+    }
 }

@@ -167,6 +167,9 @@ pub struct Engine {
     /// Our out-of-dialog REFERs whose subscription may still notify: number → (Call-ID,
     /// our tag).
     pub(crate) ood_refers: HashMap<CallHandle, (String, String)>,
+    /// Out-of-dialog REFERs sent with an account, until their final response (a 401/407
+    /// is answered once with credentials).
+    pub(crate) ood_refers_sent: HashMap<TxnKey, crate::sip::ua::refer_ood::SentOodRefer>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -193,6 +196,7 @@ impl Engine {
             byes: HashMap::new(),
             sent_refers: HashMap::new(),
             ood_refers: HashMap::new(),
+            ood_refers_sent: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
             now,

@@ -18,7 +18,7 @@ mod outgoing;
 mod prack;
 mod redirected;
 pub(crate) mod refer;
-mod refer_ood;
+pub(crate) mod refer_ood;
 mod registration;
 mod request;
 mod respond_with;

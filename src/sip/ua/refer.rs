@@ -297,6 +297,9 @@ impl Engine {
 
     /// The final response to our REFER (RFC 3515 §2.4.2: 202 Accepted).
     pub(crate) fn on_refer_response(&mut self, h: CallHandle, key: TxnKey, resp: &Response) {
+        if self.retry_ood_refer_with_credentials(h, &key, resp) {
+            return;
+        }
         if matches!(resp.code, 401 | 407) && self.retry_refer_with_credentials(h, &key, resp) {
             return;
         }

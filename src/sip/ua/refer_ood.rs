@@ -5,10 +5,20 @@
 
 use super::TxnPurpose;
 use crate::api::{CallHandle, ReferOptions};
+use crate::sip::auth::AuthDecision;
 use crate::sip::engine::{Engine, USER_AGENT};
-use crate::sip::msg::{Headers, Method, NameAddr, Request, SipMessage, Uri};
+use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, SipMessage, Uri};
 use crate::sip::transport::{self, Target};
 use crate::sip::txn::TxnKey;
+
+/// An out-of-dialog REFER sent with an account's identity.
+pub(crate) struct SentOodRefer {
+    request: Request,
+    dest: Target,
+    account: usize,
+    /// This is already the retry with credentials: a second challenge is final.
+    challenged: bool,
+}
 
 /// `sip:` in front when the text has no scheme.
 fn sip_uri(text: &str) -> Option<Uri> {
@@ -99,7 +109,55 @@ impl Engine {
             self.authorize_for(i, &mut req);
         }
         self.ood_refers.insert(h, (call_id, tag));
-        self.send_request(req, dest, h, TxnPurpose::Refer);
+        let key = self.send_request(req.clone(), dest, h, TxnPurpose::Refer);
+        if let Some(account) = account {
+            let sent = SentOodRefer {
+                request: req,
+                dest,
+                account,
+                challenged: false,
+            };
+            self.ood_refers_sent.insert(key, sent);
+        }
+    }
+
+    /// A final response to an out-of-dialog REFER: a 401/407 is answered once, with the
+    /// same Call-ID and From tag (so its NOTIFYs still match), a higher CSeq and the
+    /// account's credentials (RFC 3261 §22.2, §8.1.3.5). True when the REFER was sent again.
+    pub(crate) fn retry_ood_refer_with_credentials(
+        &mut self,
+        h: CallHandle,
+        key: &TxnKey,
+        resp: &Response,
+    ) -> bool {
+        if resp.code < 200 {
+            return false;
+        }
+        let Some(sent) = self.ood_refers_sent.remove(key) else {
+            return false;
+        };
+        if !matches!(resp.code, 401 | 407) || sent.challenged {
+            return false;
+        }
+        let Some(a) = self.accounts.get_mut(sent.account) else {
+            return false;
+        };
+        if !matches!(
+            a.auth.handle_challenge(&sent.request, resp),
+            Ok(AuthDecision::Retry | AuthDecision::RetryStale)
+        ) {
+            return false;
+        }
+        let mut retry = self.retry_copy(&sent.request, &sent.dest);
+        self.authorize_for(sent.account, &mut retry);
+        let key = self.send_request(retry.clone(), sent.dest, h, TxnPurpose::Refer);
+        let again = SentOodRefer {
+            request: retry,
+            challenged: true,
+            ..sent
+        };
+        self.ood_refers_sent.insert(key, again);
+        true
     }
 
     /// The out-of-dialog REFER a NOTIFY belongs to: its Call-ID and our tag in its To.
