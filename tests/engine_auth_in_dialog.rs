@@ -1,5 +1,5 @@
-//! Requests inside a dialog that a proxy challenges (RFC 3261 §22.3): BYE, re-INVITE, INFO
-//! and REFER answer a 401/407 once with the account's credentials, as a new request
+//! Requests inside a dialog that a proxy challenges (RFC 3261 §22.3): BYE, re-INVITE, INFO,
+//! REFER and PRACK (in the early dialog) answer a 401/407 once with the account's credentials, as a new request
 //! (§22.2), and never loop. The 407 is injected on the simulated network in place of the
 //! peer's answer.
 
@@ -326,4 +326,74 @@ fn refer_challenged_with_407_is_sent_again_once_with_credentials() {
         })
         .collect::<Vec<_>>();
     assert_eq!(failed, [603, 407]);
+}
+
+/// A proxy challenges alice's PRACK of bob's reliable 183 (RFC 3262 in a challenged
+/// early dialog, §22.3): she sends it again once, with the same RAck, a higher CSeq and
+/// Proxy-Authorization for PRACK; bob answers the retry and the call completes; her BYE
+/// later still gets a higher CSeq than the retried PRACK. A second 407 is not retried.
+#[test]
+fn prack_challenged_with_407_is_sent_again_once_with_credentials() {
+    for challenge_twice in [false, true] {
+        let mut net = Net::with_accounts(2, 57, |i| {
+            if i == 0 {
+                let mut a = account("secret", 3600);
+                a.register = false;
+                vec![a]
+            } else {
+                Vec::new()
+            }
+        });
+        let (alice, bob) = (ALICE, BOB);
+        let bob_addr = net.uas[bob].addr;
+        let pracks = |net: &Net| sent_by_alice(net, "PRACK");
+        let target = net.uri(bob);
+        net.command(alice, Command::Invite { target });
+        net.wait_event(bob, "incoming", S * 2).expect("incoming");
+
+        net.hold(alice, "PRACK");
+        net.command(bob, Command::PreAccept { call: None });
+        net.run_for(S / 10);
+        assert_eq!(net.discard_held(), 1, "alice's PRACK");
+        let first = pracks(&net).pop().expect("a PRACK");
+        assert!(first.headers.get("Proxy-Authorization").is_none());
+        if challenge_twice {
+            net.hold(alice, "PRACK");
+        } else {
+            net.release();
+        }
+        net.inject(alice, bob_addr, &challenge_407(&first, "prack-nonce"));
+        net.run_for(S / 10);
+        let sent = pracks(&net);
+        assert_eq!(sent.len(), 2, "one retry");
+        let retry = &sent[1];
+        assert_eq!(retry.headers.get("RAck"), first.headers.get("RAck"));
+        assert_eq!(
+            retry.cseq().unwrap().seq,
+            first.cseq().unwrap().seq + 1,
+            "§22.2: a new request"
+        );
+        assert_answers(retry, "prack-nonce", "PRACK");
+        if challenge_twice {
+            assert_eq!(net.discard_held(), 1, "the retry");
+            net.release();
+            net.inject(alice, bob_addr, &challenge_407(retry, "prack-nonce"));
+            net.run_for(S * 2);
+            assert_eq!(pracks(&net).len(), 2, "no loop");
+            continue;
+        }
+        // Bob got the retry, answered it, and can now accept.
+        net.run_for(S / 2);
+        net.command(bob, Command::Accept { call: None });
+        net.wait_event(alice, "accepted", S * 2).expect("accepted");
+        net.run_for(S);
+        net.command(alice, Command::Hangup { call: None });
+        net.wait_event(bob, "terminated", S * 2)
+            .expect("terminated");
+        let bye = sent_by_alice(&net, "BYE").pop().expect("a BYE");
+        assert!(
+            bye.cseq().unwrap().seq > retry.cseq().unwrap().seq,
+            "the dialog's CSeq stays ahead of the retried PRACK"
+        );
+    }
 }

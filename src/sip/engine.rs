@@ -169,7 +169,9 @@ pub struct Engine {
     pub(crate) ood_refers: HashMap<CallHandle, (String, String)>,
     /// Out-of-dialog REFERs sent with an account, until their final response (a 401/407
     /// is answered once with credentials).
-    pub(crate) ood_refers_sent: HashMap<TxnKey, crate::sip::ua::refer_ood::SentOodRefer>,
+    pub(crate) ood_refers_sent: HashMap<TxnKey, crate::sip::ua::challenge::SentRequest>,
+    /// Our PRACKs sent with an account, until their final response (likewise).
+    pub(crate) pracks_sent: HashMap<TxnKey, crate::sip::ua::challenge::SentRequest>,
     next_call: u32,
     out: VecDeque<Output>,
     shutdown_deadline: Option<Instant>,
@@ -197,6 +199,7 @@ impl Engine {
             sent_refers: HashMap::new(),
             ood_refers: HashMap::new(),
             ood_refers_sent: HashMap::new(),
+            pracks_sent: HashMap::new(),
             txns: TxnLayer::new(cfg.timers),
             cfg,
             now,

@@ -10,6 +10,7 @@
 //! offer/answer results from `media::sdp` (ARCHITECTURE.md rule 8).
 
 mod answer_mode;
+pub(crate) mod challenge;
 mod dtmf;
 mod hold;
 mod in_dialog;
@@ -18,7 +19,7 @@ mod outgoing;
 mod prack;
 mod redirected;
 pub(crate) mod refer;
-pub(crate) mod refer_ood;
+mod refer_ood;
 mod registration;
 mod request;
 mod respond_with;
@@ -483,7 +484,8 @@ impl Engine {
                 }
             }
             TxnPurpose::Bye => self.on_bye_response(h, key, &resp),
-            TxnPurpose::Cancel | TxnPurpose::Prack => {
+            TxnPurpose::Prack => self.on_prack_response(h, key, &resp),
+            TxnPurpose::Cancel => {
                 tracing::debug!(call = %h, code = resp.code, ?purpose, "response");
             }
         }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use super::challenge::SentRequest;
 use super::{CallState, TxnPurpose};
 use crate::api::{CallHandle, Event};
 use crate::media::sdp::{self, Answer};
@@ -349,6 +350,32 @@ impl Engine {
         }
     }
 
+    /// The final response to our PRACK: a 401/407 is answered once with the account's
+    /// credentials (RFC 3261 §22.2, §22.3); anything else ends it.
+    pub(crate) fn on_prack_response(&mut self, h: CallHandle, key: TxnKey, resp: &Response) {
+        if resp.code < 200 {
+            return;
+        }
+        let Some(sent) = self.pracks_sent.remove(&key) else {
+            return;
+        };
+        let Some(retry) = self.answer_challenge(&sent, resp) else {
+            if resp.code >= 300 {
+                tracing::info!(call = %h, code = resp.code, "PRACK refused");
+            }
+            return;
+        };
+        // The dialog's next request must still get a higher CSeq than the retry (§12.2.1.1).
+        if let (Ok(cseq), Some(d)) = (
+            retry.request.cseq(),
+            self.calls.get_mut(&h).and_then(|c| c.dialog.as_mut()),
+        ) {
+            d.local_seq = d.local_seq.max(cseq.seq);
+        }
+        let key = self.send_request(retry.request.clone(), retry.dest, h, TxnPurpose::Prack);
+        self.pracks_sent.insert(key, retry);
+    }
+
     /// §4: a provisional response to our INVITE. Returns false when it must not be
     /// processed further (a retransmission or out of order); for a new reliable one, sends
     /// the PRACK (with our answer when it carried an offer to our late-offer INVITE).
@@ -390,7 +417,7 @@ impl Engine {
         }
         // The PRACK goes in the 1xx's early dialog: ours if it is the one we keep, else
         // one made for it (another fork).
-        let peer = c.peer;
+        let (peer, account) = (c.peer, c.account);
         let prack = match c.dialog.as_mut() {
             Some(d) if d.id == id => Some((d.new_request(Method::Prack), d.next_hop())),
             _ => Dialog::from_uac(&invite, resp)
@@ -412,7 +439,21 @@ impl Engine {
             prack.body = a.sdp.into_bytes();
             a.params
         });
-        self.send_request(prack, dest, h, TxnPurpose::Prack);
+        // A proxy may challenge it (§22.3): cached credentials go along, and a challenge is
+        // answered once (see `on_prack_response`).
+        if let Some(i) = account {
+            self.authorize_for(i, &mut prack);
+        }
+        let key = self.send_request(prack.clone(), dest, h, TxnPurpose::Prack);
+        if let Some(account) = account {
+            let sent = SentRequest {
+                request: prack,
+                dest,
+                account,
+                challenged: false,
+            };
+            self.pracks_sent.insert(key, sent);
+        }
         if let Some(params) = params {
             self.start_media(h, params);
         }

@@ -3,22 +3,13 @@
 //! the implicit subscription's dialog (RFC 3515 §2.4.4, RFC 6665 §4.1.2.4); its NOTIFYs
 //! are matched by Call-ID and our tag and reported like those of an in-dialog transfer.
 
+use super::challenge::SentRequest;
 use super::TxnPurpose;
 use crate::api::{CallHandle, ReferOptions};
-use crate::sip::auth::AuthDecision;
 use crate::sip::engine::{Engine, USER_AGENT};
 use crate::sip::msg::{Headers, Method, NameAddr, Request, Response, SipMessage, Uri};
 use crate::sip::transport::{self, Target};
 use crate::sip::txn::TxnKey;
-
-/// An out-of-dialog REFER sent with an account's identity.
-pub(crate) struct SentOodRefer {
-    request: Request,
-    dest: Target,
-    account: usize,
-    /// This is already the retry with credentials: a second challenge is final.
-    challenged: bool,
-}
 
 /// `sip:` in front when the text has no scheme.
 fn sip_uri(text: &str) -> Option<Uri> {
@@ -111,7 +102,7 @@ impl Engine {
         self.ood_refers.insert(h, (call_id, tag));
         let key = self.send_request(req.clone(), dest, h, TxnPurpose::Refer);
         if let Some(account) = account {
-            let sent = SentOodRefer {
+            let sent = SentRequest {
                 request: req,
                 dest,
                 account,
@@ -136,27 +127,11 @@ impl Engine {
         let Some(sent) = self.ood_refers_sent.remove(key) else {
             return false;
         };
-        if !matches!(resp.code, 401 | 407) || sent.challenged {
-            return false;
-        }
-        let Some(a) = self.accounts.get_mut(sent.account) else {
+        let Some(retry) = self.answer_challenge(&sent, resp) else {
             return false;
         };
-        if !matches!(
-            a.auth.handle_challenge(&sent.request, resp),
-            Ok(AuthDecision::Retry | AuthDecision::RetryStale)
-        ) {
-            return false;
-        }
-        let mut retry = self.retry_copy(&sent.request, &sent.dest);
-        self.authorize_for(sent.account, &mut retry);
-        let key = self.send_request(retry.clone(), sent.dest, h, TxnPurpose::Refer);
-        let again = SentOodRefer {
-            request: retry,
-            challenged: true,
-            ..sent
-        };
-        self.ood_refers_sent.insert(key, again);
+        let key = self.send_request(retry.request.clone(), retry.dest, h, TxnPurpose::Refer);
+        self.ood_refers_sent.insert(key, retry);
         true
     }
 
