@@ -276,6 +276,8 @@ pub enum Command {
         call: Option<CallHandle>,
         /// Out of dialog: the Request-URI.
         target: Option<String>,
+        /// Out of dialog: the account to send from, by name (None: the first).
+        account: Option<String>,
         /// The method token, e.g. `INFO`, `MESSAGE`, `OPTIONS`.
         method: String,
         /// Extra headers and a body.

@@ -19,6 +19,7 @@ fn request(call: Option<u32>, target: Option<&str>, method: &str) -> Command {
     Command::Request {
         call: call.map(CallHandle),
         target: target.map(str::to_string),
+        account: None,
         method: method.into(),
         options: ResponseOptions::default(),
     }
@@ -63,6 +64,7 @@ fn message_in_the_dialog_is_answered_and_reported() {
         Command::Request {
             call: None,
             target: None,
+            account: None,
             method: "MESSAGE".into(),
             options: ResponseOptions {
                 headers: vec![("X-Note".into(), "1".into())],
@@ -229,6 +231,7 @@ fn a_large_request_goes_over_tcp() {
         Command::Request {
             call: None,
             target: Some(bob),
+            account: None,
             method: "MESSAGE".into(),
             options: ResponseOptions {
                 body: Some("x".repeat(2000)),
@@ -239,4 +242,50 @@ fn a_large_request_goes_over_tcp() {
     net.run_for(S);
     let m = &sent_text(&net, 0, "MESSAGE ")[0];
     assert!(m.contains("\r\nVia: SIP/2.0/TCP "), "{}", &m[..200]);
+}
+
+/// `request METHOD URI --account NAME` sends from that account (From, and its credentials
+/// answer a challenge); an unknown name is one clear error and nothing is sent.
+#[test]
+fn an_out_of_dialog_request_goes_from_the_named_account() {
+    let mut net = Net::with_accounts(1, 507, |_| {
+        let mut first = AccountConfig::new("home", Uri::parse("sip:carol@127.0.0.1:5070").unwrap());
+        first.password = Some(Secret::new("not-this-one"));
+        let mut second =
+            AccountConfig::new("work", Uri::parse("sip:alice@127.0.0.1:5070").unwrap());
+        second.password = Some(Secret::new("secret"));
+        vec![first, second]
+    });
+    let log = Rc::new(RefCell::new(Vec::new()));
+    net.serve("127.0.0.1:5070".parse().unwrap(), challenger(log.clone()));
+    let from = |account: &str| Command::Request {
+        call: None,
+        target: Some("sip:service@127.0.0.1:5070".into()),
+        account: Some(account.into()),
+        method: "MESSAGE".into(),
+        options: ResponseOptions::default(),
+    };
+    net.command(0, from("nobody"));
+    net.run_for(S);
+    assert_eq!(
+        errors(&net, 0),
+        ["request: 'nobody' is not an account (accounts: home, work)"]
+    );
+    assert!(log.borrow().is_empty(), "nothing was sent");
+
+    net.command(0, from("work"));
+    let r = net.wait_event(0, "response", S * 2).expect("a response");
+    assert!(matches!(r, Event::Response { code: 200, .. }), "{r:?}");
+    let log = log.borrow();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(
+        log[0].contains("From: <sip:alice@127.0.0.1:5070>;tag="),
+        "{}",
+        log[0]
+    );
+    assert!(
+        log[1].contains("username=\"alice\""),
+        "work's credentials: {}",
+        log[1]
+    );
 }

@@ -443,9 +443,10 @@ impl Engine {
             Command::Request {
                 call,
                 target,
+                account,
                 method,
                 options,
-            } => self.cmd_request(call, target, &method, options),
+            } => self.cmd_request(call, target, account.as_deref(), &method, options),
             Command::Cancel { call, reason } => self.cmd_cancel(call, reason),
             Command::Hangup { call } => self.cmd_hangup(call),
             Command::Bye { call } => self.cmd_bye(call),

@@ -172,7 +172,17 @@ fn with_response_options(
 pub(super) fn parse_request(args: &mut Args<'_>) -> Result<Action, String> {
     let usage = args.usage;
     let (line, options) = split_response_options(args)?;
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    let mut account = None;
+    if let Some(i) = words.iter().position(|w| *w == "--account") {
+        let Some(name) = words.get(i + 1).filter(|n| !n.starts_with('-')) else {
+            return Err(format!(
+                "--account needs an account name (expected {usage})"
+            ));
+        };
+        account = Some(name.to_string());
+        words.drain(i..=i + 1);
+    }
     let method_of = |w: &str| {
         if w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c))
@@ -209,9 +219,15 @@ pub(super) fn parse_request(args: &mut Args<'_>) -> Result<Action, String> {
             ));
         }
     }
+    if account.is_some() && target.is_none() {
+        return Err(format!(
+            "--account is for a request out of dialog; in a call the call's account sends it (expected {usage})"
+        ));
+    }
     Ok(Action::Send(Command::Request {
         call,
         target,
+        account,
         method,
         options,
     }))

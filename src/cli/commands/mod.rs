@@ -398,9 +398,9 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "request",
         aliases: &[],
-        usage: "request [N] <METHOD> | request <METHOD> <URI> [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
+        usage: "request [N] <METHOD> | request <METHOD> <URI> [--account NAME] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]",
         summary: "send a request (INFO, MESSAGE, OPTIONS, …) in call N, or out of dialog to URI",
-        details: "SIP.js sendRequest. With N (or the one call that is up) the request goes in the call's dialog; with a URI instead, outside any dialog, from the first account. The final response is printed as a `response` event (code 0 when none came); a 401/407 is answered with the account's credentials. INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, REGISTER and REFER have their own commands and are refused. --body is sent as text/plain unless --content-type.",
+        details: "SIP.js sendRequest. With N (or the one call that is up) the request goes in the call's dialog; with a URI instead, outside any dialog, from the first account or the one --account names. The final response is printed as a `response` event (code 0 when none came); a 401/407 is answered with the account's credentials. INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, REGISTER and REFER have their own commands and are refused. --body is sent as text/plain unless --content-type.",
         script_only: false,
         completes: Completes::Call(CallFilter::Answered),
         parse: parse_request,

@@ -43,6 +43,7 @@ impl Engine {
         &mut self,
         call: Option<CallHandle>,
         target: Option<String>,
+        account: Option<&str>,
         method: &str,
         options: ResponseOptions,
     ) {
@@ -62,7 +63,7 @@ impl Engine {
         }
         let method = Method::from_token(method);
         let built = match target {
-            Some(t) => self.out_of_dialog_request(&t, method),
+            Some(t) => self.out_of_dialog_request(&t, account, method),
             None => self.in_dialog_request(call, method),
         };
         let Some((mut req, dest, call, account)) = built else {
@@ -118,11 +119,13 @@ impl Engine {
         Some((req, dest, Some(h), account))
     }
 
-    /// §8.1.1: a request outside any dialog, from the first account (if any), through its
-    /// outbound proxy (or its registrar for its own domain) when it has one.
+    /// §8.1.1: a request outside any dialog, from the account named `account` (default:
+    /// the first, if any), through its outbound proxy (or its registrar for its own domain)
+    /// when it has one.
     fn out_of_dialog_request(
         &mut self,
         target: &str,
+        account: Option<&str>,
         method: Method,
     ) -> Option<(Request, Target, Option<CallHandle>, Option<usize>)> {
         let text = target.trim();
@@ -137,7 +140,10 @@ impl Engine {
             ));
             return None;
         };
-        let account = (!self.accounts.is_empty()).then_some(0);
+        let account = match account {
+            Some(name) => Some(self.account_index("request", Some(name))?),
+            None => (!self.accounts.is_empty()).then_some(0),
+        };
         let hop = account.and_then(|i| {
             let cfg = &self.accounts[i].cfg;
             cfg.outbound_proxy.clone().or_else(|| {

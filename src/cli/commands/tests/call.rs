@@ -600,6 +600,7 @@ fn request_forms() {
     let req = |call, target: Option<&str>, method: &str, options| Command::Request {
         call,
         target: target.map(str::to_string),
+        account: None,
         method: method.into(),
         options,
     };
@@ -623,7 +624,28 @@ fn request_forms() {
             }
         )
     );
-    let usage = "request [N] <METHOD> | request <METHOD> <URI> [-H 'Name: value']... [--body TEXT [--content-type TYPE]]";
+    assert_eq!(
+        send("request OPTIONS sip:pbx@127.0.0.1 --account work -H 'X-A: 1'"),
+        Command::Request {
+            call: None,
+            target: Some("sip:pbx@127.0.0.1".into()),
+            account: Some("work".into()),
+            method: "OPTIONS".into(),
+            options: ResponseOptions {
+                headers: vec![("X-A".into(), "1".into())],
+                ..ResponseOptions::default()
+            },
+        }
+    );
+    let usage = "request [N] <METHOD> | request <METHOD> <URI> [--account NAME] [-H 'Name: value']... [--body TEXT [--content-type TYPE]]";
+    assert_eq!(
+        err("request OPTIONS sip:pbx@127.0.0.1 --account"),
+        format!("request: --account needs an account name (expected {usage})")
+    );
+    assert_eq!(
+        err("request 1 INFO --account work"),
+        format!("request: --account is for a request out of dialog; in a call the call's account sends it (expected {usage})")
+    );
     assert_eq!(
         err("request"),
         format!("request: missing method (expected {usage}, e.g. request INFO)")
