@@ -329,12 +329,9 @@ impl RunLoop {
                         continue;
                     }
                 },
-                rep = self.media.next_report() => match rep {
-                    MediaReport::AudioChecked { call, check, verdict, window_blocks } => {
-                        let _ = self.events.send(audio_checked(call, check, &verdict, window_blocks));
-                        continue;
-                    }
-                    rep => Input::Media(rep),
+                rep = self.media.next_report() => match self.media_input(rep) {
+                    Some(input) => input,
+                    None => continue,
                 },
                 ev = self.stream_events.recv() => match ev {
                     Some(StreamEvent::Message { flow, proto, peer, bytes }) => {
@@ -382,6 +379,14 @@ impl RunLoop {
         self.drain().await;
         self.streams.close(STREAM_CLOSE_WAIT).await;
         self.media.shutdown().await;
+        // What the media tasks said on the way out (a digit still held when a call ended)
+        // still becomes events: the front-end prints them until the channel closes.
+        while let Some(report) = self.media.try_next_report() {
+            if let Some(input) = self.media_input(report) {
+                self.engine.handle_input(Instant::now(), input);
+            }
+        }
+        self.drain().await;
         if let Some(lines) = self.test_lines.take() {
             lines.stop().await;
         }
@@ -471,6 +476,25 @@ impl RunLoop {
             let _ = self.events.send(Event::CommandError {
                 message: format!("expect-audio: call {call} has no media"),
             });
+        }
+    }
+
+    /// A media task's report as engine input; an `expect-audio` verdict is an event the
+    /// driver emits itself (None).
+    fn media_input(&mut self, report: MediaReport) -> Option<Input> {
+        match report {
+            MediaReport::AudioChecked {
+                call,
+                check,
+                verdict,
+                window_blocks,
+            } => {
+                let _ = self
+                    .events
+                    .send(audio_checked(call, check, &verdict, window_blocks));
+                None
+            }
+            report => Some(Input::Media(report)),
         }
     }
 

@@ -171,6 +171,12 @@ impl MediaManager {
         }
     }
 
+    /// A report already waiting, if any (after [`shutdown`](Self::shutdown): the tasks'
+    /// last words).
+    pub fn try_next_report(&mut self) -> Option<MediaReport> {
+        self.reports_rx.try_recv().ok()
+    }
+
     /// The local RTP address of a call, once opened.
     pub fn local_addr(&self, call: CallHandle) -> Option<SocketAddr> {
         self.calls.get(&call).map(|c| c.local)
