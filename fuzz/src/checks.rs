@@ -51,15 +51,13 @@ pub fn engine(data: &[u8]) {
             codecs: vec![CodecKind::Opus, CodecKind::Pcmu, CodecKind::Pcma],
             seed: 7,
             timers: TimerValues::default(),
+            accounts: Vec::new(),
         },
         t0,
     );
     engine.handle_input(
         t0,
-        Input::Receive(Receive {
-            source: peer,
-            contents: data.to_vec(),
-        }),
+        Input::Receive(Receive::udp(peer, data.to_vec())),
     );
     while engine.poll_output().is_some() {}
 
