@@ -55,10 +55,7 @@ pub fn engine(data: &[u8]) {
         },
         t0,
     );
-    engine.handle_input(
-        t0,
-        Input::Receive(Receive::udp(peer, data.to_vec())),
-    );
+    engine.handle_input(t0, Input::Receive(Receive::udp(peer, data.to_vec())));
     while engine.poll_output().is_some() {}
 
     let later = t0 + Duration::from_secs(40);
