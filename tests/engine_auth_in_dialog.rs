@@ -7,10 +7,9 @@ mod sim;
 
 use std::time::Duration;
 
-use sim::digest::{account, digest_params, param, REALM};
+use sim::digest::{alice_with_account, assert_answers, challenge_407, REALM};
 use sim::Net;
 use sipline::api::{Command, Event, ReferOptions};
-use sipline::sip::auth::{Algorithm, DigestInput, Qop};
 use sipline::sip::msg::{Message, Request, SipMessage};
 
 const S: Duration = Duration::from_secs(1);
@@ -20,15 +19,7 @@ const BOB: usize = 1;
 /// Alice (with an account and password `secret`, not registering) calls bob, who answers;
 /// returns once the call is up.
 fn alice_calls_bob(seed: u64) -> Net {
-    let mut net = Net::with_accounts(2, seed, |i| {
-        if i == 0 {
-            let mut a = account("secret", 3600);
-            a.register = false;
-            vec![a]
-        } else {
-            Vec::new()
-        }
-    });
+    let mut net = alice_with_account(seed);
     let target = net.uri(BOB);
     net.command(ALICE, Command::Invite { target });
     net.wait_event(BOB, "incoming", S * 2).expect("incoming");
@@ -48,39 +39,6 @@ fn sent_by_alice(net: &Net, method: &str) -> Vec<Request> {
             _ => None,
         })
         .collect()
-}
-
-/// `req` answers the 407 with `nonce`: Proxy-Authorization whose MD5 digest is alice's
-/// password for `method` (qop=auth, nc=1).
-fn assert_answers(req: &Request, nonce: &str, method: &str) {
-    let creds = digest_params(req.headers.get("Proxy-Authorization").expect("credentials"));
-    assert_eq!(param(&creds, "nonce"), nonce);
-    assert_eq!(param(&creds, "nc"), "00000001");
-    let expected = DigestInput {
-        algorithm: Algorithm::Md5,
-        username: "alice",
-        realm: REALM,
-        password: "secret",
-        nonce,
-        cnonce: param(&creds, "cnonce"),
-        nc: 1,
-        qop: Some(Qop::Auth),
-        method,
-        uri: param(&creds, "uri"),
-        body: &[],
-    }
-    .response();
-    assert_eq!(param(&creds, "response"), expected);
-}
-
-/// A proxy's 407 to `req`, challenging with `nonce` (MD5, qop=auth).
-fn challenge_407(req: &Request, nonce: &str) -> Vec<u8> {
-    let mut r = req.make_response(407, None);
-    r.headers.push(
-        "Proxy-Authenticate",
-        format!("Digest realm=\"{REALM}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\""),
-    );
-    r.to_bytes()
 }
 
 /// A proxy may challenge requests inside a dialog (RFC 3261 §22.3): alice's BYE gets a
@@ -335,15 +293,7 @@ fn refer_challenged_with_407_is_sent_again_once_with_credentials() {
 #[test]
 fn prack_challenged_with_407_is_sent_again_once_with_credentials() {
     for challenge_twice in [false, true] {
-        let mut net = Net::with_accounts(2, 57, |i| {
-            if i == 0 {
-                let mut a = account("secret", 3600);
-                a.register = false;
-                vec![a]
-            } else {
-                Vec::new()
-            }
-        });
+        let mut net = alice_with_account(57);
         let (alice, bob) = (ALICE, BOB);
         let bob_addr = net.uas[bob].addr;
         let pracks = |net: &Net| sent_by_alice(net, "PRACK");

@@ -8,10 +8,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use sim::digest::{account, digest_params, param, REALM};
+use sim::digest::{alice_with_account, assert_answers, challenge_407};
 use sim::Net;
 use sipline::api::{Command, Event, ReferOptions};
-use sipline::sip::auth::{Algorithm, DigestInput, Qop};
+use sipline::sip::msg::Message;
 
 const A: usize = 0;
 const B: usize = 1;
@@ -274,15 +274,7 @@ fn a_sipline_recipient_refuses_an_out_of_dialog_refer_with_405() {
 #[test]
 fn a_challenged_out_of_dialog_refer_is_sent_again_once_with_credentials() {
     for challenge_twice in [false, true] {
-        let mut net = Net::with_accounts(2, 151, |i| {
-            if i == 0 {
-                let mut a = account("secret", 3600);
-                a.register = false;
-                vec![a]
-            } else {
-                Vec::new()
-            }
-        });
+        let mut net = alice_with_account(151);
         let got = Rc::new(RefCell::new(Vec::<String>::new()));
         let seen = got.clone();
         net.serve(
@@ -293,20 +285,16 @@ fn a_challenged_out_of_dialog_refer_is_sent_again_once_with_credentials() {
                 if !text.starts_with("REFER ") {
                     return Vec::new();
                 }
-                let refers = seen.borrow().iter().filter(|m| m.starts_with("REFER ")).count();
+                let refers = seen
+                    .borrow()
+                    .iter()
+                    .filter(|m| m.starts_with("REFER "))
+                    .count();
                 if refers == 1 || challenge_twice {
-                    let via = header(&text, "Via");
-                    let challenge = format!(
-                        "SIP/2.0 407 Proxy Authentication Required\r\n\
-                         Via: {via}\r\nFrom: {}\r\nTo: {};tag=proxy\r\nCall-ID: {}\r\nCSeq: {}\r\n\
-                         Proxy-Authenticate: Digest realm=\"{REALM}\", nonce=\"n-{refers}\", algorithm=MD5, qop=\"auth\"\r\n\
-                         Content-Length: 0\r\n\r\n",
-                        header(&text, "From"),
-                        header(&text, "To"),
-                        header(&text, "Call-ID"),
-                        header(&text, "CSeq"),
-                    );
-                    return vec![challenge.into_bytes()];
+                    let Ok(Message::Request(req)) = Message::parse(bytes) else {
+                        return Vec::new();
+                    };
+                    return vec![challenge_407(&req, &format!("n-{refers}"))];
                 }
                 vec![
                     accepted(&text, ""),
@@ -330,23 +318,10 @@ fn a_challenged_out_of_dialog_refer_is_sent_again_once_with_credentials() {
             header(first, "Via"),
             "a new transaction"
         );
-        let creds = digest_params(header(retry, "Proxy-Authorization"));
-        assert_eq!(param(&creds, "nonce"), "n-1");
-        let expected = DigestInput {
-            algorithm: Algorithm::Md5,
-            username: "alice",
-            realm: REALM,
-            password: "secret",
-            nonce: "n-1",
-            cnonce: param(&creds, "cnonce"),
-            nc: 1,
-            qop: Some(Qop::Auth),
-            method: "REFER",
-            uri: param(&creds, "uri"),
-            body: &[],
-        }
-        .response();
-        assert_eq!(param(&creds, "response"), expected);
+        let Ok(Message::Request(retried)) = Message::parse(retry.as_bytes()) else {
+            panic!("the retry does not parse: {retry}");
+        };
+        assert_answers(&retried, "n-1", "REFER");
         let codes = refer_codes(&net);
         if challenge_twice {
             assert_eq!(codes, [("refer-failed", 407)], "{codes:?}");
